@@ -1,0 +1,96 @@
+// sumi validate | nodes | dot
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "engine/error.h"
+#include "engine/graph_file.h"
+#include "engine/introspect.h"
+#include "engine/validate.h"
+#include "nodes/nodes.h"
+
+namespace sumi::cli {
+
+void print_error(const std::string& message) {
+  std::size_t start = 0;
+  while (start <= message.size()) {
+    auto nl = message.find('\n', start);
+    std::cerr << "sumi: error: " << message.substr(start, nl == std::string::npos ? std::string::npos : nl - start) << "\n";
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+}
+
+void add_validate_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("validate", "Check a graph file without running it");
+  auto path = std::make_shared<std::string>();
+  cmd->add_option("graph", *path, "graph file (*.sumi.json)")->required();
+  cmd->callback([path, &exit_code] {
+    Registry reg;
+    register_all_nodes(reg);
+    try {
+      Graph g = load_graph_file(*path);
+      auto errors = validate(g, reg);
+      for (const auto& e : errors) print_error(e.what());
+      if (!errors.empty()) {
+        exit_code = 1;
+        return;
+      }
+      std::size_t links = 0;
+      for (const auto& [id, n] : g.nodes()) links += n.inputs.size();
+      std::cout << *path << ": ok (" << g.nodes().size() << " nodes, " << links << " links, " << g.outputs().size()
+                << " outputs)\n";
+    } catch (const Error& e) {
+      print_error(e.what());
+      exit_code = 1;
+    }
+  });
+}
+
+void add_nodes_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("nodes", "List the node types with their ports and parameters");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "print the descriptors as JSON");
+  cmd->callback([json, &exit_code] {
+    Registry reg;
+    register_all_nodes(reg);
+    if (*json) {
+      std::cout << registry_to_json(reg);
+      return;
+    }
+    for (const NodeDescriptor* d : reg.all()) {
+      std::cout << d->id << " (v" << d->version << ") - " << d->doc << "\n";
+      for (const auto& p : d->inputs)
+        std::cout << "    in  " << p.name << ": " << kind_name(p.kind) << (p.required ? "" : " (optional)") << " - " << p.doc << "\n";
+      for (const auto& p : d->outputs) std::cout << "    out " << p.name << ": " << kind_name(p.kind) << " - " << p.doc << "\n";
+      for (const auto& p : d->params) {
+        std::cout << "    param " << p.name << ": " << param_type_name(p.type) << " = " << param_to_string(p.def);
+        if (p.min || p.max)
+          std::cout << " [" << (p.min ? param_to_string(*p.min) : "") << ".." << (p.max ? param_to_string(*p.max) : "") << "]";
+        if (!p.choices.empty()) {
+          std::cout << " {";
+          for (std::size_t i = 0; i < p.choices.size(); ++i) std::cout << (i ? ", " : "") << p.choices[i];
+          std::cout << "}";
+        }
+        std::cout << " - " << p.doc << "\n";
+      }
+    }
+    exit_code = 0;
+  });
+}
+
+void add_dot_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("dot", "Print a graph file as Graphviz dot");
+  auto path = std::make_shared<std::string>();
+  cmd->add_option("graph", *path, "graph file (*.sumi.json)")->required();
+  cmd->callback([path, &exit_code] {
+    try {
+      std::cout << graph_to_dot(load_graph_file(*path));
+    } catch (const Error& e) {
+      print_error(e.what());
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace sumi::cli

@@ -1,0 +1,29 @@
+// sumi: run, check and inspect Sumi graphs from the command line.
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Sumi: drawing-assisted portrait generation with node graphs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sumi 0.1.0");
+  int exit_code = 0;
+  sumi::cli::add_run_command(app, exit_code);
+  sumi::cli::add_validate_command(app, exit_code);
+  sumi::cli::add_nodes_command(app, exit_code);
+  sumi::cli::add_dot_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      std::cerr << "sumi: error: " << e.what() << "\n";
+      std::cerr << "Run with --help for usage.\n";
+      return 2;
+    }
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    sumi::cli::print_error(e.what());
+    return 1;
+  }
+  return exit_code;
+}

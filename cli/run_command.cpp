@@ -1,0 +1,219 @@
+// sumi run GRAPH [--set node.param=value]... [--in node=file]... [--out DIR]
+//               [--device cpu] [--threads N] [--profile] [--output NAME]...
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "engine/graph_file.h"
+#include "engine/json_util.h"
+#include "engine/runtime.h"
+#include "engine/session.h"
+#include "engine/strokes_file.h"
+#include "nodes/common/image_mat.h"
+#include "nodes/common/png.h"
+#include "nodes/nodes.h"
+
+namespace sumi::cli {
+namespace {
+
+struct RunArgs {
+  std::string graph;
+  std::vector<std::string> sets, ins, outputs;
+  std::string out_dir = "out";
+  std::string device = "cpu";
+  int threads = 0;
+  bool profile = false;
+  bool no_cache = false;
+};
+
+// Cancels the run on Ctrl-C; a second Ctrl-C exits at once.
+CancelToken* g_cancel = nullptr;
+extern "C" void on_sigint(int) {
+  if (g_cancel && !g_cancel->cancelled()) {
+    g_cancel->cancel();
+    return;
+  }
+  std::_Exit(130);
+}
+
+std::pair<std::string, std::string> split_assignment(const std::string& text, const char* what) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw Error(std::string(what) + " '" + text + "' must be written NAME=VALUE");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string absolute(const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); }
+
+// --set node.param=value: the value is read according to the parameter's type.
+void apply_set(Graph& g, const Registry& reg, const std::string& text) {
+  auto [lhs, value] = split_assignment(text, "--set");
+  Endpoint ep = Endpoint::parse(lhs);
+  const NodeInstance* n = g.node(ep.node);
+  if (!n) throw Error("--set " + lhs + ": no node '" + ep.node + "' in the graph");
+  const NodeDescriptor* d = reg.find(n->type);
+  const ParamSpec* spec = d ? d->param(ep.port) : nullptr;
+  if (!spec) throw Error(ErrorContext{g.source_file, ep.node, n->type, {}, ep.port}, "--set: the node has no such parameter");
+  ParamValue v;
+  switch (spec->type) {
+    case ParamType::String:
+    case ParamType::Enum: v = value; break;
+    case ParamType::Path:
+    case ParamType::Model: v = value.empty() ? value : absolute(value); break;
+    default: {
+      auto j = nlohmann::ordered_json::parse(value, nullptr, false);
+      if (j.is_discarded()) throw Error(ErrorContext{{}, ep.node, n->type, {}, ep.port}, "--set: cannot read '" + value + "'");
+      if (j.is_boolean()) v = j.get<bool>();
+      else if (j.is_number_integer()) v = j.get<std::int64_t>();
+      else if (j.is_number()) v = j.get<double>();
+      else if (j.is_array()) {
+        std::vector<double> l;
+        for (const auto& e : j) {
+          if (!e.is_number()) throw Error(ErrorContext{{}, ep.node, n->type, {}, ep.port}, "--set: lists hold numbers only");
+          l.push_back(e.get<double>());
+        }
+        v = l;
+      } else v = value;
+    }
+  }
+  g.set_param(ep.node, ep.port, v);
+}
+
+// --in node=file: sets the file parameter ("path") of an input node.
+void apply_in(Graph& g, const Registry& reg, const std::string& text) {
+  auto [node, file] = split_assignment(text, "--in");
+  const NodeInstance* n = g.node(node);
+  if (!n) throw Error("--in " + node + ": no node '" + node + "' in the graph");
+  const NodeDescriptor* d = reg.find(n->type);
+  const ParamSpec* spec = d ? d->param("path") : nullptr;
+  if (!spec || spec->type != ParamType::Path)
+    throw Error(ErrorContext{g.source_file, node, n->type, {}, {}}, "--in: this node reads no file (no 'path' parameter)");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + ": file not found");
+  g.set_param(node, "path", absolute(file));
+}
+
+std::string write_output(const std::string& dir, const std::string& name, const Value& v) {
+  std::string base = (std::filesystem::path(dir) / name).string();
+  switch (v.kind()) {
+    case ValueKind::Image:
+    case ValueKind::Mask: write_png(image_to_mat(v), base + ".png"); return base + ".png";
+    case ValueKind::PartSet: {
+      std::string written;
+      for (const Part& p : v.parts()) {
+        write_png(image_to_mat(p.image), base + "_" + p.name + ".png");
+        written += (written.empty() ? "" : ", ") + base + "_" + p.name + ".png";
+      }
+      return written;
+    }
+    case ValueKind::Strokes: save_strokes_file(v.strokes(), base + ".strokes.json"); return base + ".strokes.json";
+    default: return name + " = " + v.describe();
+  }
+}
+
+class TerminalProgress {
+ public:
+  explicit TerminalProgress(bool enabled) : enabled_(enabled) {}
+  void operator()(const ProgressEvent& ev) {
+    if (!enabled_) return;
+    if (ev.kind == ProgressEvent::Kind::Started || ev.kind == ProgressEvent::Kind::Cached ||
+        ev.kind == ProgressEvent::Kind::Finished) {
+      std::fprintf(stderr, "\r\033[K[%3.0f%%] %s %s (%s)", ev.fraction * 100.0,
+                   std::string(progress_kind_name(ev.kind)).c_str(), ev.node->c_str(), ev.type->c_str());
+      std::fflush(stderr);
+      shown_ = true;
+    }
+  }
+  void done() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+};
+
+void print_profile(const RunResult& r) {
+  std::cout << fmt::format("{:<20} {:<24} {:<10} {:>10}\n", "node", "type", "status", "ms");
+  for (const NodeRun& n : r.nodes) {
+    if (n.status == NodeStatus::NotNeeded) continue;
+    std::cout << fmt::format("{:<20} {:<24} {:<10} {:>10.3f}\n", n.id, n.type, node_status_name(n.status), n.ms);
+  }
+  std::cout << fmt::format("total {:.3f} ms: {} computed, {} cached\n", r.total_ms, r.computed, r.cached);
+}
+
+int run(const RunArgs& a) {
+  ThreadBudget budget = configure_threads(a.threads);
+  Registry reg;
+  register_all_nodes(reg);
+  Graph g = load_graph_file(a.graph);
+  for (const auto& s : a.sets) apply_set(g, reg, s);
+  for (const auto& s : a.ins) apply_in(g, reg, s);
+
+  std::error_code ec;
+  std::filesystem::create_directories(a.out_dir, ec);
+  if (ec) throw Error(ErrorContext{a.out_dir, {}, {}, {}, {}}, "cannot create the output folder: " + ec.message());
+
+  Session session(reg);
+  RunOptions opts;
+  opts.outputs = a.outputs;
+  opts.device = a.device;
+  opts.use_cache = !a.no_cache;
+  auto progress = std::make_shared<TerminalProgress>(::isatty(STDERR_FILENO) != 0);
+  opts.progress = [progress](const ProgressEvent& ev) { (*progress)(ev); };
+  g_cancel = &opts.cancel;
+  std::signal(SIGINT, on_sigint);
+  RunResult r;
+  try {
+    r = session.run(g, opts);
+  } catch (...) {
+    progress->done();
+    g_cancel = nullptr;
+    throw;
+  }
+  progress->done();
+  g_cancel = nullptr;
+  for (const auto& [name, value] : r.outputs) std::cout << "wrote " << write_output(a.out_dir, name, value) << "\n";
+  if (a.profile) {
+    std::cout << fmt::format("threads: {} TBB x {} LibTorch on {} cores\n", budget.tbb_threads, budget.torch_threads,
+                             budget.cores);
+    print_profile(r);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run a graph file and write its outputs");
+  cmd->add_option("graph", a->graph, "graph file (*.sumi.json)")->required();
+  cmd->add_option("--set", a->sets, "override a parameter: node.param=value (repeatable)");
+  cmd->add_option("--in", a->ins, "input file for an input node: node=file (repeatable)");
+  cmd->add_option("--out", a->out_dir, "folder for the outputs (created if needed)")->capture_default_str();
+  cmd->add_option("--output", a->outputs, "compute only this graph output (repeatable; default: all)");
+  cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--profile", a->profile, "print a per-node timing table");
+  cmd->add_flag("--no-cache", a->no_cache, "compute every node, ignoring the cache");
+  cmd->callback([a, &exit_code] {
+    try {
+      exit_code = run(*a);
+    } catch (const Cancelled&) {
+      print_error("cancelled");
+      exit_code = 130;
+    } catch (const std::exception& e) {
+      print_error(e.what());
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace sumi::cli

@@ -1,0 +1,22 @@
+// Atomic file writes: data goes to a temporary file beside the target, is
+// flushed to disk, then renamed over the target, so a reader (or a crash)
+// never sees a half-written file and an old file is never lost.
+//
+//   write_file_atomic("graphs/x.sumi.json", text);
+//
+// Thread safety: safe; concurrent writers to the same path race on which
+// rename lands last, but each result is a complete file.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sumi {
+
+// Throws sumi::Error naming the file on failure (unwritable folder, disk full).
+void write_file_atomic(const std::string& path, std::string_view data);
+
+// Reads a whole file; throws sumi::Error naming the file when it cannot.
+std::string read_file(const std::string& path);
+
+}  // namespace sumi

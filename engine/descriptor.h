@@ -1,0 +1,63 @@
+// Node descriptors: what a node type is, declared once, read by everything
+// (validation, executor, CLI `sumi nodes`, the editor, Python, the docs).
+//
+//   NodeDescriptor d;
+//   d.id = "image.invert"; d.version = 1; d.doc = "1 - x";
+//   d.inputs = {PortSpec::in("image", ValueKind::Image, "image to invert")};
+//   d.outputs = {PortSpec::out("image", ValueKind::Image, "inverted image")};
+//   d.compute = [](NodeContext& ctx) { ... ctx.set_output("image", ...); };
+//
+// A compute function must be a pure function of its inputs and parameters
+// (the cache relies on it) unless `cacheable` is false (side effects, e.g.
+// writing a file). It must not mutate its inputs.
+//
+// Thread safety: descriptors are immutable once registered; compute may run
+// concurrently on several threads for different nodes.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/param.h"
+#include "engine/value.h"
+
+namespace sumi {
+
+class NodeContext;
+
+struct PortSpec {
+  std::string name;
+  ValueKind kind = ValueKind::Image;
+  bool required = true;  // inputs only
+  std::string doc;
+
+  static PortSpec in(std::string name, ValueKind kind, std::string doc) { return {std::move(name), kind, true, std::move(doc)}; }
+  static PortSpec optional(std::string name, ValueKind kind, std::string doc) {
+    return {std::move(name), kind, false, std::move(doc)};
+  }
+  static PortSpec out(std::string name, ValueKind kind, std::string doc) { return {std::move(name), kind, true, std::move(doc)}; }
+};
+
+using ComputeFn = std::function<void(NodeContext&)>;
+
+struct NodeDescriptor {
+  std::string id;        // stable, "domain.name"
+  int version = 1;       // bump when results change: invalidates cached results
+  std::string category;  // for palettes: "io", "image", "sketch", ...
+  std::string doc;       // one line
+  std::vector<PortSpec> inputs;
+  std::vector<PortSpec> outputs;
+  std::vector<ParamSpec> params;
+  bool cacheable = true;  // false for nodes with side effects
+  ComputeFn compute;
+
+  const PortSpec* input(std::string_view name) const;
+  const PortSpec* output(std::string_view name) const;
+  const ParamSpec* param(std::string_view name) const;
+  int input_index(std::string_view name) const;   // -1 when absent
+  int output_index(std::string_view name) const;  // -1 when absent
+  int param_index(std::string_view name) const;   // -1 when absent
+};
+
+}  // namespace sumi

@@ -1,0 +1,203 @@
+#include "engine/graph_file.h"
+
+#include <filesystem>
+
+#include "engine/atomic_file.h"
+#include "engine/error.h"
+#include "engine/json_util.h"
+
+namespace sumi {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+ParamValue param_from_json(const Json& j, const ErrorContext& ctx) {
+  switch (j.type()) {
+    case Json::value_t::boolean: return j.get<bool>();
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return j.get<std::int64_t>();
+    case Json::value_t::number_float: return j.get<double>();
+    case Json::value_t::string: return j.get<std::string>();
+    case Json::value_t::array: {
+      std::vector<double> out;
+      for (const auto& e : j) {
+        if (!e.is_number()) throw Error(ctx, "lists may hold numbers only, got " + e.dump());
+        out.push_back(e.get<double>());
+      }
+      return out;
+    }
+    default: throw Error(ctx, "unsupported parameter value " + j.dump());
+  }
+}
+
+Json param_to_json(const ParamValue& v) {
+  struct Visitor {
+    Json operator()(bool b) const { return b; }
+    Json operator()(std::int64_t i) const { return i; }
+    Json operator()(double d) const { return d; }
+    Json operator()(const std::string& s) const { return s; }
+    Json operator()(const std::vector<double>& l) const {
+      Json a = Json::array();
+      for (double d : l) {
+        // Whole numbers are written as integers so int lists stay readable.
+        if (d == static_cast<double>(static_cast<std::int64_t>(d))) a.push_back(static_cast<std::int64_t>(d));
+        else a.push_back(d);
+      }
+      return a;
+    }
+  };
+  return std::visit(Visitor{}, v);
+}
+
+void expect_object(const Json& j, const ErrorContext& ctx, const char* what) {
+  if (!j.is_object()) throw Error(ctx, std::string(what) + " must be a JSON object, got " + std::string(j.type_name()));
+}
+
+void expect_keys(const Json& j, std::initializer_list<const char*> allowed, const ErrorContext& ctx, const char* what) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || it.key() == a;
+    if (!ok) {
+      std::string list;
+      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+      throw Error(ctx, "unknown field '" + it.key() + "' in " + what + " (expected: " + list + ")");
+    }
+  }
+}
+
+Endpoint endpoint_from_json(const Json& j, const ErrorContext& ctx) {
+  if (!j.is_string()) throw Error(ctx, "a link must be a \"node.port\" string, got " + j.dump());
+  try {
+    return Endpoint::parse(j.get<std::string>());
+  } catch (const Error& e) {
+    throw Error(ctx, e.message());
+  }
+}
+
+}  // namespace
+
+Graph parse_graph(std::string_view text, const std::string& source) {
+  ErrorContext ctx;
+  ctx.file = source;
+  Json j;
+  try {
+    j = parse_json(text, source);
+  } catch (const Error& e) {
+    // Name a duplicated node id the way a user thinks of it.
+    const std::string& m = e.message();
+    const std::string prefix = "duplicate key 'nodes.";
+    if (m.rfind(prefix, 0) == 0 && m.find('.', prefix.size()) == std::string::npos) {
+      ctx.node = m.substr(prefix.size(), m.size() - prefix.size() - 1);
+      throw Error(ctx, "duplicate node id");
+    }
+    throw;
+  }
+  expect_object(j, ctx, "a graph file");
+  expect_keys(j, {"format", "version", "name", "doc", "nodes", "outputs", "layout"}, ctx, "the graph");
+  if (!j.contains("format") || j["format"] != "sumi.graph")
+    throw Error(ctx, "not a Sumi graph file (expected \"format\": \"sumi.graph\")");
+  if (!j.contains("version") || !j["version"].is_number_integer())
+    throw Error(ctx, "missing integer \"version\"");
+  const auto version = j["version"].get<std::int64_t>();
+  if (version > kGraphFormatVersion)
+    throw Error(ctx, "file version " + std::to_string(version) + " is newer than this Sumi supports (" +
+                         std::to_string(kGraphFormatVersion) + "); update Sumi");
+  if (version < 1) throw Error(ctx, "invalid version " + std::to_string(version));
+
+  Graph g;
+  g.source_file = source;
+  if (j.contains("name")) {
+    if (!j["name"].is_string()) throw Error(ctx, "\"name\" must be a string");
+    g.name = j["name"].get<std::string>();
+  }
+  if (j.contains("doc")) {
+    if (!j["doc"].is_string()) throw Error(ctx, "\"doc\" must be a string");
+    g.doc = j["doc"].get<std::string>();
+  }
+  if (!j.contains("nodes")) throw Error(ctx, "missing \"nodes\"");
+  expect_object(j["nodes"], ctx, "\"nodes\"");
+  auto& nodes = g.mutable_nodes();
+  for (auto it = j["nodes"].begin(); it != j["nodes"].end(); ++it) {
+    ErrorContext nctx = ctx;
+    nctx.node = it.key();
+    const Json& n = it.value();
+    expect_object(n, nctx, "a node");
+    expect_keys(n, {"type", "in", "params"}, nctx, "a node");
+    if (!n.contains("type") || !n["type"].is_string()) throw Error(nctx, "missing string \"type\"");
+    if (nodes.count(it.key())) throw Error(nctx, "duplicate node id");
+    NodeInstance inst;
+    inst.type = n["type"].get<std::string>();
+    nctx.type = inst.type;
+    if (n.contains("in")) {
+      expect_object(n["in"], nctx, "\"in\"");
+      for (auto p = n["in"].begin(); p != n["in"].end(); ++p) {
+        ErrorContext pctx = nctx;
+        pctx.port = p.key();
+        inst.inputs[p.key()] = endpoint_from_json(p.value(), pctx);
+      }
+    }
+    if (n.contains("params")) {
+      expect_object(n["params"], nctx, "\"params\"");
+      for (auto p = n["params"].begin(); p != n["params"].end(); ++p) {
+        ErrorContext pctx = nctx;
+        pctx.param = p.key();
+        inst.params[p.key()] = param_from_json(p.value(), pctx);
+      }
+    }
+    nodes.emplace(it.key(), std::move(inst));
+  }
+  if (j.contains("outputs")) {
+    expect_object(j["outputs"], ctx, "\"outputs\"");
+    for (auto it = j["outputs"].begin(); it != j["outputs"].end(); ++it) {
+      ErrorContext octx = ctx;
+      octx.port = it.key();
+      g.mutable_outputs()[it.key()] = endpoint_from_json(it.value(), octx);
+    }
+  }
+  if (j.contains("layout")) g.layout_json = j["layout"].dump();
+  g.touch();
+  return g;
+}
+
+Graph load_graph_file(const std::string& path) {
+  std::string text = read_file(path);
+  Graph g = parse_graph(text, path);
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path();
+  g.base_dir = dir.string();
+  return g;
+}
+
+std::string graph_to_json(const Graph& g) {
+  Json j;
+  j["format"] = "sumi.graph";
+  j["version"] = kGraphFormatVersion;
+  if (!g.name.empty()) j["name"] = g.name;
+  if (!g.doc.empty()) j["doc"] = g.doc;
+  Json nodes = Json::object();
+  for (const auto& [id, n] : g.nodes()) {
+    Json jn;
+    jn["type"] = n.type;
+    if (!n.inputs.empty()) {
+      Json in = Json::object();
+      for (const auto& [port, src] : n.inputs) in[port] = src.str();
+      jn["in"] = std::move(in);
+    }
+    if (!n.params.empty()) {
+      Json params = Json::object();
+      for (const auto& [name, v] : n.params) params[name] = param_to_json(v);
+      jn["params"] = std::move(params);
+    }
+    nodes[id] = std::move(jn);
+  }
+  j["nodes"] = std::move(nodes);
+  Json outputs = Json::object();
+  for (const auto& [name, src] : g.outputs()) outputs[name] = src.str();
+  j["outputs"] = std::move(outputs);
+  if (!g.layout_json.empty()) j["layout"] = Json::parse(g.layout_json);
+  return dump_json(j);
+}
+
+void save_graph_file(const Graph& g, const std::string& path) { write_file_atomic(path, graph_to_json(g)); }
+
+}  // namespace sumi

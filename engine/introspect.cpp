@@ -1,0 +1,89 @@
+#include "engine/introspect.h"
+
+#include "engine/json_util.h"
+
+namespace sumi {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json param_json(const ParamValue& v) {
+  return std::visit([](const auto& x) -> Json { return x; }, v);
+}
+
+Json port_json(const PortSpec& p, bool input) {
+  Json j;
+  j["name"] = p.name;
+  j["kind"] = std::string(kind_name(p.kind));
+  if (input) j["required"] = p.required;
+  j["doc"] = p.doc;
+  return j;
+}
+
+Json descriptor_json(const NodeDescriptor& d) {
+  Json j;
+  j["id"] = d.id;
+  j["version"] = d.version;
+  j["category"] = d.category;
+  j["doc"] = d.doc;
+  j["cacheable"] = d.cacheable;
+  j["inputs"] = Json::array();
+  for (const auto& p : d.inputs) j["inputs"].push_back(port_json(p, true));
+  j["outputs"] = Json::array();
+  for (const auto& p : d.outputs) j["outputs"].push_back(port_json(p, false));
+  j["params"] = Json::array();
+  for (const auto& p : d.params) {
+    Json jp;
+    jp["name"] = p.name;
+    jp["type"] = std::string(param_type_name(p.type));
+    jp["default"] = param_json(p.def);
+    if (p.min) jp["min"] = *p.min;
+    if (p.max) jp["max"] = *p.max;
+    if (!p.choices.empty()) jp["choices"] = p.choices;
+    if (p.length) jp["length"] = p.length;
+    jp["doc"] = p.doc;
+    j["params"].push_back(std::move(jp));
+  }
+  return j;
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string descriptor_to_json(const NodeDescriptor& d) { return dump_json(descriptor_json(d)); }
+
+std::string registry_to_json(const Registry& reg) {
+  Json j;
+  j["format"] = "sumi.nodes";
+  j["version"] = 1;
+  j["nodes"] = Json::array();
+  for (const NodeDescriptor* d : reg.all()) j["nodes"].push_back(descriptor_json(*d));
+  return dump_json(j);
+}
+
+std::string graph_to_dot(const Graph& g) {
+  std::string out = "digraph " + quote(g.name.empty() ? "graph" : g.name) + " {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n";
+  for (const auto& [id, n] : g.nodes()) out += "  " + quote(id) + " [label=" + quote(id + "\n" + n.type) + "];\n";
+  for (const auto& [id, n] : g.nodes())
+    for (const auto& [port, src] : n.inputs)
+      out += "  " + quote(src.node) + " -> " + quote(id) + " [label=" + quote(src.port + " -> " + port) + "];\n";
+  for (const auto& [name, src] : g.outputs()) {
+    out += "  " + quote("out:" + name) + " [label=" + quote(name) + ", shape=doubleoctagon];\n";
+    out += "  " + quote(src.node) + " -> " + quote("out:" + name) + " [label=" + quote(src.port) + "];\n";
+  }
+  return out + "}\n";
+}
+
+}  // namespace sumi

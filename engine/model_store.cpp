@@ -1,0 +1,123 @@
+#include "engine/model_store.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include <torch/script.h>
+
+#include "engine/error.h"
+
+namespace sumi {
+namespace {
+
+std::string first_line(const std::string& s) {
+  auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+std::string shape_str(c10::IntArrayRef shape) {
+  std::ostringstream os;
+  os << shape;
+  return os.str();
+}
+
+ModelStore::ModulePtr load(const std::string& path, const std::string& device,
+                           const std::vector<std::vector<std::int64_t>>& inputs, const std::vector<std::int64_t>& output) {
+  ErrorContext ctx;
+  ctx.file = path;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ctx, "model file not found");
+  auto module = std::make_shared<torch::jit::Module>();
+  try {
+    *module = torch::jit::load(path, c10::Device(device));
+  } catch (const std::exception& e) {
+    throw Error(ctx, "not a loadable TorchScript model: " + first_line(e.what()));
+  }
+  module->eval();
+  if (!module->find_method("forward")) throw Error(ctx, "the model has no forward() method");
+  if (!inputs.empty()) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::jit::IValue> args;
+    for (const auto& shape : inputs) args.emplace_back(torch::zeros(shape, torch::TensorOptions().device(c10::Device(device))));
+    std::vector<std::string> shapes;
+    torch::jit::IValue out;
+    try {
+      out = module->forward(args);
+    } catch (const std::exception& e) {
+      throw Error(ctx, "wrong interface: forward() fails on the expected input shape " +
+                           shape_str(inputs.front()) + ": " + first_line(e.what()));
+    }
+    if (!output.empty()) {
+      if (!out.isTensor()) throw Error(ctx, "wrong interface: forward() must return a tensor");
+      auto sizes = out.toTensor().sizes();
+      bool ok = sizes.size() == output.size();
+      for (std::size_t i = 0; ok && i < output.size(); ++i) ok = output[i] < 0 || output[i] == sizes[i];
+      if (!ok)
+        throw Error(ctx, "wrong interface: forward() returns shape " + shape_str(sizes) + ", expected " +
+                             shape_str(output) + " (-1 = any)");
+    }
+  }
+  return module;
+}
+
+}  // namespace
+
+ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string& device,
+                                      const std::vector<std::vector<std::int64_t>>& inputs,
+                                      const std::vector<std::int64_t>& output) {
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec) canonical = path;
+  auto key = std::make_pair(canonical, device);
+  std::int64_t stamp = 0;
+  if (auto t = std::filesystem::last_write_time(path, ec); !ec)
+    stamp = static_cast<std::int64_t>(t.time_since_epoch().count()) ^
+            (static_cast<std::int64_t>(std::filesystem::file_size(path, ec)) << 40);
+  std::promise<ModulePtr> promise;
+  std::shared_future<ModulePtr> future;
+  bool loader = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = slots_.find(key);
+    if (it == slots_.end() || it->second.stamp != stamp) {
+      future = promise.get_future().share();
+      slots_[key] = {future, 1, stamp};
+      loader = true;
+    } else {
+      ++it->second.uses;
+      future = it->second.module;
+    }
+  }
+  if (loader) {
+    try {
+      promise.set_value(load(path, device, inputs, output));
+    } catch (...) {
+      promise.set_exception(std::current_exception());
+      std::lock_guard<std::mutex> lock(mutex_);
+      slots_.erase(key);  // a failed load is retried next time (the file may be fixed)
+    }
+  }
+  return future.get();
+}
+
+void ModelStore::evict(const std::string& path) {
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(path, ec).string();
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = slots_.begin(); it != slots_.end();)
+    it = (it->first.first == canonical || it->first.first == path) ? slots_.erase(it) : std::next(it);
+}
+
+void ModelStore::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  slots_.clear();
+}
+
+std::vector<ModelInfo> ModelStore::loaded() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<ModelInfo> out;
+  for (const auto& [key, slot] : slots_) out.push_back({key.first, key.second, slot.uses});
+  return out;
+}
+
+}  // namespace sumi

@@ -1,0 +1,61 @@
+// The model store: every TorchScript module a session uses, loaded once per
+// (file, device), shared by all nodes, evictable.
+//
+//   auto m = store.get("models/eye_enc.pt", "cpu", {{1, 1, 64, 64}}, {1, 512});
+//   // m->forward(...) in a node (include <torch/script.h> there)
+//
+// A file changed on disk since it was loaded is loaded again.
+// get() fails with a sumi::Error naming the file when it is missing, not a
+// TorchScript archive, or does not fit the expected interface (checked once,
+// at load, by running forward on zeros of the expected input shapes).
+//
+// Thread safety: all members are safe to call concurrently; concurrent get()s
+// of the same model load it once.
+#pragma once
+
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace torch {
+namespace jit {
+struct Module;
+}
+}  // namespace torch
+
+namespace sumi {
+
+struct ModelInfo {
+  std::string path;
+  std::string device;
+  std::uint64_t uses = 0;
+};
+
+class ModelStore {
+ public:
+  using ModulePtr = std::shared_ptr<const torch::jit::Module>;
+
+  // `inputs`: shapes of the forward() arguments to check with (empty = no
+  // check); `output`: expected output shape, -1 for any size in that dimension.
+  ModulePtr get(const std::string& path, const std::string& device,
+                const std::vector<std::vector<std::int64_t>>& inputs = {},
+                const std::vector<std::int64_t>& output = {});
+  void evict(const std::string& path);  // all devices
+  void clear();
+  std::vector<ModelInfo> loaded() const;
+
+ private:
+  struct Slot {
+    std::shared_future<ModulePtr> module;
+    std::uint64_t uses = 0;
+    std::int64_t stamp = 0;  // file size and mtime: a changed file is reloaded
+  };
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, Slot> slots_;
+};
+
+}  // namespace sumi

@@ -1,0 +1,72 @@
+// Node parameters: typed, named, with default, range and a one-line doc.
+//
+//   ParamSpec::integer("size", 512, "canvas size in pixels").range(16, 4096)
+//
+// Parameter values are checked against their spec when a graph is validated,
+// so node code can read them without re-checking.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sumi {
+
+enum class ParamType : std::uint8_t {
+  Int,
+  Float,
+  Bool,
+  String,
+  Enum,       // a string among `choices`
+  IntList,    // fixed or free length list of integers
+  FloatList,  // fixed or free length list of numbers
+  Path,       // a file path; relative paths resolve against the graph file's folder
+  Model,      // a model file path; its content fingerprint joins the cache key
+};
+
+std::string_view param_type_name(ParamType t);
+
+using ParamValue = std::variant<bool, std::int64_t, double, std::string, std::vector<double>>;
+
+// Renders a value for messages and docs, e.g. 0.5, "abc", [1, 2, 3].
+std::string param_to_string(const ParamValue& v);
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::Float;
+  ParamValue def;
+  std::optional<double> min, max;    // inclusive; for lists, per element
+  std::vector<std::string> choices;  // Enum only
+  std::size_t length = 0;            // lists: required length, 0 = any
+  std::string doc;
+
+  static ParamSpec integer(std::string name, std::int64_t def, std::string doc);
+  static ParamSpec number(std::string name, double def, std::string doc);
+  static ParamSpec boolean(std::string name, bool def, std::string doc);
+  static ParamSpec string(std::string name, std::string def, std::string doc);
+  static ParamSpec choice(std::string name, std::vector<std::string> choices, std::string def, std::string doc);
+  static ParamSpec int_list(std::string name, std::vector<double> def, std::size_t length, std::string doc);
+  static ParamSpec float_list(std::string name, std::vector<double> def, std::size_t length, std::string doc);
+  static ParamSpec path(std::string name, std::string def, std::string doc);
+  static ParamSpec model(std::string name, std::string def, std::string doc);
+
+  ParamSpec&& range(double lo, double hi) && {
+    min = lo;
+    max = hi;
+    return std::move(*this);
+  }
+  ParamSpec&& at_least(double lo) && {
+    min = lo;
+    return std::move(*this);
+  }
+};
+
+// Checks `v` against `spec`, converting where lossless (an integral Float to
+// Int, an Int to Float). Returns an error message, or an empty string when OK.
+std::string check_param(const ParamSpec& spec, ParamValue& v);
+
+}  // namespace sumi

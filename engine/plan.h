@@ -1,0 +1,67 @@
+// Plans: a validated graph compiled for execution. Nodes in topological order
+// with their descriptors, parameters (defaults filled in, checked, relative
+// paths resolved), input sources as indices, and a per-node static cache key.
+//
+//   std::shared_ptr<const Plan> plan = compile(graph, registry);  // throws ValidationError
+//   auto need = plan->needed_for({"image"});                      // partial execution
+//
+// Thread safety: a Plan is immutable after compile(); needed_for() is safe to
+// call concurrently.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/descriptor.h"
+#include "engine/graph.h"
+#include "engine/registry.h"
+
+namespace sumi {
+
+struct PortRef {
+  int node = -1;  // index into Plan::nodes, -1 = unconnected
+  int port = -1;  // output port index on that node
+};
+
+struct PlanNode {
+  std::string id;
+  std::shared_ptr<const NodeDescriptor> desc;
+  std::vector<ParamValue> params;  // in desc->params order
+  std::vector<PortRef> inputs;     // in desc->inputs order
+  std::vector<int> successors;     // distinct consumers, ascending
+  std::vector<int> predecessors;   // distinct producers, ascending
+  std::vector<int> file_params;    // indices of Path/Model params (fingerprinted per run)
+  std::uint64_t static_key = 0;    // type, version and parameter values
+};
+
+class Plan {
+ public:
+  std::vector<PlanNode> nodes;  // topological order
+  std::map<std::string, PortRef> outputs;
+  std::string source_file;
+  std::string base_dir;
+
+  int index_of(std::string_view id) const;  // -1 when absent
+  // Which nodes the named graph outputs need (all graph outputs when `outputs`
+  // is empty; when the graph has no outputs at all, every node). Entries may
+  // also be node ids or "node.port". Throws sumi::Error for an unknown name.
+  // Memoised per output list; the result is shared, not copied.
+  std::shared_ptr<const std::vector<char>> needed_for(const std::vector<std::string>& outputs) const;
+  // The port a name refers to: a graph output, "node.port", or a node id
+  // (its first output).
+  PortRef resolve(const std::string& name) const;
+
+ private:
+  mutable std::mutex memo_mutex_;
+  mutable std::map<std::vector<std::string>, std::shared_ptr<const std::vector<char>>> memo_;
+  mutable std::shared_ptr<const std::vector<char>> all_;  // for the common empty list, read without the map
+};
+
+// Validates and compiles. Throws ValidationError listing every problem.
+std::shared_ptr<const Plan> compile(const Graph& g, const Registry& reg);
+
+}  // namespace sumi

@@ -1,0 +1,63 @@
+#include "engine/runtime.h"
+
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <ATen/Parallel.h>
+#include <c10/core/Device.h>
+#include <tbb/global_control.h>
+#include <torch/cuda.h>
+
+#include "engine/error.h"
+
+namespace sumi {
+namespace {
+
+std::mutex g_mutex;
+ThreadBudget g_budget;
+bool g_configured = false;
+std::unique_ptr<tbb::global_control> g_control;
+
+}  // namespace
+
+ThreadBudget configure_threads(int threads) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  ThreadBudget b;
+  b.cores = std::max(1u, std::thread::hardware_concurrency());
+  b.tbb_threads = threads <= 0 ? b.cores : std::min(threads, b.cores);
+  b.torch_threads = std::max(1, b.cores / b.tbb_threads);
+  g_control.reset();
+  g_control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    static_cast<std::size_t>(b.tbb_threads));
+  at::set_num_threads(b.torch_threads);
+  g_budget = b;
+  g_configured = true;
+  return b;
+}
+
+ThreadBudget thread_budget() {
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_configured) return g_budget;
+  }
+  return configure_threads(0);
+}
+
+void check_device(const std::string& device) {
+  if (device == "cpu") return;  // the common case, checked per run
+  c10::Device d(c10::DeviceType::CPU);
+  try {
+    d = c10::Device(device);
+  } catch (const std::exception&) {
+    throw Error("unknown device '" + device + "' (use cpu, cuda or cuda:N)");
+  }
+  if (d.is_cpu()) return;
+  if (d.is_cuda()) {
+    if (!torch::cuda::is_available() || d.index() >= static_cast<int>(torch::cuda::device_count())) throw Error("device '" + device + "' is not available: this build of LibTorch has no CUDA or no GPU was found");
+    return;
+  }
+  throw Error("device '" + device + "' is not supported (use cpu or cuda:N)");
+}
+
+}  // namespace sumi

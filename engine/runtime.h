@@ -1,0 +1,34 @@
+// Process-wide thread budget shared by oneTBB and LibTorch.
+//
+//   ThreadBudget b = configure_threads(0);  // at start-up: 0 = all cores
+//
+// TBB workers x LibTorch intra-op threads never exceed the cores: with N TBB
+// threads, LibTorch gets max(1, cores / N) threads. Independent branches run
+// as parallel TBB tasks with 1 torch thread each (measured faster here than
+// one model at a time with 2 torch threads); a run limited to 1 TBB thread
+// lets LibTorch use every core.
+//
+// Thread safety: call configure_threads() at start-up or between runs, never
+// while a run is in progress. thread_budget() is safe from any thread.
+#pragma once
+
+#include <string>
+
+namespace sumi {
+
+struct ThreadBudget {
+  int cores = 1;          // hardware threads seen
+  int tbb_threads = 1;    // TBB max_allowed_parallelism
+  int torch_threads = 1;  // LibTorch intra-op threads
+};
+
+// `threads` <= 0 means all cores; larger than the core count is clamped.
+ThreadBudget configure_threads(int threads);
+// The current budget (configures with all cores on first use).
+ThreadBudget thread_budget();
+
+// Checks a device string ("cpu", "cuda", "cuda:N") against this build and
+// machine; throws sumi::Error with the reason when it cannot be used.
+void check_device(const std::string& device);
+
+}  // namespace sumi

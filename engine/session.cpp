@@ -1,0 +1,354 @@
+#include "engine/session.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include "engine/file_fingerprint.h"
+#include "engine/hash.h"
+#include "engine/model_store.h"
+#include "engine/node_context.h"
+#include "engine/runtime.h"
+#include "engine/tick_clock.h"
+
+namespace sumi {
+
+std::string_view node_status_name(NodeStatus s) {
+  switch (s) {
+    case NodeStatus::NotNeeded: return "not needed";
+    case NodeStatus::Computed: return "computed";
+    case NodeStatus::Cached: return "cached";
+    case NodeStatus::Fed: return "fed";
+    case NodeStatus::Failed: return "failed";
+    case NodeStatus::NotRun: return "not run";
+  }
+  return "?";
+}
+
+struct Session::Impl {
+  Impl(const Registry& reg, SessionOptions opts)
+      : registry(reg),
+        options(opts),
+        threads(opts.threads > 0 ? std::min(opts.threads, thread_budget().tbb_threads) : thread_budget().tbb_threads),
+        arena(threads),
+        cache(opts.cache_bytes) {}
+
+  const Registry& registry;
+  SessionOptions options;
+  int threads;
+  tbb::task_arena arena;
+  Cache cache;
+  ModelStore models;
+  FileFingerprints files;
+
+  std::mutex plan_mutex;
+  std::uint64_t plan_uid = 0, plan_revision = 0;
+  std::shared_ptr<const Plan> plan;
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// The state of one run. Nodes become ready when all their needed
+// predecessors are done; a finished node runs its first ready successor
+// itself and hands the others to TBB.
+class Run {
+ public:
+  Run(const Plan& plan, const RunOptions& opts, Session::Impl& impl)
+      : plan_(plan), opts_(opts), impl_(impl), results_(plan.nodes.size()), stats_(plan.nodes.size()) {}
+
+  RunResult execute() {
+    const auto t0 = Clock::now();
+    check_device(opts_.device);
+    need_holder_ = plan_.needed_for(opts_.outputs);
+    need_ = need_holder_->data();
+    device_hash_ = hash_bytes(opts_.device.data(), opts_.device.size());
+    feed_inputs();
+    pending_.reset(new std::atomic<int>[plan_.nodes.size()]);
+    std::vector<int> roots;
+    for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {
+      const PlanNode& n = plan_.nodes[i];
+      stats_[i].id = n.id;
+      stats_[i].type = n.desc->id;
+      if (!need_[i]) continue;
+      ++needed_;
+      if (results_[i]) {  // fed: counts as done, successors see it as ready
+        stats_[i].status = NodeStatus::Fed;
+        done_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      stats_[i].status = NodeStatus::NotRun;
+      int waiting = 0;
+      for (int p : n.predecessors)
+        if (!results_[static_cast<std::size_t>(p)]) ++waiting;
+      pending_[i].store(waiting, std::memory_order_relaxed);
+      if (waiting == 0) roots.push_back(static_cast<int>(i));
+    }
+    impl_.arena.execute([&] {
+      tbb::task_group tg;
+      tg_ = &tg;
+      for (std::size_t r = 1; r < roots.size(); ++r) {
+        int node = roots[r];
+        tg.run([this, node] { run_from(node); });
+      }
+      if (!roots.empty()) run_from(roots.front());
+      tg.wait();
+    });
+
+    RunResult result;
+    result.total_ms = ms_since(t0);
+    for (const NodeRun& s : stats_) {
+      result.computed += s.status == NodeStatus::Computed;
+      result.cached += s.status == NodeStatus::Cached;
+    }
+    result.nodes = std::move(stats_);
+    if (error_) {
+      try {
+        std::rethrow_exception(error_);
+      } catch (const Cancelled&) {
+        throw;
+      } catch (const Error& e) {
+        throw RunError(e, std::move(result));
+      }
+    }
+    if (opts_.cancel.cancelled()) throw Cancelled();
+    collect_outputs(result);
+    return result;
+  }
+
+ private:
+  void feed_inputs() {
+    std::vector<std::vector<Value>> fed(plan_.nodes.size());  // per node, per output port
+    for (const auto& [name, value] : opts_.inputs) {
+      auto dot = name.find('.');
+      int n = plan_.index_of(dot == std::string::npos ? std::string_view(name) : std::string_view(name).substr(0, dot));
+      ErrorContext ctx;
+      ctx.file = plan_.source_file;
+      if (n < 0) throw Error(ctx, "input '" + name + "': no node '" + name.substr(0, dot) + "' in the graph");
+      const PlanNode& pn = plan_.nodes[static_cast<std::size_t>(n)];
+      ctx.node = pn.id;
+      ctx.type = pn.desc->id;
+      int port = dot == std::string::npos ? 0 : pn.desc->output_index(name.substr(dot + 1));
+      if (port < 0 || pn.desc->outputs.empty()) throw Error(ctx, "input '" + name + "': the node has no such output");
+      const PortSpec& spec = pn.desc->outputs[static_cast<std::size_t>(port)];
+      ctx.port = spec.name;
+      if (value.empty() || !kind_accepts(spec.kind, value.kind()))
+        throw Error(ctx, "fed a " + (value.empty() ? std::string("empty value") : std::string(kind_name(value.kind()))) +
+                             ", the output is " + std::string(kind_name(spec.kind)));
+      auto& slot = fed[static_cast<std::size_t>(n)];
+      slot.resize(pn.desc->outputs.size());
+      slot[static_cast<std::size_t>(port)] = value;
+    }
+    for (std::size_t i = 0; i < fed.size(); ++i) {
+      if (fed[i].empty()) continue;
+      auto outs = std::make_shared<Outputs>(fed[i].size());
+      for (std::size_t p = 0; p < fed[i].size(); ++p) (*outs)[p] = fed[i][p];
+      results_[i] = std::move(outs);
+    }
+  }
+
+  void emit(ProgressEvent::Kind kind, const PlanNode& n, double ms, std::string message = {}) {
+    if (!opts_.progress) return;
+    const double fraction = static_cast<double>(done_.load(std::memory_order_relaxed)) /
+                            static_cast<double>(needed_ ? needed_ : 1);
+    ProgressEvent ev{kind, &n.id, &n.desc->id, ms, fraction, std::move(message)};
+    std::lock_guard<std::mutex> lock(progress_mutex_);
+    opts_.progress(ev);
+  }
+
+  void fail(std::exception_ptr e) {
+    stop_.store(true, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(error_mutex_);
+    if (!error_) error_ = e;
+  }
+
+  // One-shot hash over a small word buffer: the streaming hasher's set-up
+  // would cost more than the whole key for typical nodes.
+  std::uint64_t cache_key(const PlanNode& n) {
+    constexpr std::size_t kInline = 16;
+    std::uint64_t inline_words[kInline];
+    std::vector<std::uint64_t> heap;
+    const std::size_t count = 2 + n.file_params.size() + n.inputs.size();
+    std::uint64_t* w = inline_words;
+    if (count > kInline) {
+      heap.resize(count);
+      w = heap.data();
+    }
+    std::size_t k = 0;
+    w[k++] = n.static_key;
+    w[k++] = device_hash_;
+    for (int p : n.file_params) w[k++] = impl_.files.get(std::get<std::string>(n.params[static_cast<std::size_t>(p)]));
+    for (const PortRef& in : n.inputs)
+      w[k++] = in.node < 0 ? 0 : (*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)].hash();
+    return hash_bytes(w, k * sizeof(std::uint64_t));
+  }
+
+  // Runs node i; returns false when the run must stop.
+  bool run_node(std::size_t i) {
+    const PlanNode& n = plan_.nodes[i];
+    if (stop_.load(std::memory_order_relaxed)) return false;
+    if (opts_.cancel.cancelled()) {
+      fail(std::make_exception_ptr(Cancelled()));
+      return false;
+    }
+    const bool cacheable = opts_.use_cache && n.desc->cacheable;
+    std::uint64_t key = 0;
+    if (cacheable) {
+      key = cache_key(n);
+      if (OutputsPtr hit = impl_.cache.get(key)) {
+        results_[i] = std::move(hit);
+        stats_[i].status = NodeStatus::Cached;
+        if (opts_.progress) done_.fetch_add(1, std::memory_order_relaxed);
+        emit(ProgressEvent::Kind::Cached, n, 0);
+        return true;
+      }
+    }
+    emit(ProgressEvent::Kind::Started, n, 0);
+    constexpr std::size_t kInline = 16;
+    const Value* inline_inputs[kInline];
+    std::vector<const Value*> heap_inputs;
+    const Value** inputs = inline_inputs;
+    if (n.inputs.size() > kInline) {
+      heap_inputs.resize(n.inputs.size());
+      inputs = heap_inputs.data();
+    }
+    for (std::size_t p = 0; p < n.inputs.size(); ++p) {
+      const PortRef& in = n.inputs[p];
+      inputs[p] = in.node < 0 ? nullptr : &(*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)];
+    }
+    auto outputs = std::make_shared<Outputs>(n.desc->outputs.size());
+    const ProgressFn* progress = opts_.progress ? &serial_progress_ : nullptr;
+    const std::uint64_t t0 = tick_now();
+    try {
+      NodeContext ctx(n, inputs, *outputs, opts_.device, impl_.models, opts_.cancel, progress);
+      n.desc->compute(ctx);
+      for (std::size_t o = 0; o < outputs->size(); ++o)
+        if ((*outputs)[o].empty()) throw ctx.port_error(n.desc->outputs[o].name, "node did not produce this output");
+    } catch (const Cancelled&) {
+      stats_[i].ms = ticks_to_ms(tick_now() - t0);
+      fail(std::current_exception());
+      return false;
+    } catch (const Error& e) {
+      stats_[i].status = NodeStatus::Failed;
+      stats_[i].ms = ticks_to_ms(tick_now() - t0);
+      ErrorContext ctx = e.context();
+      ctx.node = n.id;
+      ctx.type = n.desc->id;
+      if (ctx.file.empty()) ctx.file = plan_.source_file;
+      emit(ProgressEvent::Kind::Failed, n, stats_[i].ms, e.message());
+      fail(std::make_exception_ptr(Error(ctx, e.message())));
+      return false;
+    } catch (const std::exception& e) {
+      stats_[i].status = NodeStatus::Failed;
+      stats_[i].ms = ticks_to_ms(tick_now() - t0);
+      std::string msg = e.what();
+      if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);  // LibTorch appends backtraces
+      emit(ProgressEvent::Kind::Failed, n, stats_[i].ms, msg);
+      fail(std::make_exception_ptr(Error(ErrorContext{plan_.source_file, n.id, n.desc->id, {}, {}}, msg)));
+      return false;
+    } catch (...) {
+      stats_[i].status = NodeStatus::Failed;
+      fail(std::make_exception_ptr(Error(ErrorContext{plan_.source_file, n.id, n.desc->id, {}, {}}, "unknown exception")));
+      return false;
+    }
+    stats_[i].ms = ticks_to_ms(tick_now() - t0);
+    stats_[i].status = NodeStatus::Computed;
+    results_[i] = outputs;
+    if (cacheable) impl_.cache.put(key, std::move(outputs));
+    if (opts_.progress) done_.fetch_add(1, std::memory_order_relaxed);
+    emit(ProgressEvent::Kind::Finished, n, stats_[i].ms);
+    return true;
+  }
+
+  void run_from(int start) {
+    int current = start;
+    while (current >= 0) {
+      const auto i = static_cast<std::size_t>(current);
+      if (!run_node(i)) return;
+      current = -1;
+      for (int s : plan_.nodes[i].successors) {
+        const auto si = static_cast<std::size_t>(s);
+        if (!need_[si] || results_[si]) continue;
+        if (pending_[si].fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+        if (current < 0) {
+          current = s;  // continue the chain on this thread
+        } else {
+          tg_->run([this, s] { run_from(s); });
+        }
+      }
+    }
+  }
+
+  void collect_outputs(RunResult& result) {
+    std::vector<std::string> names = opts_.outputs;
+    if (names.empty())
+      for (const auto& [name, ref] : plan_.outputs) names.push_back(name);
+    for (const auto& name : names) {
+      PortRef ref = plan_.resolve(name);
+      const auto& outs = results_[static_cast<std::size_t>(ref.node)];
+      if (outs) result.outputs[name] = (*outs)[static_cast<std::size_t>(ref.port)];
+    }
+  }
+
+  const Plan& plan_;
+  const RunOptions& opts_;
+  Session::Impl& impl_;
+  std::shared_ptr<const std::vector<char>> need_holder_;
+  const char* need_ = nullptr;  // need_holder_'s data: 1 = the requested outputs need this node
+  std::vector<OutputsPtr> results_;
+  std::vector<NodeRun> stats_;
+  std::unique_ptr<std::atomic<int>[]> pending_;
+  std::size_t needed_ = 0;
+  std::atomic<std::size_t> done_{0};
+  std::uint64_t device_hash_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+  std::mutex progress_mutex_;
+  ProgressFn serial_progress_ = [this](const ProgressEvent& ev) {
+    std::lock_guard<std::mutex> lock(progress_mutex_);
+    opts_.progress(ev);
+  };
+  tbb::task_group* tg_ = nullptr;
+};
+
+}  // namespace
+
+Session::Session(const Registry& registry, SessionOptions options)
+    : impl_(std::make_unique<Impl>(registry, options)) {}
+
+Session::~Session() = default;
+
+RunResult Session::run(const Graph& graph, const RunOptions& options) {
+  std::shared_ptr<const Plan> plan;
+  {
+    std::lock_guard<std::mutex> lock(impl_->plan_mutex);
+    if (!impl_->plan || impl_->plan_uid != graph.uid() || impl_->plan_revision != graph.revision()) {
+      impl_->plan = compile(graph, impl_->registry);
+      impl_->plan_uid = graph.uid();
+      impl_->plan_revision = graph.revision();
+    }
+    plan = impl_->plan;
+  }
+  return run(*plan, options);
+}
+
+RunResult Session::run(const Plan& plan, const RunOptions& options) {
+  Run r(plan, options, *impl_);
+  return r.execute();
+}
+
+Cache& Session::cache() { return impl_->cache; }
+ModelStore& Session::models() { return impl_->models; }
+const Registry& Session::registry() const { return impl_->registry; }
+int Session::threads() const { return impl_->threads; }
+
+}  // namespace sumi

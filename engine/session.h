@@ -1,0 +1,106 @@
+// Sessions run graphs: the executor (oneTBB), the result cache, the model
+// store and file fingerprints live here, so consecutive runs of a changing
+// graph recompute only what changed.
+//
+//   Registry reg; register_all_nodes(reg);
+//   Session session(reg);
+//   RunOptions opts; opts.outputs = {"image"};
+//   RunResult r = session.run(graph, opts);   // throws sumi::Error on failure
+//   const Value& img = r.outputs.at("image");
+//
+// Independent branches run in parallel within the session's thread budget;
+// a chain runs on one thread without task hand-offs. A node result is cached
+// under a key made of its type, version, parameters, the fingerprints of the
+// files it names, the device, and its inputs' *content* hashes: an input that
+// is recomputed but identical does not re-run its consumers.
+//
+// Thread safety: run() may be called from several threads at once (each run
+// has its own state; cache and model store are shared and thread-safe).
+// The Registry must outlive the session and not change during a run.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/cache.h"
+#include "engine/error.h"
+#include "engine/graph.h"
+#include "engine/plan.h"
+#include "engine/progress.h"
+#include "engine/registry.h"
+
+namespace sumi {
+
+class ModelStore;
+
+struct SessionOptions {
+  int threads = 0;  // TBB threads for this session's runs; 0 = the process budget
+  std::size_t cache_bytes = std::size_t{1} << 30;
+};
+
+struct RunOptions {
+  // Graph outputs to compute (or "node.port" / node ids); empty = all graph outputs.
+  std::vector<std::string> outputs;
+  // Values fed in place of node outputs: "node" (its first output) or
+  // "node.port". A node with a fed output is not computed.
+  std::map<std::string, Value> inputs;
+  std::string device = "cpu";
+  bool use_cache = true;
+  ProgressFn progress;  // called from worker threads, serialised
+  CancelToken cancel;
+};
+
+enum class NodeStatus { NotNeeded, Computed, Cached, Fed, Failed, NotRun };
+std::string_view node_status_name(NodeStatus s);
+
+struct NodeRun {
+  std::string id;
+  std::string type;
+  NodeStatus status = NodeStatus::NotNeeded;
+  double ms = 0;  // compute time (Computed/Failed)
+};
+
+struct RunResult {
+  std::map<std::string, Value> outputs;  // by requested name
+  std::vector<NodeRun> nodes;            // plan (topological) order
+  std::size_t computed = 0, cached = 0;
+  double total_ms = 0;
+};
+
+// A failed run: the error of the first node that failed, plus what ran.
+class RunError : public Error {
+ public:
+  RunError(const Error& cause, RunResult partial) : Error(cause), partial_(std::move(partial)) {}
+  const RunResult& partial() const { return partial_; }
+
+ private:
+  RunResult partial_;
+};
+
+class Session {
+ public:
+  explicit Session(const Registry& registry, SessionOptions options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Compiles (validating; the plan is reused while the graph is unchanged) and
+  // runs. Throws ValidationError, RunError (a node failed; names the node) or
+  // Cancelled.
+  RunResult run(const Graph& graph, const RunOptions& options = {});
+  RunResult run(const Plan& plan, const RunOptions& options = {});
+
+  Cache& cache();
+  ModelStore& models();
+  const Registry& registry() const;
+  int threads() const;
+
+  struct Impl;  // opaque (executor state lives in session.cpp)
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sumi

@@ -1,0 +1,70 @@
+#include "engine/tensor.h"
+
+#include <sstream>
+
+#include "engine/error.h"
+#include "engine/hash.h"
+#include "engine/value_payload.h"
+
+namespace sumi {
+
+std::uint64_t hash_tensor(const at::Tensor& t) {
+  at::Tensor c = t.is_cpu() ? t.contiguous() : t.cpu().contiguous();
+  Hasher h;
+  h.add(static_cast<int>(c.scalar_type())).add(c.dim());
+  for (std::int64_t s : c.sizes()) h.add(s);
+  h.bytes(c.data_ptr(), c.numel() * c.element_size());
+  return h.digest();
+}
+
+Value make_tensor_value(ValueKind kind, const at::Tensor& t) {
+  if (!t.defined()) throw Error("cannot make a " + std::string(kind_name(kind)) + " from an undefined tensor");
+  const auto dim = t.dim();
+  bool ok = false;
+  switch (kind) {
+    case ValueKind::Image: ok = dim == 4 && t.size(1) >= 1 && t.size(1) <= 4; break;
+    case ValueKind::Mask: ok = dim == 4 && t.size(1) == 1; break;
+    case ValueKind::Latent: ok = dim == 2; break;
+    default: throw Error(std::string(kind_name(kind)) + " is not a tensor kind");
+  }
+  if (!ok) {
+    std::ostringstream os;
+    os << "a " << kind_name(kind) << " needs shape "
+       << (kind == ValueKind::Latent ? "N x D" : kind == ValueKind::Mask ? "N x 1 x H x W" : "N x C x H x W (C in 1..4)")
+       << ", got " << t.sizes();
+    throw Error(os.str());
+  }
+  at::Tensor c = t.scalar_type() == at::kFloat ? t.contiguous() : t.to(at::kFloat).contiguous();
+  auto p = std::make_shared<Value::Payload>();
+  p->kind = kind;
+  p->hash = Hasher().add(kind).add(hash_tensor(c)).digest();
+  p->bytes = sizeof(Value::Payload) + static_cast<std::size_t>(c.numel()) * sizeof(float);
+  p->data = std::make_shared<const at::Tensor>(std::move(c));
+  return Value(std::move(p));
+}
+
+std::string Value::describe() const {
+  if (!p_) return "empty";
+  std::ostringstream os;
+  os << kind_name(p_->kind);
+  switch (p_->kind) {
+    case ValueKind::Image:
+    case ValueKind::Mask:
+    case ValueKind::Latent: {
+      const at::Tensor& t = tensor();
+      os << ' ';
+      for (std::int64_t i = 0; i < t.dim(); ++i) os << (i ? "x" : "") << t.size(i);
+      os << ' ' << t.device();
+      break;
+    }
+    case ValueKind::Strokes: os << ' ' << strokes().strokes.size() << " strokes"; break;
+    case ValueKind::PartSet: os << ' ' << parts().size() << " parts"; break;
+    case ValueKind::Scalar: os << ' ' << scalar(); break;
+    case ValueKind::Int: os << ' ' << integer(); break;
+    case ValueKind::Bool: os << ' ' << (boolean() ? "true" : "false"); break;
+    case ValueKind::String: os << " \"" << string() << '"'; break;
+  }
+  return os.str();
+}
+
+}  // namespace sumi

@@ -1,0 +1,41 @@
+// Validation: every problem in a graph, found before anything runs.
+//
+//   for (const Error& e : validate(graph, registry)) std::cerr << e.what() << "\n";
+//
+// Checks: unknown node type; unknown input port, parameter or source port;
+// links between ports of incompatible kinds; missing required inputs;
+// parameter values of the wrong type or out of range; graph outputs naming
+// missing nodes or ports; cycles (naming the nodes on the cycle). Duplicate
+// node ids and malformed JSON are caught when the file is loaded.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <stdexcept>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/graph.h"
+#include "engine/registry.h"
+
+namespace sumi {
+
+std::vector<Error> validate(const Graph& g, const Registry& reg);
+
+// Thrown by compile() when validate() finds problems: what() lists them all,
+// one per line; errors() has each with its context (the ValidationError's own
+// context is empty).
+class ValidationError : public Error {
+ public:
+  explicit ValidationError(std::vector<Error> errors);
+  const std::vector<Error>& errors() const { return errors_; }
+
+ private:
+  std::vector<Error> errors_;
+};
+
+// Returns the node ids on a cycle in link order, first id repeated at the end
+// ("a", "b", "a"), or an empty list when the graph is acyclic. Uses Boost.Graph.
+std::vector<std::string> find_cycle(const Graph& g);
+
+}  // namespace sumi

@@ -1,0 +1,162 @@
+#include "engine/value.h"
+
+#include <array>
+
+#include "engine/error.h"
+#include "engine/hash.h"
+#include "engine/value_payload.h"
+
+namespace sumi {
+namespace {
+
+constexpr std::array<std::string_view, 9> kKindNames = {"Strokes", "Image", "Mask",   "Latent", "PartSet",
+                                                        "Scalar",  "Int",   "Bool", "String"};
+
+[[noreturn]] void wrong_kind(ValueKind want, const Value& v) {
+  throw Error("expected a " + std::string(kind_name(want)) + " value, got " +
+              (v.empty() ? std::string("nothing") : std::string(kind_name(v.kind()))));
+}
+
+template <typename T>
+Value::Payload payload(ValueKind kind, T&& data) {
+  Value::Payload p{kind, 0, 0, std::forward<T>(data)};
+  return p;
+}
+
+}  // namespace
+
+std::string_view kind_name(ValueKind kind) { return kKindNames[static_cast<std::size_t>(kind)]; }
+
+bool parse_kind(std::string_view name, ValueKind& out) {
+  for (std::size_t i = 0; i < kKindNames.size(); ++i) {
+    if (kKindNames[i] == name) {
+      out = static_cast<ValueKind>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool kind_accepts(ValueKind to, ValueKind from) {
+  if (to == from) return true;
+  if (to == ValueKind::Image && from == ValueKind::Mask) return true;
+  if (to == ValueKind::Scalar && from == ValueKind::Int) return true;
+  return false;
+}
+
+std::string_view stroke_kind_name(StrokeKind kind) {
+  switch (kind) {
+    case StrokeKind::Line: return "line";
+    case StrokeKind::Hint: return "hint";
+    case StrokeKind::Erase: return "erase";
+  }
+  return "line";
+}
+
+Value Value::make_strokes(Strokes s) {
+  Hasher h;
+  h.add(ValueKind::Strokes).add(s.width).add(s.height).add(s.strokes.size());
+  std::size_t bytes = sizeof(Strokes);
+  for (const Stroke& st : s.strokes) {
+    h.add(st.kind).add(st.width).bytes(&st.color, sizeof st.color).add(st.points.size());
+    h.bytes(st.points.data(), st.points.size() * sizeof(StrokePoint));
+    bytes += sizeof(Stroke) + st.points.size() * sizeof(StrokePoint);
+  }
+  auto p = std::make_shared<Payload>(payload(ValueKind::Strokes, std::move(s)));
+  p->hash = h.digest();
+  p->bytes = bytes;
+  return Value(std::move(p));
+}
+
+Value Value::make_parts(PartSet parts) {
+  Hasher h;
+  h.add(ValueKind::PartSet).add(parts.size());
+  std::size_t bytes = sizeof(PartSet);
+  for (const Part& part : parts) {
+    if (!part.image.empty() && part.image.kind() != ValueKind::Image && part.image.kind() != ValueKind::Mask)
+      throw Error("part '" + part.name + "' must hold an Image, not " + std::string(kind_name(part.image.kind())));
+    h.add(part.name).add(part.window.x).add(part.window.y).add(part.window.size);
+    h.add(part.image.empty() ? 0 : part.image.hash());
+    bytes += sizeof(Part) + part.name.size() + (part.image.empty() ? 0 : part.image.bytes());
+  }
+  auto p = std::make_shared<Payload>(payload(ValueKind::PartSet, std::move(parts)));
+  p->hash = h.digest();
+  p->bytes = bytes;
+  return Value(std::move(p));
+}
+
+Value Value::make_scalar(double v) {
+  auto p = std::make_shared<Payload>(payload(ValueKind::Scalar, v));
+  p->hash = Hasher().add(ValueKind::Scalar).add(v).digest();
+  p->bytes = sizeof(Payload);
+  return Value(std::move(p));
+}
+
+Value Value::make_int(std::int64_t v) {
+  auto p = std::make_shared<Payload>(payload(ValueKind::Int, v));
+  p->hash = Hasher().add(ValueKind::Int).add(v).digest();
+  p->bytes = sizeof(Payload);
+  return Value(std::move(p));
+}
+
+Value Value::make_bool(bool v) {
+  auto p = std::make_shared<Payload>(payload(ValueKind::Bool, v));
+  p->hash = Hasher().add(ValueKind::Bool).add(v).digest();
+  p->bytes = sizeof(Payload);
+  return Value(std::move(p));
+}
+
+Value Value::make_string(std::string v) {
+  std::uint64_t hash = Hasher().add(ValueKind::String).add(std::string_view(v)).digest();
+  std::size_t bytes = sizeof(Payload) + v.size();
+  auto p = std::make_shared<Payload>(payload(ValueKind::String, std::move(v)));
+  p->hash = hash;
+  p->bytes = bytes;
+  return Value(std::move(p));
+}
+
+ValueKind Value::kind() const {
+  if (!p_) throw Error("empty value has no kind");
+  return p_->kind;
+}
+
+std::uint64_t Value::hash() const { return p_ ? p_->hash : 0; }
+std::size_t Value::bytes() const { return p_ ? p_->bytes : 0; }
+
+const Strokes& Value::strokes() const {
+  if (!p_ || p_->kind != ValueKind::Strokes) wrong_kind(ValueKind::Strokes, *this);
+  return std::get<Strokes>(p_->data);
+}
+
+const PartSet& Value::parts() const {
+  if (!p_ || p_->kind != ValueKind::PartSet) wrong_kind(ValueKind::PartSet, *this);
+  return std::get<PartSet>(p_->data);
+}
+
+double Value::scalar() const {
+  if (p_ && p_->kind == ValueKind::Int) return static_cast<double>(std::get<std::int64_t>(p_->data));
+  if (!p_ || p_->kind != ValueKind::Scalar) wrong_kind(ValueKind::Scalar, *this);
+  return std::get<double>(p_->data);
+}
+
+std::int64_t Value::integer() const {
+  if (!p_ || p_->kind != ValueKind::Int) wrong_kind(ValueKind::Int, *this);
+  return std::get<std::int64_t>(p_->data);
+}
+
+bool Value::boolean() const {
+  if (!p_ || p_->kind != ValueKind::Bool) wrong_kind(ValueKind::Bool, *this);
+  return std::get<bool>(p_->data);
+}
+
+const std::string& Value::string() const {
+  if (!p_ || p_->kind != ValueKind::String) wrong_kind(ValueKind::String, *this);
+  return std::get<std::string>(p_->data);
+}
+
+const at::Tensor& Value::tensor() const {
+  if (!p_ || !std::holds_alternative<Payload::TensorPtr>(p_->data)) wrong_kind(ValueKind::Image, *this);
+  return *std::get<Payload::TensorPtr>(p_->data);
+}
+
+}  // namespace sumi

@@ -1,0 +1,18 @@
+// face.split: cuts a square sketch into the five DeepFaceDrawing components
+// (left eye, right eye, nose, mouth, and the remainder with those four
+// windows blanked). Windows are parameters in a reference canvas (512 by
+// default, DESIGN.md's numbers) and are scaled to the sketch's size.
+#pragma once
+
+#include <array>
+
+#include "engine/descriptor.h"
+
+namespace sumi {
+
+NodeDescriptor face_split_node();
+
+// Part names in output order.
+inline constexpr std::array<const char*, 5> kFaceParts = {"left_eye", "right_eye", "nose", "mouth", "remainder"};
+
+}  // namespace sumi

@@ -1,0 +1,12 @@
+#include "nodes/nodes.h"
+
+namespace sumi {
+
+void register_all_nodes(Registry& r) {
+  register_io_nodes(r);
+  register_image_nodes(r);
+  register_sketch_nodes(r);
+  register_face_nodes(r);
+}
+
+}  // namespace sumi

@@ -1,0 +1,22 @@
+// sketch.rasterise: strokes to a 1-channel sketch image (white paper, black
+// lines), anti-aliased, with width and pressure, erase strokes applied in
+// drawing order. Hint strokes are colour hints and are not drawn here.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "engine/descriptor.h"
+
+namespace sumi {
+
+NodeDescriptor sketch_rasterise_node();
+
+// Adds one stroke's coverage (0..1) into `coverage` (CV_32F) with max(),
+// scaling canvas coordinates by (sx, sy) and widths by `width_scale`.
+// Reused by nodes that draw strokes in colour.
+void stroke_coverage(const Stroke& stroke, float sx, float sy, float width_scale, bool antialias, cv::Mat& coverage);
+
+// Ink (0 = paper, 1 = black) of the line and erase strokes at out_w x out_h.
+cv::Mat rasterise_ink(const Strokes& strokes, int out_w, int out_h, float width_scale, bool antialias);
+
+}  // namespace sumi

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs every Debian package Sumi needs that is missing. Idempotent: does
+# nothing when all are present, and runs `apt-get update` only when a missing
+# package cannot be found in the current package lists.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libtorch-dev libopenblas0-pthread
+  libtbb-dev libboost-graph-dev libopencv-dev libeigen3-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  librsvg2-bin
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js and npm (for the training-data generator): Debian's packages, unless
+# a node/npm is already installed (another distribution of them would conflict).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "setup: error: missing packages (${missing[*]}) and not root; run as root or install sudo" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+need_update=0
+for p in "${missing[@]}"; do
+  cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+  if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then need_update=1; break; fi
+done
+if [ $need_update -eq 1 ]; then
+  echo "setup: apt-get update"
+  $SUDO apt-get update -qq
+fi
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

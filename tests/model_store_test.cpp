@@ -1,0 +1,82 @@
+// The model store: loads once per (file, device), shares, evicts, reloads a
+// changed file, and fails clearly on missing, corrupt or wrong-interface files.
+// Test models are made here with TorchScript's C++ front end.
+#include <thread>
+
+#include <torch/script.h>
+
+#include "engine/model_store.h"
+#include "tests/test_util.h"
+
+namespace sumi::test {
+namespace {
+
+// A TorchScript module computing x * factor, saved to `path`.
+void save_scale_model(const std::string& path, double factor) {
+  torch::jit::Module m("Scale");
+  m.register_attribute("factor", c10::FloatType::get(), factor);
+  m.define(R"(
+    def forward(self, x):
+        return x * self.factor
+  )");
+  m.save(path);
+}
+
+TEST(ModelStore, LoadsOnceAndShares) {
+  TempDir tmp;
+  save_scale_model(tmp.path("scale.pt"), 2.0);
+  ModelStore store;
+  auto a = store.get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 4});
+  auto b = store.get(tmp.path("scale.pt"), "cpu");
+  EXPECT_EQ(a.get(), b.get());
+  auto out = const_cast<torch::jit::Module&>(*a).forward({torch::ones({1, 4})}).toTensor();
+  EXPECT_FLOAT_EQ(out[0][0].item<float>(), 2.0f);
+  auto loaded = store.loaded();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].uses, 2u);
+  store.evict(tmp.path("scale.pt"));
+  EXPECT_TRUE(store.loaded().empty());
+}
+
+TEST(ModelStore, ConcurrentGetsLoadOnce) {
+  TempDir tmp;
+  save_scale_model(tmp.path("scale.pt"), 3.0);
+  ModelStore store;
+  std::vector<ModelStore::ModulePtr> got(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&, i] { got[static_cast<std::size_t>(i)] = store.get(tmp.path("scale.pt"), "cpu"); });
+  for (auto& t : threads) t.join();
+  for (const auto& m : got) EXPECT_EQ(m.get(), got[0].get());
+}
+
+TEST(ModelStore, ReloadsAChangedFile) {
+  TempDir tmp;
+  save_scale_model(tmp.path("scale.pt"), 2.0);
+  ModelStore store;
+  auto a = store.get(tmp.path("scale.pt"), "cpu");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  save_scale_model(tmp.path("scale.pt"), 5.0);
+  auto b = store.get(tmp.path("scale.pt"), "cpu");
+  EXPECT_NE(a.get(), b.get());
+  auto out = const_cast<torch::jit::Module&>(*b).forward({torch::ones({1})}).toTensor();
+  EXPECT_FLOAT_EQ(out[0].item<float>(), 5.0f);
+}
+
+TEST(ModelStore, ClearErrorsForBadFiles) {
+  TempDir tmp;
+  ModelStore store;
+  EXPECT_SUMI_ERROR(store.get(tmp.path("missing.pt"), "cpu"), "missing.pt", "model file not found");
+  write_text(tmp.path("corrupt.pt"), "definitely not a zip archive");
+  EXPECT_SUMI_ERROR(store.get(tmp.path("corrupt.pt"), "cpu"), "corrupt.pt", "not a loadable TorchScript model");
+  save_scale_model(tmp.path("scale.pt"), 2.0);
+  EXPECT_SUMI_ERROR(store.get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 8}), "scale.pt", "wrong interface",
+                    "returns shape [1, 4], expected [1, 8]");
+  // A failed load is not remembered: a fixed file loads next time.
+  write_text(tmp.path("later.pt"), "junk");
+  EXPECT_THROW(store.get(tmp.path("later.pt"), "cpu"), Error);
+  save_scale_model(tmp.path("later.pt"), 1.0);
+  EXPECT_NE(store.get(tmp.path("later.pt"), "cpu"), nullptr);
+}
+
+}  // namespace
+}  // namespace sumi::test
