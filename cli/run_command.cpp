@@ -10,6 +10,8 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "engine/graph_file.h"
@@ -32,6 +34,7 @@ struct RunArgs {
   int threads = 0;
   bool profile = false;
   bool no_cache = false;
+  bool verbose = false;
 };
 
 // Cancels the run on Ctrl-C; a second Ctrl-C exits at once.
@@ -166,8 +169,22 @@ int run(const RunArgs& a) {
   opts.outputs = a.outputs;
   opts.device = a.device;
   opts.use_cache = !a.no_cache;
-  auto progress = std::make_shared<TerminalProgress>(::isatty(STDERR_FILENO) != 0);
-  opts.progress = [progress](const ProgressEvent& ev) { (*progress)(ev); };
+  auto progress = std::make_shared<TerminalProgress>(!a.verbose && ::isatty(STDERR_FILENO) != 0);
+  std::shared_ptr<spdlog::logger> log;
+  if (a.verbose) {
+    log = spdlog::stderr_color_mt("sumi");
+    log->set_pattern("%H:%M:%S.%e %v");
+  }
+  opts.progress = [progress, log](const ProgressEvent& ev) {
+    (*progress)(ev);
+    if (!log || ev.kind == ProgressEvent::Kind::Progress) return;
+    if (ev.kind == ProgressEvent::Kind::Failed)
+      log->error("{} ({}) failed: {}", *ev.node, *ev.type, ev.message);
+    else if (ev.kind == ProgressEvent::Kind::Finished)
+      log->info("{} ({}) finished in {:.3f} ms", *ev.node, *ev.type, ev.ms);
+    else
+      log->info("{} ({}) {}", *ev.node, *ev.type, progress_kind_name(ev.kind));
+  };
   g_cancel = &opts.cancel;
   std::signal(SIGINT, on_sigint);
   RunResult r;
@@ -203,6 +220,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--profile", a->profile, "print a per-node timing table");
   cmd->add_flag("--no-cache", a->no_cache, "compute every node, ignoring the cache");
+  cmd->add_flag("-v,--verbose", a->verbose, "log every node event (started, cached, finished with time) to stderr");
   cmd->callback([a, &exit_code] {
     try {
       exit_code = run(*a);

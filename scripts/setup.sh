@@ -22,7 +22,17 @@ done
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
+cd "$(dirname "$0")/.."
+# The training-data generator's pinned npm packages (package-lock.json).
+npm_install() {
+  if [ ! -f models/data/node_modules/@dicebear/core/package.json ]; then
+    echo "setup: npm ci (models/data)"
+    npm ci --prefix models/data --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  npm_install
   echo "setup: all packages present"
   exit 0
 fi
@@ -47,4 +57,5 @@ if [ $need_update -eq 1 ]; then
 fi
 echo "setup: installing ${missing[*]}"
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_install
 echo "setup: done"
