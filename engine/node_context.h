@@ -49,6 +49,8 @@ class NodeContext {
   // against the graph file's folder.
   const std::string& param_string(std::string_view name) const;
   const std::vector<double>& param_list(std::string_view name) const;
+  // Any parameter's value as stored (for generic code such as Python nodes).
+  const ParamValue& param_value(std::string_view name) const { return param(name); }
 
   // Checks the value's kind against the port.
   void set_output(std::string_view port, Value v);

@@ -10,6 +10,7 @@ PACKAGES=(
   libtbb-dev libboost-graph-dev libopencv-dev libeigen3-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-torch
   librsvg2-bin
 )
 

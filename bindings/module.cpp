@@ -1,0 +1,20 @@
+// The compiled part of the `sumi` Python package: thin bindings over the C++
+// API (one file per area), imported by python/sumi/__init__.py.
+#include "bindings/bindings.h"
+#include "engine/runtime.h"
+
+PYBIND11_MODULE(_sumi, m) {
+  m.doc() = "Sumi engine bindings (use the `sumi` package)";
+  namespace b = sumi::py_bindings;
+  b::bind_errors(m);
+  b::bind_values(m);
+  b::bind_graph(m);
+  b::bind_registry(m);
+  b::bind_session(m);
+  b::bind_python_nodes(m);
+  m.def("configure_threads", [](int threads) {
+    sumi::ThreadBudget b = sumi::configure_threads(threads);
+    return pybind11::make_tuple(b.tbb_threads, b.torch_threads, b.cores);
+  }, pybind11::arg("threads") = 0,
+     "Sets the thread budget (0 = all cores): returns (TBB threads, LibTorch threads, cores). Call before running.");
+}
