@@ -26,10 +26,14 @@ void Cache::put(std::uint64_t key, OutputsPtr outputs) {
   for (const Value& v : *outputs) bytes += v.bytes();
   std::lock_guard<std::mutex> lock(mutex_);
   if (bytes > stats_.budget) return;
-  auto [it, inserted] = map_.try_emplace(key, Entry{std::move(outputs), bytes, ++clock_});
-  if (!inserted) {
+  // (try_emplace would move `outputs` into a temporary even when the key
+  // exists, so look up first.)
+  auto it = map_.find(key);
+  if (it != map_.end()) {
     stats_.bytes -= it->second.bytes;
-    it->second = Entry{std::move(outputs), bytes, clock_};
+    it->second = Entry{std::move(outputs), bytes, ++clock_};
+  } else {
+    it = map_.emplace(key, Entry{std::move(outputs), bytes, ++clock_}).first;
   }
   stats_.bytes += bytes;
   if (stats_.bytes > stats_.budget) {

@@ -287,6 +287,19 @@ TEST(Cache, EvictsLeastRecentlyUsedWithinBudget) {
   EXPECT_EQ(cache.stats().bytes, 0u);
 }
 
+TEST(Cache, StoringAKeyAgainReplacesTheEntry) {
+  // Two identical branches computed in parallel both store the same key.
+  Cache cache(1 << 20);
+  cache.put(9, std::make_shared<const Outputs>(Outputs{Value::make_scalar(1)}));
+  const std::size_t bytes = cache.stats().bytes;
+  cache.put(9, std::make_shared<const Outputs>(Outputs{Value::make_scalar(2)}));
+  OutputsPtr hit = cache.get(9);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_DOUBLE_EQ((*hit)[0].scalar(), 2.0);
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().bytes, bytes);
+}
+
 TEST(Cache, AnEvictedEntryStaysValidForItsHolder) {
   Cache cache(1);  // nothing fits: put() stores nothing
   auto v = std::make_shared<const Outputs>(Outputs{Value::make_scalar(1)});
