@@ -3,66 +3,112 @@
 #include <algorithm>
 
 namespace sumi {
+namespace {
 
-Cache::Cache(std::size_t budget_bytes) {
-  stats_.budget = budget_bytes;
-  map_.reserve(1024);
+constexpr std::size_t kInitialSlots = 1024;
+
+std::uint64_t stored_key(std::uint64_t key) { return key == 0 ? 1 : key; }
+
+}  // namespace
+
+Cache::Cache(std::size_t budget_bytes) : slots_(kInitialSlots) { stats_.budget = budget_bytes; }
+
+std::size_t Cache::find(std::uint64_t key) const {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = static_cast<std::size_t>(key) & mask;
+  while (slots_[i].key != 0 && slots_[i].key != key) i = (i + 1) & mask;
+  return i;
+}
+
+void Cache::erase_at(std::size_t i) {
+  // Backward-shift deletion keeps every probe sequence unbroken.
+  const std::size_t mask = slots_.size() - 1;
+  slots_[i] = Slot{};
+  --used_;
+  std::size_t j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    if (slots_[j].key == 0) return;
+    const std::size_t home = static_cast<std::size_t>(slots_[j].key) & mask;
+    // Move j back to i when its home is not cyclically within (i, j].
+    if (((j - home) & mask) >= ((j - i) & mask)) {
+      slots_[i] = std::move(slots_[j]);
+      slots_[j] = Slot{};
+      i = j;
+    }
+  }
+}
+
+void Cache::grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  for (Slot& s : old) {
+    if (s.key == 0) continue;
+    slots_[find(s.key)] = std::move(s);
+  }
 }
 
 OutputsPtr Cache::get(std::uint64_t key) {
+  key = stored_key(key);
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = map_.find(key);
-  if (it == map_.end()) {
+  Slot& s = slots_[find(key)];
+  if (s.key == 0) {
     ++stats_.misses;
     return nullptr;
   }
   ++stats_.hits;
-  it->second.last_use = ++clock_;
-  return it->second.outputs;
+  s.last_use = ++clock_;
+  return s.outputs;
 }
 
 void Cache::put(std::uint64_t key, OutputsPtr outputs) {
-  std::size_t bytes = sizeof(Entry) + 32;
+  key = stored_key(key);
+  std::size_t bytes = sizeof(Slot) + 32;
   for (const Value& v : *outputs) bytes += v.bytes();
   std::lock_guard<std::mutex> lock(mutex_);
   if (bytes > stats_.budget) return;
-  // (try_emplace would move `outputs` into a temporary even when the key
-  // exists, so look up first.)
-  auto it = map_.find(key);
-  if (it != map_.end()) {
-    stats_.bytes -= it->second.bytes;
-    it->second = Entry{std::move(outputs), bytes, ++clock_};
+  if ((used_ + 1) * 10 > slots_.size() * 7) grow();  // keep the load under 70 %
+  Slot& s = slots_[find(key)];
+  if (s.key == 0) {
+    s.key = key;
+    ++used_;
   } else {
-    it = map_.emplace(key, Entry{std::move(outputs), bytes, ++clock_}).first;
+    stats_.bytes -= s.bytes;  // the same key stored again (e.g. by two identical branches)
   }
+  s.outputs = std::move(outputs);
+  s.bytes = bytes;
+  s.last_use = ++clock_;
   stats_.bytes += bytes;
   if (stats_.bytes > stats_.budget) {
-    it->second.last_use = ~std::uint64_t{0};  // never evict what was just stored
-    evict_to(stats_.budget);
-    it->second.last_use = clock_;
+    // Evict down to 90 % so that a full cache sorts once per many puts, not on every put.
+    s.last_use = ~std::uint64_t{0};  // never evict what was just stored
+    evict_to(stats_.budget - stats_.budget / 10);
+    slots_[find(key)].last_use = clock_;  // eviction may have moved it
   }
-  stats_.entries = map_.size();
+  stats_.entries = used_;
 }
 
 void Cache::evict_to(std::size_t budget) {
   if (stats_.bytes <= budget) return;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> order;  // (last_use, key)
-  order.reserve(map_.size());
-  for (const auto& [key, e] : map_) order.emplace_back(e.last_use, key);
+  order.reserve(used_);
+  for (const Slot& s : slots_)
+    if (s.key != 0) order.emplace_back(s.last_use, s.key);
   std::sort(order.begin(), order.end());
   for (const auto& [use, key] : order) {
     if (stats_.bytes <= budget) break;
-    auto it = map_.find(key);
-    stats_.bytes -= it->second.bytes;
-    map_.erase(it);
+    const std::size_t i = find(key);
+    stats_.bytes -= slots_[i].bytes;
+    erase_at(i);
     ++stats_.evictions;
   }
-  stats_.entries = map_.size();
+  stats_.entries = used_;
 }
 
 void Cache::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
-  map_.clear();
+  for (Slot& s : slots_) s = Slot{};
+  used_ = 0;
   stats_.bytes = 0;
   stats_.entries = 0;
 }

@@ -16,7 +16,6 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/value.h"
@@ -57,7 +56,8 @@ class Cache {
  public:
   explicit Cache(std::size_t budget_bytes = std::size_t{1} << 30);
   OutputsPtr get(std::uint64_t key);
-  // Stores `outputs` unless it alone exceeds the budget; evicts LRU entries to fit.
+  // Stores `outputs` unless it alone exceeds the budget. When over budget,
+  // evicts least-recently-used entries down to 90 % of it.
   void put(std::uint64_t key, OutputsPtr outputs);
   void clear();
   void set_budget(std::size_t bytes);
@@ -65,16 +65,23 @@ class Cache {
   void reset_stats();
 
  private:
-  // Recency is a use counter per entry rather than a linked list: get() and
-  // put() then cost one hash-map operation, and the rare eviction sorts.
-  struct Entry {
+  // An open-addressing table (linear probing, backward-shift deletion) keyed
+  // by the already well-mixed 64-bit cache keys: no allocation per entry and
+  // one probe per lookup. Recency is a use counter per slot; the rare
+  // eviction sorts by it.
+  struct Slot {
+    std::uint64_t key = 0;  // 0 = empty (a real key of 0 is stored as 1)
     OutputsPtr outputs;
-    std::size_t bytes;
-    std::uint64_t last_use;
+    std::size_t bytes = 0;
+    std::uint64_t last_use = 0;
   };
+  std::size_t find(std::uint64_t key) const;  // slot index, or the empty slot where it would go
+  void erase_at(std::size_t i);
+  void grow();
   void evict_to(std::size_t budget);
   mutable std::mutex mutex_;
-  std::unordered_map<std::uint64_t, Entry> map_;
+  std::vector<Slot> slots_;  // size is a power of two
+  std::size_t used_ = 0;
   std::uint64_t clock_ = 0;
   CacheStats stats_;
 };

@@ -267,20 +267,20 @@ TEST(Cache, EvictsLeastRecentlyUsedWithinBudget) {
     probe.put(1, out(1));
     return probe.stats().bytes;
   }();
-  Cache cache(one * 3);
-  cache.put(1, out(1));
-  cache.put(2, out(2));
-  cache.put(3, out(3));
-  ASSERT_NE(cache.get(1), nullptr);  // 1 is now most recent; 2 is the oldest
-  cache.put(4, out(4));
+  Cache cache(one * 10);
+  for (int k = 1; k <= 10; ++k) cache.put(static_cast<std::uint64_t>(k), out(k));
+  ASSERT_NE(cache.get(1), nullptr);  // 1 is now most recent; 2 and 3 are the oldest
+  cache.put(11, out(11));            // over budget: evicts down to 90 % (9 entries)
   EXPECT_EQ(cache.get(2), nullptr);
+  EXPECT_EQ(cache.get(3), nullptr);
   EXPECT_NE(cache.get(1), nullptr);
   EXPECT_NE(cache.get(4), nullptr);
+  EXPECT_NE(cache.get(11), nullptr);
   CacheStats s = cache.stats();
-  EXPECT_EQ(s.entries, 3u);
+  EXPECT_EQ(s.entries, 9u);
   EXPECT_LE(s.bytes, s.budget);
-  EXPECT_EQ(s.evictions, 1u);
-  EXPECT_GE(s.hits, 3u);
+  EXPECT_EQ(s.evictions, 2u);
+  EXPECT_GE(s.hits, 4u);
   cache.set_budget(one);
   EXPECT_EQ(cache.stats().entries, 1u);
   cache.clear();
@@ -321,6 +321,37 @@ TEST(SessionPlan, ReusesThePlanWhileTheGraphIsUnchanged) {
   EXPECT_DOUBLE_EQ(s.run(g).outputs.at("x").scalar(), 4.0);
   g.set_param("a", "value", std::string("bad"));
   EXPECT_SUMI_ERROR(s.run(g), "node 'a'", "param 'value'");
+}
+
+}  // namespace
+}  // namespace sumi::test
+
+namespace sumi::test {
+namespace {
+
+// The open-addressing table under churn: every stored key stays findable
+// through growth and evictions, and every evicted one is gone.
+TEST(Cache, ManyKeysSurviveGrowthAndEviction) {
+  auto out = [](double v) { return std::make_shared<const Outputs>(Outputs{Value::make_scalar(v)}); };
+  Cache probe(1 << 20);
+  probe.put(1, out(1));
+  const std::size_t one = probe.stats().bytes;
+  Cache cache(one * 3000);
+  for (std::uint64_t k = 0; k < 5000; ++k) cache.put(k * 0x9e3779b97f4a7c15ULL, out(static_cast<double>(k)));
+  CacheStats s = cache.stats();
+  EXPECT_LE(s.entries, 3000u);
+  EXPECT_GE(s.entries, 2700u);  // evictions go down to 90 % of the budget
+  EXPECT_EQ(s.evictions + s.entries, 5000u);
+  const std::uint64_t first_kept = 5000 - s.entries;
+  for (std::uint64_t k = 0; k < 5000; ++k) {
+    OutputsPtr hit = cache.get(k * 0x9e3779b97f4a7c15ULL);
+    if (k < first_kept) {
+      EXPECT_EQ(hit, nullptr) << k;  // the oldest were evicted
+    } else {
+      ASSERT_NE(hit, nullptr) << k;
+      EXPECT_DOUBLE_EQ((*hit)[0].scalar(), static_cast<double>(k));
+    }
+  }
 }
 
 }  // namespace
