@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Trains the five part autoencoders (left eye, right eye, nose, mouth, remainder)
+on degraded sketches reconstructing the clean ones. Resumable: the checkpoint
+is rewritten after every epoch and a re-run continues from it.
+
+    /usr/bin/python3 models/parts/train.py --data ~/sumi-data/sketches256.npz --out ~/sumi-work/parts --epochs 30
+
+Prints progress (epoch, step, per-part loss, rate, ETA) and a validation loss
+per epoch; records the wall time in the checkpoint for the model manifest.
+"""
+import argparse
+import math
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from degrade import degrade  # noqa: E402
+from parts_model import PartAutoencoder  # noqa: E402
+
+PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
+
+
+def crops(sketches, windows, sizes):
+    """Cuts each part's window out of full sketches (N x 1 x S x S) and scales it to the part's size."""
+    out = {}
+    for name, (x, y, s), size in zip(PARTS, windows.tolist(), sizes):
+        c = sketches[:, :, max(0, y):y + s, max(0, x):x + s]
+        if c.shape[-1] != s or c.shape[-2] != s:  # window leaves the canvas: pad with paper
+            c = F.pad(c, (0, s - c.shape[-1], 0, s - c.shape[-2]), value=1.0)
+        out[name] = F.interpolate(c, size=(size, size), mode="area") if size != s else c
+    return out
+
+
+def loss_fn(logits, target):
+    ink = 1.0 - target
+    # Lines are a small share of the pixels: weight them up so the model cannot win by drawing nothing.
+    return F.binary_cross_entropy_with_logits(logits, ink, pos_weight=torch.tensor(4.0))
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Train Sumi's part autoencoders.")
+    ap.add_argument("--data", required=True, help="sketches .npz from models/parts/prepare.py")
+    ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--latent", type=int, default=512)
+    ap.add_argument("--part-size", type=int, default=64, help="eyes, nose, mouth crops are scaled to this")
+    ap.add_argument("--remainder-size", type=int, default=128, help="the whole-face remainder is scaled to this")
+    ap.add_argument("--widths", default="16,32,48,64,96")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    data = np.load(pathlib.Path(args.data).expanduser())
+    sketches = torch.from_numpy(data["sketches"])  # uint8, kept compact; converted per batch
+    split = data["split"]
+    windows = torch.from_numpy(data["windows"]).long()
+    windows[4] = torch.tensor([0, 0, int(data["size"])])
+    train_idx = np.flatnonzero(split == 0)
+    val_idx = np.flatnonzero(split == 1)[:256]
+    widths = tuple(int(w) for w in args.widths.split(","))
+    sizes = [args.part_size] * 4 + [args.remainder_size]
+    models = {p: PartAutoencoder(s, args.latent, widths) for p, s in zip(PARTS, sizes)}
+    params = [q for m in models.values() for q in m.parameters()]
+    opt = torch.optim.Adam(params, lr=args.lr)
+    steps_per_epoch = max(1, len(train_idx) // args.batch)
+    total_steps = steps_per_epoch * args.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / total_steps))))
+
+    out = pathlib.Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "checkpoint.pt"
+    start_epoch, wall = 0, 0.0
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path)
+        for p in PARTS:
+            models[p].load_state_dict(ck["models"][p])
+        opt.load_state_dict(ck["optimizer"])
+        sched.load_state_dict(ck["scheduler"])
+        start_epoch, wall = ck["epoch"], ck["wall_seconds"]
+        print(f"train: resuming after epoch {start_epoch} ({wall / 60:.1f} min so far)", flush=True)
+
+    g = torch.Generator().manual_seed(args.seed * 1000 + start_epoch)
+    n_params = sum(q.numel() for q in params)
+    print(f"train: {len(train_idx)} train / {len(val_idx)} val faces, {n_params / 1e6:.2f} M parameters, "
+          f"{steps_per_epoch} steps per epoch, threads {args.threads}", flush=True)
+    step_total = start_epoch * steps_per_epoch
+    for epoch in range(start_epoch, args.epochs):
+        for m in models.values():
+            m.train()
+        t_epoch = time.time()
+        perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
+        running = {p: 0.0 for p in PARTS}
+        for step in range(steps_per_epoch):
+            idx = perm[step * args.batch:(step + 1) * args.batch]
+            clean = sketches[idx].unsqueeze(1).float() / 255.0
+            rough = degrade(clean, g)
+            targets, inputs = crops(clean, windows, sizes), crops(rough, windows, sizes)
+            loss = 0.0
+            for p in PARTS:
+                part_loss = loss_fn(models[p](inputs[p]), targets[p])
+                running[p] = 0.98 * running[p] + 0.02 * part_loss.item() if step else part_loss.item()
+                loss = loss + part_loss
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step_total += 1
+            if step % 20 == 0 or step + 1 == steps_per_epoch:
+                rate = (step + 1) / (time.time() - t_epoch)
+                eta = (total_steps - step_total) / max(rate, 1e-9)
+                losses = " ".join(f"{p[:5]} {running[p]:.3f}" for p in PARTS)
+                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} {losses} "
+                      f"{rate:.2f} steps/s ETA {eta / 60:.0f} min", end="", flush=True)
+            if args.max_steps and step_total >= args.max_steps:
+                break
+        wall += time.time() - t_epoch
+        val = evaluate(models, sketches, val_idx, windows, sizes, g)
+        print(f"\ntrain: epoch {epoch + 1} done in {time.time() - t_epoch:.0f} s; val loss (degraded -> clean) "
+              + " ".join(f"{p} {v:.4f}" for p, v in val.items()), flush=True)
+        state = {"models": {p: models[p].state_dict() for p in PARTS}, "optimizer": opt.state_dict(),
+                 "scheduler": sched.state_dict(), "epoch": epoch + 1, "wall_seconds": wall, "args": vars(args),
+                 "val": val, "windows": windows.tolist(), "sizes": sizes}
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(ckpt_path)
+        if args.max_steps and step_total >= args.max_steps:
+            break
+    print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
+
+
+@torch.no_grad()
+def evaluate(models, sketches, idx, windows, sizes, g):
+    for m in models.values():
+        m.eval()
+    if len(idx) == 0:
+        return {p: float("nan") for p in PARTS}
+    clean = sketches[torch.from_numpy(idx)].unsqueeze(1).float() / 255.0
+    gv = torch.Generator().manual_seed(12345)  # the same degradations every epoch
+    rough = degrade(clean, gv)
+    targets, inputs = crops(clean, windows, sizes), crops(rough, windows, sizes)
+    return {p: loss_fn(models[p](inputs[p]), targets[p]).item() for p in PARTS}
+
+
+if __name__ == "__main__":
+    main()
