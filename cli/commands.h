@@ -14,6 +14,7 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_nodes_command(CLI::App& app, int& exit_code);
 void add_dot_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
 
 // Prints "sumi: error: <message>" (each line of a multi-line message prefixed).
 void print_error(const std::string& message);

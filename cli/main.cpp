@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   sumi::cli::add_validate_command(app, exit_code);
   sumi::cli::add_nodes_command(app, exit_code);
   sumi::cli::add_dot_command(app, exit_code);
+  sumi::cli::add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

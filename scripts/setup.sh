@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch
   librsvg2-bin
+  libcpp-httplib-dev chromium
 )
 
 missing=()
@@ -29,6 +30,11 @@ npm_install() {
   if [ ! -f models/data/node_modules/@dicebear/core/package.json ]; then
     echo "setup: npm ci (models/data)"
     npm ci --prefix models/data --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  # The editor's front end (vite, litegraph) and its browser test (playwright-core).
+  if [ ! -f editor/web/node_modules/.package-lock.json ]; then
+    echo "setup: npm ci (editor/web)"
+    npm ci --prefix editor/web --no-audit --no-fund --loglevel=error >/dev/null
   fi
 }
 

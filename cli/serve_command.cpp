@@ -1,0 +1,98 @@
+// sumi serve [--host 127.0.0.1] [--port N] [--graphs DIR] [--static DIR]
+// The editor: a local web app and its JSON API (editor/server).
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.h"
+#include "editor/server/server.h"
+#include "engine/runtime.h"
+#include "nodes/nodes.h"
+
+namespace sumi::cli {
+namespace {
+
+struct ServeArgs {
+  std::string host = "127.0.0.1";
+  int port = 8188;
+  std::string graphs = "graphs";
+  std::string static_dir;
+  int threads = 0;
+};
+
+// The first Ctrl-C / SIGTERM asks a watcher thread to stop the server; a second exits at once.
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_stop_signal(int) {
+  if (g_stop) std::_Exit(130);
+  g_stop = 1;
+}
+
+// The built front end: --static, else editor/web/dist next to the source tree
+// this binary was built from, else ./editor/web/dist.
+std::string find_static(const std::string& given) {
+  if (!given.empty()) return given;
+  std::error_code ec;
+#ifdef SUMI_EDITOR_DIST
+  if (std::filesystem::is_regular_file(std::filesystem::path(SUMI_EDITOR_DIST) / "index.html", ec)) return SUMI_EDITOR_DIST;
+#endif
+  return "editor/web/dist";
+}
+
+int serve(const ServeArgs& a) {
+  configure_threads(a.threads);
+  Registry reg;
+  register_all_nodes(reg);
+  editor::ServerOptions o;
+  o.host = a.host;
+  o.port = a.port;
+  o.graphs_dir = a.graphs;
+  o.static_dir = find_static(a.static_dir);
+  editor::EditorServer server(reg, o);
+  int port = server.bind();
+  std::error_code ec;
+  bool built = std::filesystem::is_regular_file(std::filesystem::path(o.static_dir) / "index.html", ec);
+  std::string host = a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host;
+  std::cout << "Sumi editor: http://" << host << ":" << port << "/" << "  (graphs: "
+            << std::filesystem::absolute(a.graphs).lexically_normal().string() << ")\n";
+  if (!built) std::cout << "note: the front end is not built (" << o.static_dir << "); serving the API only\n";
+  std::cout << "Ctrl-C stops the server.\n" << std::flush;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done && !g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+  });
+  bool ok = server.serve();
+  done = true;
+  watcher.join();
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand("serve", "Start the editor: a local web app and its JSON API");
+  cmd->add_option("--host", a->host, "address to listen on (loopback by default)")->capture_default_str();
+  cmd->add_option("--port", a->port, "port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
+  cmd->add_option("--graphs", a->graphs, "folder of graph files the editor lists, loads and saves")->capture_default_str();
+  cmd->add_option("--static", a->static_dir, "folder of the built front end (default: editor/web/dist)");
+  cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();
+  cmd->callback([a, &exit_code] {
+    try {
+      exit_code = serve(*a);
+    } catch (const std::exception& e) {
+      print_error(e.what());
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace sumi::cli

@@ -1,0 +1,81 @@
+#include "editor/server/run_request.h"
+
+#include "engine/error.h"
+#include "engine/graph_file.h"
+#include "engine/strokes_file.h"
+
+namespace sumi::editor {
+
+Graph graph_from_json(const Json& j, const GraphStore& store) {
+  if (j.is_string()) return store.load(j.get<std::string>());
+  if (!j.is_object()) throw ApiError(400, "'graph' must be a graph file name or a graph object");
+  Graph g = parse_graph(j.dump(), "request graph");
+  g.base_dir = store.dir();
+  return g;
+}
+
+ParamValue param_from_json(const Json& j, const std::string& what) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_array()) {
+    std::vector<double> v;
+    for (const Json& e : j) {
+      if (!e.is_number()) throw ApiError(400, what + ": lists may hold numbers only");
+      v.push_back(e.get<double>());
+    }
+    return v;
+  }
+  throw ApiError(400, what + ": expected a boolean, number, string or list of numbers");
+}
+
+RunRequest parse_run_request(const Json& body, const Registry& registry, const GraphStore& store) {
+  RunRequest r;
+  if (!body.contains("graph")) throw ApiError(400, "run request: 'graph' is missing (a graph file name or object)");
+  r.graph = graph_from_json(body["graph"], store);
+
+  if (body.contains("params")) {
+    const Json& params = body["params"];
+    if (!params.is_object()) throw ApiError(400, "'params' must be an object of \"node.param\": value");
+    for (auto it = params.begin(); it != params.end(); ++it) {
+      const std::string& key = it.key();
+      auto dot = key.find('.');
+      if (dot == std::string::npos || dot == 0 || dot + 1 == key.size())
+        throw ApiError(400, "params: '" + key + "' must be written node.param");
+      std::string node = key.substr(0, dot), param = key.substr(dot + 1);
+      const NodeInstance* n = r.graph.node(node);
+      if (!n) throw ApiError(400, "params: no node '" + node + "' in the graph", {{"node", node}});
+      const NodeDescriptor* d = registry.find(n->type);
+      if (d && !d->param(param))
+        throw ApiError(400, "params: node '" + node + "' (" + n->type + ") has no parameter '" + param + "'",
+                       {{"node", node}, {"param", param}});
+      r.graph.set_param(node, param, param_from_json(it.value(), "params: " + key));
+    }
+  }
+
+  if (body.contains("inputs")) {
+    const Json& inputs = body["inputs"];
+    if (!inputs.is_object()) throw ApiError(400, "'inputs' must be an object of node: strokes");
+    for (auto it = inputs.begin(); it != inputs.end(); ++it) {
+      const std::string& key = it.key();
+      std::string node = key.substr(0, key.find('.'));
+      const NodeInstance* n = r.graph.node(node);
+      if (!n) throw ApiError(400, "inputs: no node '" + node + "' in the graph", {{"node", node}});
+      if (!it.value().is_object()) throw ApiError(400, "inputs: '" + key + "' must be a strokes object");
+      r.inputs[key] = Value::make_strokes(parse_strokes(it.value().dump(), "inputs." + key));
+    }
+  }
+
+  if (body.contains("outputs")) {
+    const Json& outs = body["outputs"];
+    if (!outs.is_array()) throw ApiError(400, "'outputs' must be a list of output names");
+    for (const Json& o : outs) {
+      if (!o.is_string()) throw ApiError(400, "'outputs' must be a list of output names");
+      r.outputs.push_back(o.get<std::string>());
+    }
+  }
+  return r;
+}
+
+}  // namespace sumi::editor

@@ -1,0 +1,121 @@
+#include "editor/server/server.h"
+
+#include <filesystem>
+
+#include <httplib.h>
+
+#include "editor/server/graph_store.h"
+#include "editor/server/http_util.h"
+#include "editor/server/routes.h"
+#include "editor/server/session_manager.h"
+#include "engine/error.h"
+
+namespace sumi::editor {
+
+namespace {
+const char* kNotBuilt = R"(<!doctype html><html><head><meta charset="utf-8"><title>Sumi editor</title></head>
+<body style="font-family:sans-serif;max-width:40em;margin:3em auto">
+<h1>Sumi editor</h1><p>The editor's front end is not built. Build it with
+<code>npm ci &amp;&amp; npm run build</code> in <code>editor/web</code> (or <code>scripts/build.sh</code>),
+then start <code>sumi serve</code> again. The JSON API is available under <code>/api/</code>.</p></body></html>)";
+
+const char* status_text(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 403: return "forbidden";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 413: return "request body too large";
+    case 414: return "request URI too long";
+    default: return status >= 500 ? "internal server error" : "request refused";
+  }
+}
+}  // namespace
+
+struct EditorServer::Impl {
+  Impl(const Registry& reg, ServerOptions o)
+      : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, options.max_sessions), ctx{reg, graphs, sessions} {}
+  ServerOptions options;
+  GraphStore graphs;
+  SessionManager sessions;
+  ServerContext ctx;
+  httplib::Server srv;
+  int port = -1;
+};
+
+EditorServer::EditorServer(const Registry& registry, ServerOptions options)
+    : impl_(std::make_unique<Impl>(registry, std::move(options))) {
+  auto& srv = impl_->srv;
+  const ServerOptions& o = impl_->options;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(impl_->graphs.dir(), ec))
+    throw Error(ErrorContext{o.graphs_dir, {}, {}, {}, {}}, "the graphs folder does not exist");
+
+  int threads = std::max(4, o.threads);
+  srv.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  srv.set_payload_max_length(o.max_body_bytes);
+  srv.set_read_timeout(30);
+  srv.set_write_timeout(30);
+  srv.set_keep_alive_timeout(5);
+
+  add_catalogue_routes(srv, impl_->ctx);
+  add_graph_routes(srv, impl_->ctx);
+  add_run_routes(srv, impl_->ctx);
+  add_event_routes(srv, impl_->ctx);
+
+  bool have_static = !o.static_dir.empty() && std::filesystem::is_regular_file(std::filesystem::path(o.static_dir) / "index.html", ec);
+  if (have_static) {
+    srv.set_mount_point("/", o.static_dir);
+  } else {
+    srv.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kNotBuilt, "text/html"); });
+  }
+  // Every refusal the library makes itself (unknown route, 413, ...) gets a JSON body.
+  srv.set_error_handler([max_body = o.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string msg = status_text(res.status);
+    if (res.status == 404) msg = "no such endpoint or file: " + req.method + " " + req.path;
+    if (res.status == 413 && req.get_header_value("Content-Type").find("x-www-form-urlencoded") != std::string::npos)
+      msg += " for a form-encoded body (limit 8 KB): send JSON with Content-Type: application/json";
+    else if (res.status == 413)
+      msg += " (limit " + std::to_string(max_body >> 20) + " MB)";
+    send_error(res, res.status, msg);
+  });
+  srv.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, what);
+  });
+}
+
+EditorServer::~EditorServer() { stop(); }
+
+int EditorServer::bind() {
+  const ServerOptions& o = impl_->options;
+  auto& srv = impl_->srv;
+  if (o.port == 0) {
+    impl_->port = srv.bind_to_any_port(o.host);
+    if (impl_->port < 0) throw Error("cannot listen on " + o.host + " (any port)");
+  } else {
+    if (!srv.bind_to_port(o.host, o.port))
+      throw Error("cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use? try --port 0 for any free port)");
+    impl_->port = o.port;
+  }
+  return impl_->port;
+}
+
+bool EditorServer::serve() { return impl_->srv.listen_after_bind(); }
+
+void EditorServer::stop() {
+  impl_->sessions.close_all();
+  impl_->srv.stop();
+}
+
+bool EditorServer::running() const { return impl_->srv.is_running(); }
+int EditorServer::port() const { return impl_->port; }
+
+}  // namespace sumi::editor

@@ -1,0 +1,61 @@
+// The editor's HTTP server: the JSON API over the engine, server-sent events
+// of run progress, and the built front end.
+//
+//   Registry reg; register_all_nodes(reg);
+//   EditorServer server(reg, {.graphs_dir = "graphs", .static_dir = "editor/web/dist"});
+//   int port = server.bind();          // port 0 = any free port
+//   server.serve();                    // blocks until stop() (from another thread)
+//
+// Endpoints (all answers JSON unless noted; errors are {"error": "..."} with a 4xx):
+//   GET  /api/nodes                        the node catalogue (registry_to_json)
+//   GET  /api/graphs                       graph files in the graphs folder
+//   GET  /api/graphs/NAME.sumi.json        one graph;  PUT saves one (validated structure)
+//   POST /api/sessions                     {"session": id}; DELETE /api/sessions/ID ends one
+//   POST /api/sessions/ID/run              runs a graph (see run_request.h); a newer run cancels this one
+//   GET  /api/sessions/ID/outputs/NAME.png the latest output as PNG
+//   GET  /api/sessions/ID/events           text/event-stream of node started/cached/finished/failed
+//
+// Thread safety: bind/serve from one thread, stop() from any; requests are
+// served concurrently on a thread pool. The Registry must outlive the server.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "engine/registry.h"
+
+namespace sumi::editor {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8188;  // 0 = any free port
+  std::string graphs_dir = "graphs";
+  std::string static_dir;  // the built front end; empty or missing = a short notice page
+  std::size_t max_body_bytes = std::size_t{8} << 20;
+  std::size_t max_sessions = 32;
+  int threads = 16;  // request threads (each event stream holds one)
+};
+
+class EditorServer {
+ public:
+  EditorServer(const Registry& registry, ServerOptions options);
+  ~EditorServer();
+  EditorServer(const EditorServer&) = delete;
+  EditorServer& operator=(const EditorServer&) = delete;
+
+  // Binds the socket; returns the port. Throws sumi::Error when it cannot.
+  int bind();
+  // Serves until stop(). Returns false when the server failed.
+  bool serve();
+  void stop();
+  bool running() const;
+  int port() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sumi::editor

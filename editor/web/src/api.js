@@ -1,0 +1,36 @@
+// The editor's JSON API (editor/server): thin fetch wrappers. Every error
+// reply is {"error": "..."}; callers get an Error with that message.
+
+async function call(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = { error: text }; }
+  if (!res.ok) {
+    const err = new Error((data && data.error) || `${method} ${path}: HTTP ${res.status}`);
+    err.status = res.status;
+    err.data = data;
+    throw err;
+  }
+  return data;
+}
+
+export const api = {
+  nodes: () => call('GET', '/api/nodes'),
+  graphs: () => call('GET', '/api/graphs'),
+  loadGraph: (file) => call('GET', `/api/graphs/${encodeURIComponent(file)}`),
+  saveGraph: (file, graph) => call('PUT', `/api/graphs/${encodeURIComponent(file)}`, graph),
+  newSession: () => call('POST', '/api/sessions'),
+  run: (session, request) => call('POST', `/api/sessions/${session}/run`, request),
+  // Server-sent events of node progress: onEvent({run, kind, node, ms, message}).
+  events(session, onEvent) {
+    const es = new EventSource(`/api/sessions/${session}/events`);
+    es.onmessage = (m) => { try { onEvent(JSON.parse(m.data)); } catch { /* ignore */ } };
+    return es;
+  },
+};

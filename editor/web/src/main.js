@@ -1,0 +1,210 @@
+// The Sumi editor: wires the drawing view, the graph view and the API.
+import './style.css';
+import { api } from './api.js';
+import { Drawing } from './draw.js';
+import { GraphView } from './graph_view.js';
+
+const $ = (id) => document.getElementById(id);
+const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], runs: 0, ready: false };
+window.sumiEditor = state;  // for the browser tests
+
+function setStatus(text, kind = '') {
+  const el = $('status');
+  el.textContent = text;
+  el.className = `status ${kind}`;
+}
+
+// ---- views -----------------------------------------------------------------
+function showView(name) {
+  for (const t of document.querySelectorAll('.tab')) t.classList.toggle('active', t.dataset.view === name);
+  for (const v of document.querySelectorAll('.view')) v.classList.toggle('active', v.id === `view-${name}`);
+  if (name === 'graph') requestAnimationFrame(() => graphView.resize());
+}
+for (const t of document.querySelectorAll('.tab')) t.addEventListener('click', () => showView(t.dataset.view));
+
+// ---- drawing -----------------------------------------------------------------
+const drawing = new Drawing($('paper'), { onChange: () => scheduleRun() });
+state.drawing = drawing;
+function setTool(tool) {
+  drawing.tool = tool;
+  for (const [id, t] of [['tool-pen', 'pen'], ['tool-eraser', 'eraser'], ['tool-hint', 'hint']]) $(id).classList.toggle('active', t === tool);
+}
+$('tool-pen').onclick = () => setTool('pen');
+$('tool-eraser').onclick = () => setTool('eraser');
+$('tool-hint').onclick = () => setTool('hint');
+$('hint-color').oninput = (e) => { drawing.hintColor = e.target.value; setTool('hint'); };
+$('pen-width').oninput = (e) => { drawing.penWidth = Number(e.target.value); $('pen-width-value').textContent = e.target.value; };
+$('undo').onclick = () => drawing.undo();
+$('redo').onclick = () => drawing.redo();
+$('clear').onclick = () => drawing.clear();
+document.addEventListener('keydown', (e) => {
+  if (e.target.tagName === 'INPUT') return;
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') { e.preventDefault(); e.shiftKey ? drawing.redo() : drawing.undo(); }
+  else if (e.key === 'p') setTool('pen');
+  else if (e.key === 'e') setTool('eraser');
+  else if (e.key === 'h') setTool('hint');
+});
+$('strokes-save').onclick = () => {
+  const blob = new Blob([JSON.stringify(drawing.toJSON(), null, 1)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = 'drawing.strokes.json';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+};
+$('strokes-load').onchange = async (e) => {
+  const f = e.target.files[0];
+  if (!f) return;
+  try { drawing.load(JSON.parse(await f.text())); } catch (err) { setStatus(`cannot load ${f.name}: ${err.message}`, 'error'); }
+  e.target.value = '';
+};
+
+// ---- graph view -----------------------------------------------------------------
+const graphView = new GraphView($('graph-canvas'), $('palette'), { onChange: () => scheduleRun(300) });
+state.graphView = graphView;
+window.addEventListener('resize', () => { if ($('view-graph').classList.contains('active')) graphView.resize(); });
+
+async function refreshGraphList(select) {
+  const { graphs } = await api.graphs();
+  const sel = $('graph-select');
+  sel.innerHTML = '';
+  for (const g of graphs) {
+    const o = document.createElement('option');
+    o.value = g.file;
+    o.textContent = g.error ? `${g.file} (broken)` : g.file.replace(/\.sumi\.json$/, '');
+    o.title = g.doc || g.error || '';
+    sel.appendChild(o);
+  }
+  if (select) sel.value = select;
+  return graphs;
+}
+
+async function openGraph(file) {
+  const { graph, problems } = await api.loadGraph(file);
+  state.file = file;
+  $('graph-select').value = file;
+  $('graph-file').value = file;
+  graphView.load(graph);
+  showProblems(problems);
+  scheduleRun(0);
+}
+$('graph-select').onchange = (e) => openGraph(e.target.value).catch((err) => setStatus(err.message, 'error'));
+$('graph-reload').onclick = () => openGraph(state.file).catch((err) => setStatus(err.message, 'error'));
+$('graph-run').onclick = () => scheduleRun(0);
+$('graph-save').onclick = async () => {
+  const file = $('graph-file').value.trim();
+  try {
+    const r = await api.saveGraph(file, graphView.toSumi());
+    state.file = file;
+    await refreshGraphList(file);
+    showProblems(r.problems);
+    setStatus(`saved ${r.saved}`, 'ok');
+  } catch (err) { setStatus(`save failed: ${err.message}`, 'error'); }
+};
+
+function showProblems(problems) {
+  $('graph-problems').textContent = problems && problems.length ? `${problems.length} problem(s): ${problems.map((p) => p.message).join('; ')}` : '';
+}
+
+// ---- running -----------------------------------------------------------------
+let timer = null;
+function scheduleRun(delay = 0) {
+  if (!state.ready) return;
+  clearTimeout(timer);
+  timer = setTimeout(run, delay);
+}
+
+function strokesInputs(graph) {
+  const inputs = {};
+  for (const [id, n] of Object.entries(graph.nodes)) if (n.type === 'io.strokes_input') inputs[id] = drawing.toJSON();
+  return inputs;
+}
+
+async function run() {
+  const seq = ++state.runSeq;
+  const strokeEnd = drawing.lastStrokeEnd;
+  const graph = graphView.toSumi();
+  setStatus('running…', 'busy');
+  let r;
+  try {
+    r = await api.run(state.session, { graph, inputs: strokesInputs(graph) });
+  } catch (err) {
+    if (err.status === 409) return;  // superseded by a newer run
+    if (seq !== state.runSeq) return;
+    setStatus(err.message, 'error');
+    if (err.data?.nodes) showNodes(err.data.nodes);
+    return;
+  }
+  if (seq !== state.runSeq) return;
+  state.runs++;
+  showNodes(r.nodes);
+  await showOutputs(r.outputs);
+  if (seq !== state.runSeq) return;
+  state.shownSeq = seq;
+  const latency = strokeEnd ? performance.now() - strokeEnd : null;
+  if (latency !== null && strokeEnd !== state.lastMeasured) {
+    state.lastMeasured = strokeEnd;
+    state.latencies.push(latency);
+  }
+  setStatus(`${r.computed} computed, ${r.cached} cached, ${r.total_ms.toFixed(1)} ms` + (latency !== null ? ` · stroke→preview ${latency.toFixed(0)} ms` : ''), 'ok');
+}
+
+function showNodes(nodes) {
+  const t = $('node-table');
+  t.innerHTML = '<tr><th>node</th><th>type</th><th>status</th><th>ms</th></tr>';
+  for (const n of nodes) {
+    const tr = document.createElement('tr');
+    tr.className = `st-${n.status}`;
+    for (const v of [n.id, n.type, n.status, n.ms ? n.ms.toFixed(2) : '']) {
+      const td = document.createElement('td');
+      td.textContent = v;
+      tr.appendChild(td);
+    }
+    t.appendChild(tr);
+    graphView.setStatus(n.id, n.status, n.ms);
+  }
+}
+
+function showOutputs(outputs) {
+  const box = $('outputs');
+  const images = outputs.filter((o) => o.url);
+  const loads = [];
+  const keep = new Set(images.map((o) => o.name));
+  for (const fig of [...box.children]) if (!keep.has(fig.dataset.name)) fig.remove();
+  for (const o of images) {
+    let fig = box.querySelector(`figure[data-name="${CSS.escape(o.name)}"]`);
+    if (!fig) {
+      fig = document.createElement('figure');
+      fig.dataset.name = o.name;
+      fig.innerHTML = '<img alt=""><figcaption></figcaption>';
+      fig.querySelector('figcaption').textContent = o.name;
+      box.appendChild(fig);
+    }
+    const img = fig.querySelector('img');
+    img.alt = o.name;
+    loads.push(new Promise((resolve) => { img.onload = img.onerror = resolve; }));
+    img.src = o.url;
+  }
+  return Promise.all(loads);
+}
+
+// ---- start -----------------------------------------------------------------
+async function start() {
+  try {
+    const [catalogue, { session }] = await Promise.all([api.nodes(), api.newSession()]);
+    state.session = session;
+    graphView.registerTypes(catalogue);
+    api.events(session, (ev) => {
+      if (ev.node && ev.kind === 'started') graphView.setStatus(ev.node, 'started');
+    });
+    const graphs = await refreshGraphList();
+    state.ready = true;
+    const first = graphs.find((g) => g.file === 'sketch_parts.sumi.json') || graphs[0];
+    if (first) await openGraph(first.file);
+    else setStatus('no graphs in the graphs folder', 'error');
+    document.body.dataset.ready = '1';
+  } catch (err) {
+    setStatus(`cannot start: ${err.message}`, 'error');
+  }
+}
+start();

@@ -1,0 +1,165 @@
+// Browser test of the editor: starts `sumi serve` on a free loopback port
+// over a copy of the graphs folder, drives Debian's Chromium with
+// playwright-core, draws a face with mouse strokes, waits for the preview,
+// adds a colour hint, undoes/redoes, saves the graph and reloads it, opens
+// the graph view and connects two nodes by dragging. Writes screenshots and
+// reports (does not assert) the median stroke-to-preview latency.
+//
+//   node tests/editor.browser.mjs --sumi build/cli/sumi [--screenshots docs/images]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../../..');
+const arg = (name, def) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : def; };
+const sumi = arg('--sumi', path.join(repo, 'build/cli/sumi'));
+const shots = arg('--screenshots', '');
+const chromiumPath = arg('--chromium', '/usr/bin/chromium');
+const dist = path.join(repo, 'editor/web/dist');
+
+// Exit code 77 = skipped (CTest SKIP_RETURN_CODE).
+if (!fs.existsSync(chromiumPath)) { console.log(`SKIP: ${chromiumPath} not found (install Debian's chromium: scripts/setup.sh)`); process.exit(77); }
+if (!fs.existsSync(path.join(dist, 'index.html'))) { console.error(`FAIL: the front end is not built (${dist})`); process.exit(1); }
+let chromium;
+try { ({ chromium } = await import('playwright-core')); } catch {
+  console.log('SKIP: playwright-core is not installed (npm ci in editor/web: scripts/setup.sh)');
+  process.exit(77);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sumi-browser-'));
+const graphs = path.join(tmp, 'graphs');
+fs.mkdirSync(graphs);
+for (const f of fs.readdirSync(path.join(repo, 'graphs'))) if (f.endsWith('.sumi.json')) fs.copyFileSync(path.join(repo, 'graphs', f), path.join(graphs, f));
+
+const server = spawn(sumi, ['serve', '--port', '0', '--graphs', graphs, '--static', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (d) => { out += d; const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//); if (m) resolve(m[0]); });
+  server.on('exit', (code) => reject(new Error(`sumi serve exited with ${code}`)));
+  setTimeout(() => reject(new Error('sumi serve did not start')), 20000);
+});
+
+let context;
+let failed = false;
+const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); if (!ok) failed = true; };
+try {
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-proxy-server'],
+    viewport: { width: 1400, height: 820 },
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const external = [];
+  page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
+  page.on('pageerror', (e) => { console.log(`page error: ${e.message}`); failed = true; });
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 });
+  await page.waitForSelector('#outputs figure img', { timeout: 20000 });
+  check(true, 'editor loaded with the default graph');
+
+  const box = await page.locator('#paper').boundingBox();
+  const runs = () => page.evaluate(() => window.sumiEditor.latencies.length);
+  async function stroke(points) {
+    const before = await runs();
+    await page.mouse.move(box.x + points[0][0], box.y + points[0][1]);
+    await page.mouse.down();
+    for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 2 });
+    await page.mouse.up();
+    await page.waitForFunction((n) => window.sumiEditor.latencies.length > n, before, { timeout: 15000 });
+  }
+  const ellipse = (cx, cy, rx, ry, n = 28, from = 0, to = 2 * Math.PI) =>
+    Array.from({ length: n + 1 }, (_, i) => { const t = from + ((to - from) * i) / n; return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)]; });
+  const face = [
+    ellipse(256, 270, 150, 190),                       // face
+    ellipse(185, 215, 32, 14),                         // left eye
+    ellipse(327, 215, 32, 14),                         // right eye
+    [[256, 240], [246, 300], [262, 305]],              // nose
+    ellipse(256, 350, 45, 16, 16, 0.1, Math.PI - 0.1), // mouth
+    ellipse(185, 185, 38, 10, 10, Math.PI + 0.3, 2 * Math.PI - 0.3), // brows
+    ellipse(327, 185, 38, 10, 10, Math.PI + 0.3, 2 * Math.PI - 0.3),
+    ellipse(256, 150, 170, 110, 24, Math.PI, 2 * Math.PI),           // hair line
+  ];
+  for (const s of face) await stroke(s);
+  check((await runs()) >= face.length, `preview updated after each of ${face.length} strokes`);
+  const srcBefore = await page.getAttribute('#outputs figure img', 'src');
+
+  await page.click('#tool-hint');
+  await stroke([[120, 120], [160, 100], [200, 110], [240, 100]]);
+  check((await page.evaluate(() => window.sumiEditor.drawing.strokes.at(-1).kind)) === 'hint', 'hint stroke recorded');
+  await page.click('#tool-pen');
+  if (shots) await page.screenshot({ path: path.join(shots, 'editor_draw.png') });
+
+  // Undo and redo re-run too.
+  let before = await page.evaluate(() => window.sumiEditor.runs);
+  await page.click('#undo');
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, before);
+  check((await page.evaluate(() => window.sumiEditor.drawing.strokes.length)) === face.length, 'undo removed the hint');
+  before = await page.evaluate(() => window.sumiEditor.runs);
+  await page.click('#redo');
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, before);
+  check((await page.evaluate(() => window.sumiEditor.drawing.strokes.length)) === face.length + 1, 'redo restored it');
+  check(srcBefore !== null, 'output image shown');
+
+  // Graph view: connect two nodes by dragging from an output slot to an input slot.
+  await page.click('#tab-graph');
+  await page.waitForTimeout(300);
+  await page.click('.palette-item[data-type="image.invert"]');
+  const drag = await page.evaluate(() => {
+    const gv = window.sumiEditor.graphView;
+    const inv = gv.nodeById('invert');
+    inv.pos = [520, 330];
+    const src = gv.nodeById('sketch');
+    const ds = gv.canvas.ds;
+    const a = ds.convertOffsetToCanvas(src.getConnectionPos(false, 0));
+    const b = ds.convertOffsetToCanvas(inv.getConnectionPos(true, 0));
+    gv.canvas.setDirty(true, true);
+    const r = gv.canvasEl.getBoundingClientRect();
+    const k = r.width / gv.canvasEl.width;
+    return { a: [r.left + a[0] * k, r.top + a[1] * k], b: [r.left + b[0] * k, r.top + b[1] * k] };
+  });
+  await page.waitForTimeout(200);
+  await page.mouse.move(...drag.a);
+  await page.mouse.down();
+  await page.mouse.move(drag.b[0], drag.b[1], { steps: 12 });
+  await page.mouse.up();
+  const linked = await page.evaluate(() => window.sumiEditor.graphView.toSumi().nodes.invert?.in?.image);
+  check(linked === 'sketch.image', `dragged a link sketch.image -> invert.image (got ${linked})`);
+  await page.waitForFunction(() => document.getElementById('status').className.includes('ok'));
+  if (shots) await page.screenshot({ path: path.join(shots, 'editor_graph.png') });
+
+  // Save under a new name, reload it from the server, and check it came back.
+  await page.fill('#graph-file', 'browser_test.sumi.json');
+  await page.click('#graph-save');
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('saved'));
+  check(fs.existsSync(path.join(graphs, 'browser_test.sumi.json')), 'graph saved into the graphs folder');
+  await page.selectOption('#graph-select', 'sketch_parts.sumi.json');
+  await page.waitForFunction(() => !window.sumiEditor.graphView.nodeById('invert'));
+  await page.selectOption('#graph-select', 'browser_test.sumi.json');
+  await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('invert'));
+  const saved = JSON.parse(fs.readFileSync(path.join(graphs, 'browser_test.sumi.json'), 'utf8'));
+  check(saved.nodes.invert?.in?.image === 'sketch.image', 'reloaded graph keeps the new node and link');
+
+  check(external.length === 0, `no requests outside the editor (${external.slice(0, 3).join(', ')})`);
+  const lat = await page.evaluate(() => window.sumiEditor.latencies);
+  const sorted = [...lat].sort((x, y) => x - y);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  console.log(`stroke-to-preview latency: median ${median.toFixed(0)} ms over ${lat.length} strokes (min ${sorted[0].toFixed(0)}, max ${sorted.at(-1).toFixed(0)})`);
+} catch (err) {
+  console.log(`FAIL ${err.stack || err}`);
+  failed = true;
+  const page = context?.pages()[0];
+  if (page) {
+    console.log(`status line: ${await page.textContent('#status').catch(() => '?')}`);
+    if (shots) await page.screenshot({ path: path.join(shots, 'editor_failure.png') }).catch(() => {});
+  }
+} finally {
+  await context?.close().catch(() => {});
+  server.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,371 @@
+// The editor's HTTP API, end to end: a server on an ephemeral loopback port in
+// this process, driven with httplib::Client. Every endpoint, every refusal
+// (malformed JSON, unknown node/port/parameter, huge bodies, path traversal,
+// unknown session), event streams, cancellation, and two clients at once.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "editor/server/server.h"
+#include "nodes/nodes.h"
+#include "tests/stub_nodes.h"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace sumi::editor {
+namespace {
+
+std::string read_text(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class EditorServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    register_all_nodes(reg_);
+    test::register_stub_nodes(reg_, counters_);
+    dir_ = fs::temp_directory_path() / ("sumi_editor_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "graphs");
+    fs::copy_file(fs::path(SUMI_SOURCE_DIR) / "graphs/sketch_parts.sumi.json", dir_ / "graphs/sketch_parts.sumi.json");
+    std::ofstream(dir_ / "secret.sumi.json") << "{}";
+    strokes_ = Json::parse(read_text(fs::path(SUMI_SOURCE_DIR) / "examples/face.strokes.json"));
+
+    ServerOptions o;
+    o.port = 0;
+    o.graphs_dir = (dir_ / "graphs").string();
+    o.max_body_bytes = 1 << 20;
+    server_ = std::make_unique<EditorServer>(reg_, o);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->serve(); });
+    for (int i = 0; i < 200 && !server_->running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  void TearDown() override {
+    server_->stop();
+    thread_.join();
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(30);
+    return c;
+  }
+  std::string new_session() {
+    auto r = client().Post("/api/sessions");
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 201);
+    return Json::parse(r->body)["session"];
+  }
+  httplib::Result post_json(const std::string& path, const Json& body) {
+    return client().Post(path.c_str(), body.dump(), "application/json");
+  }
+  Json run_body() const { return {{"graph", "sketch_parts.sumi.json"}, {"inputs", {{"draw", strokes_}}}}; }
+
+  // Checks a refusal: the status and a JSON {"error": ...} containing `text`.
+  static void expect_error(const httplib::Result& r, int status, const std::string& text) {
+    ASSERT_TRUE(r) << "no response";
+    EXPECT_EQ(r->status, status) << r->body;
+    Json j = Json::parse(r->body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << r->body;
+    ASSERT_TRUE(j.contains("error")) << r->body;
+    EXPECT_NE(j["error"].get<std::string>().find(text), std::string::npos) << j["error"];
+  }
+
+  Registry reg_;
+  test::StubCounters counters_;
+  fs::path dir_;
+  Json strokes_;
+  std::unique_ptr<EditorServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+TEST_F(EditorServerTest, ServesTheNodeCatalogue) {
+  auto r = client().Get("/api/nodes");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  Json j = Json::parse(r->body);
+  EXPECT_EQ(j["format"], "sumi.nodes");
+  bool found = false;
+  for (const auto& n : j["nodes"]) found |= n["id"] == "sketch.rasterise";
+  EXPECT_TRUE(found);
+}
+
+TEST_F(EditorServerTest, ListsLoadsAndSavesGraphs) {
+  auto r = client().Get("/api/graphs");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  Json list = Json::parse(r->body)["graphs"];
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["file"], "sketch_parts.sumi.json");
+  EXPECT_EQ(list[0]["outputs"], Json::array({"parts", "sketch"}));
+
+  r = client().Get("/api/graphs/sketch_parts.sumi.json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  Json g = Json::parse(r->body);
+  EXPECT_EQ(g["graph"]["nodes"]["sketch"]["type"], "sketch.rasterise");
+  EXPECT_TRUE(g["problems"].empty());
+
+  // Save a changed copy; it is listed, and loads back with the change.
+  Json changed = g["graph"];
+  changed["name"] = "copy";
+  changed["nodes"]["sketch"]["params"]["size"] = 128;
+  changed["layout"]["sketch"] = {300, 90};
+  r = client().Put("/api/graphs/copy.sumi.json", changed.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(fs::exists(dir_ / "graphs/copy.sumi.json"));
+  r = client().Get("/api/graphs/copy.sumi.json");
+  ASSERT_TRUE(r);
+  Json back = Json::parse(r->body)["graph"];
+  EXPECT_EQ(back["nodes"]["sketch"]["params"]["size"], 128);
+  EXPECT_EQ(back["layout"]["sketch"], Json::array({300, 90}));
+  EXPECT_EQ(Json::parse(client().Get("/api/graphs")->body)["graphs"].size(), 2u);
+
+  // A graph with validation problems is saved (work in progress) and they are reported.
+  changed["nodes"]["sketch"]["type"] = "sketch.nope";
+  r = client().Put("/api/graphs/wip.sumi.json", changed.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(Json::parse(r->body)["problems"].empty());
+}
+
+TEST_F(EditorServerTest, RefusesBadGraphRequests) {
+  expect_error(client().Get("/api/graphs/missing.sumi.json"), 404, "no graph 'missing.sumi.json'");
+  expect_error(client().Get("/api/graphs/notes.txt"), 400, "not a graph file name");
+  expect_error(client().Get("/api/graphs/..%2Fsecret.sumi.json"), 403, "outside the graphs folder");
+  expect_error(client().Get("/api/graphs/%2E%2E%2Fsecret.sumi.json"), 403, "outside the graphs folder");
+  expect_error(client().Get("/api/graphs/.hidden.sumi.json"), 403, "outside the graphs folder");
+  expect_error(client().Put("/api/graphs/..%2Fevil.sumi.json", "{}", "application/json"), 403, "outside");
+  EXPECT_FALSE(fs::exists(dir_ / "evil.sumi.json"));
+  expect_error(client().Put("/api/graphs/%2Ftmp%2Fevil.sumi.json", "{}", "application/json"), 403, "outside");
+  // A symlink inside the folder that leads out of it.
+  fs::create_symlink(dir_ / "secret.sumi.json", dir_ / "graphs/link.sumi.json");
+  expect_error(client().Get("/api/graphs/link.sumi.json"), 403, "outside the graphs folder");
+  expect_error(client().Put("/api/graphs/x.sumi.json", "{\"nodes\": ", "application/json"), 400, "malformed JSON");
+  expect_error(client().Put("/api/graphs/x.sumi.json", "{\"format\": \"other\"}", "application/json"), 400, "format");
+  expect_error(client().Put("/api/graphs/x.sumi.json", "", "application/json"), 400, "empty");
+  EXPECT_FALSE(fs::exists(dir_ / "graphs/x.sumi.json"));
+}
+
+TEST_F(EditorServerTest, RunsWithTheSessionCacheAndServesPngs) {
+  std::string s = new_session();
+  auto r = post_json("/api/sessions/" + s + "/run", run_body());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json j = Json::parse(r->body);
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["computed"], 3);  // sketch, split, sheet (draw is fed)
+  std::map<std::string, std::string> status;
+  for (const auto& n : j["nodes"]) status[n["id"]] = n["status"];
+  EXPECT_EQ(status["draw"], "fed");
+  EXPECT_EQ(status["sheet"], "computed");
+  ASSERT_EQ(j["outputs"].size(), 2u);
+  EXPECT_EQ(j["outputs"][0]["name"], "parts");
+
+  // The same strokes again: everything cached.
+  j = Json::parse(post_json("/api/sessions/" + s + "/run", run_body())->body);
+  EXPECT_EQ(j["computed"], 0);
+  EXPECT_EQ(j["cached"], 3);
+
+  // One more stroke far from the face parts' windows changes the sketch only... and so the rest.
+  Json body = run_body();
+  body["inputs"]["draw"]["strokes"].push_back({{"kind", "line"}, {"width", 4}, {"color", "#000000"},
+                                              {"points", {{10, 10}, {30, 12}}}});
+  j = Json::parse(post_json("/api/sessions/" + s + "/run", body)->body);
+  EXPECT_GE(j["computed"].get<int>(), 1);
+
+  auto png = client().Get(("/api/sessions/" + s + "/outputs/parts.png").c_str());
+  ASSERT_TRUE(png);
+  EXPECT_EQ(png->status, 200);
+  EXPECT_EQ(png->get_header_value("Content-Type"), "image/png");
+  ASSERT_GT(png->body.size(), 8u);
+  EXPECT_EQ(png->body.substr(1, 3), "PNG");
+  expect_error(client().Get(("/api/sessions/" + s + "/outputs/nope.png").c_str()), 404, "no image output 'nope'");
+
+  // Parameter overrides and a graph sent inline; only the requested output.
+  body = run_body();
+  body["graph"] = Json::parse(read_text(dir_ / "graphs/sketch_parts.sumi.json"));
+  body["params"] = {{"sketch.size", 128}};
+  body["outputs"] = {"sketch"};
+  r = post_json("/api/sessions/" + s + "/run", body);
+  ASSERT_EQ(r->status, 200) << r->body;
+  j = Json::parse(r->body);
+  ASSERT_EQ(j["outputs"].size(), 1u);
+  EXPECT_EQ(j["outputs"][0]["name"], "sketch");
+
+  // Ending the session.
+  EXPECT_EQ(client().Delete(("/api/sessions/" + s).c_str())->status, 200);
+  expect_error(client().Get(("/api/sessions/" + s + "/outputs/parts.png").c_str()), 404, "no session");
+}
+
+TEST_F(EditorServerTest, RefusesBadRunRequests) {
+  std::string s = new_session();
+  std::string run = "/api/sessions/" + s + "/run";
+  expect_error(client().Post(run.c_str(), "{\"graph\": ", "application/json"), 400, "malformed JSON at line 1");
+  expect_error(client().Post(run.c_str(), "[1, 2]", "application/json"), 400, "expected a JSON object");
+  expect_error(post_json(run, Json::object()), 400, "'graph' is missing");
+  expect_error(post_json(run, {{"graph", "../secret.sumi.json"}}), 403, "outside the graphs folder");
+
+  Json unknown_node = {{"graph", {{"format", "sumi.graph"}, {"version", 1},
+                                  {"nodes", {{"a", {{"type", "sketch.nope"}}}}}}}};
+  auto r = post_json(run, unknown_node);
+  expect_error(r, 400, "unknown node type 'sketch.nope'");
+  EXPECT_EQ(Json::parse(r->body)["problems"][0]["node"], "a");
+
+  Json unknown_port = run_body();
+  unknown_port["graph"] = Json::parse(read_text(dir_ / "graphs/sketch_parts.sumi.json"));
+  unknown_port["graph"]["nodes"]["split"]["in"] = {{"sketchh", "sketch.image"}};
+  expect_error(post_json(run, unknown_port), 400, "port 'sketchh': unknown input port");
+
+  Json bad_param = run_body();
+  bad_param["params"] = {{"sketch.sizee", 3}};
+  expect_error(post_json(run, bad_param), 400, "has no parameter 'sizee'");
+  bad_param["params"] = {{"sketch.size", 999999}};
+  expect_error(post_json(run, bad_param), 400, "above the maximum");
+  bad_param["params"] = {{"nobody.size", 1}};
+  expect_error(post_json(run, bad_param), 400, "no node 'nobody'");
+
+  Json bad_strokes = run_body();
+  bad_strokes["inputs"]["draw"]["strokes"][0]["kind"] = "scribble";
+  expect_error(post_json(run, bad_strokes), 400, "inputs.draw");
+  Json bad_output = run_body();
+  bad_output["outputs"] = {"nope"};
+  r = post_json(run, bad_output);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status / 100, 4) << r->body;
+
+  std::string huge(2 << 20, ' ');
+  expect_error(client().Post(run.c_str(), huge, "application/json"), 413, "too large");
+
+  expect_error(post_json("/api/sessions/0123456789abcdef/run", run_body()), 404, "no session");
+  expect_error(client().Get("/api/sessions/0123456789abcdef/events"), 404, "no session");
+  expect_error(client().Get("/api/sessions/0123456789abcdef/outputs/parts.png"), 404, "no session");
+  expect_error(client().Delete("/api/sessions/0123456789abcdef"), 404, "no session");
+  expect_error(client().Get("/api/nothing"), 404, "no such endpoint");
+
+  // Still serving after all that.
+  r = post_json(run, run_body());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(EditorServerTest, AFailingNodeNamesItself) {
+  std::string s = new_session();
+  Json g = {{"format", "sumi.graph"}, {"version", 1},
+            {"nodes", {{"src", {{"type", "test.source"}}},
+                       {"bad", {{"type", "test.fail"}, {"in", {{"in", "src.out"}}}, {"params", {{"message", "boom"}}}}}}},
+            {"outputs", {{"x", "bad.out"}}}};
+  auto r = post_json("/api/sessions/" + s + "/run", {{"graph", g}});
+  expect_error(r, 422, "boom");
+  EXPECT_EQ(Json::parse(r->body)["node"], "bad");
+}
+
+// Collects server-sent events of a session until `stop_kind` arrives.
+std::vector<Json> read_events(int port, const std::string& session, const std::string& stop_kind,
+                              std::promise<void>& connected) {
+  std::vector<Json> events;
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(20);
+  std::string buffer;
+  bool signalled = false;
+  c.Get(("/api/sessions/" + session + "/events").c_str(), [&](const char* data, std::size_t n) {
+    if (!signalled) connected.set_value(), signalled = true;
+    buffer.append(data, n);
+    std::size_t pos;
+    while ((pos = buffer.find("\n\n")) != std::string::npos) {
+      std::string msg = buffer.substr(0, pos);
+      buffer.erase(0, pos + 2);
+      if (msg.rfind("data: ", 0) != 0) continue;
+      events.push_back(Json::parse(msg.substr(6)));
+      if (events.back()["kind"] == stop_kind) return false;
+    }
+    return true;
+  });
+  if (!signalled) connected.set_value();
+  return events;
+}
+
+TEST_F(EditorServerTest, StreamsNodeEvents) {
+  std::string s = new_session();
+  std::promise<void> connected;
+  auto fut = std::async(std::launch::async, [&] { return read_events(port_, s, "run_finished", connected); });
+  // The stream's first bytes (a keep-alive) arrive within ~2 s of connecting.
+  ASSERT_EQ(connected.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(post_json("/api/sessions/" + s + "/run", run_body())->status, 200);
+  ASSERT_EQ(fut.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  std::vector<Json> events = fut.get();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front()["kind"], "run_started");
+  EXPECT_EQ(events.back()["kind"], "run_finished");
+  bool started = false, finished = false;
+  for (const Json& e : events) {
+    if (e["kind"] == "started" && e["node"] == "sketch") started = true;
+    if (e["kind"] == "finished" && e["node"] == "sketch") finished = e["ms"].get<double>() >= 0;
+  }
+  EXPECT_TRUE(started);
+  EXPECT_TRUE(finished);
+}
+
+TEST_F(EditorServerTest, ANewRunCancelsTheOneInFlight) {
+  std::string s = new_session();
+  auto graph = [](double ms) {
+    return Json{{"format", "sumi.graph"}, {"version", 1},
+                {"nodes", {{"src", {{"type", "test.source"}}},
+                           {"spin", {{"type", "test.spin"}, {"in", {{"in", "src.out"}}}, {"params", {{"ms", ms}}}}},
+                           {"spin2", {{"type", "test.spin"}, {"in", {{"in", "spin.out"}}}, {"params", {{"ms", ms}}}}}}},
+                {"outputs", {{"x", "spin2.out"}}}};
+  };
+  auto slow = std::async(std::launch::async, [&] { return post_json("/api/sessions/" + s + "/run", {{"graph", graph(3000)}}); });
+  while (counters_.count("src") == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto t0 = std::chrono::steady_clock::now();
+  auto fast = post_json("/api/sessions/" + s + "/run", {{"graph", graph(1)}});
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(fast->status, 200) << fast->body;
+  auto cancelled = slow.get();
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  expect_error(cancelled, 409, "cancelled");
+  EXPECT_LT(waited, 2.5);
+}
+
+TEST_F(EditorServerTest, TwoClientsAtOnce) {
+  std::string a = new_session(), b = new_session();
+  EXPECT_NE(a, b);
+  std::atomic<int> ok{0}, failed{0};
+  auto work = [&](const std::string& s, int shift) {
+    for (int i = 0; i < 6; ++i) {
+      Json body = run_body();
+      body["inputs"]["draw"]["strokes"].push_back(
+          {{"kind", "line"}, {"width", 3}, {"color", "#000000"}, {"points", {{20 + shift + i, 20}, {60, 40 + i}}}});
+      auto r = post_json("/api/sessions/" + s + "/run", body);
+      auto png = client().Get(("/api/sessions/" + s + "/outputs/parts.png").c_str());
+      auto nodes = client().Get("/api/nodes");
+      (r && r->status == 200 && png && png->status == 200 && nodes && nodes->status == 200 ? ok : failed)++;
+    }
+  };
+  std::thread t1(work, a, 0), t2(work, b, 50);
+  t1.join();
+  t2.join();
+  EXPECT_EQ(ok, 12);
+  EXPECT_EQ(failed, 0);
+}
+
+}  // namespace
+}  // namespace sumi::editor
