@@ -13,6 +13,7 @@ void register_io_nodes(Registry& r);
 void register_image_nodes(Registry& r);
 void register_sketch_nodes(Registry& r);
 void register_face_nodes(Registry& r);
+void register_colour_nodes(Registry& r);
 void register_all_nodes(Registry& r);
 
 }  // namespace sumi

@@ -7,6 +7,7 @@ void register_all_nodes(Registry& r) {
   register_image_nodes(r);
   register_sketch_nodes(r);
   register_face_nodes(r);
+  register_colour_nodes(r);
 }
 
 }  // namespace sumi

@@ -1,4 +1,5 @@
 #include "nodes/image/blur.h"
+#include "nodes/image/collect.h"
 #include "nodes/image/contact_sheet.h"
 #include "nodes/image/invert.h"
 #include "nodes/image/resize.h"
@@ -15,6 +16,7 @@ void register_image_nodes(Registry& r) {
   r.add(image_threshold_node());
   r.add(image_blur_node());
   r.add(image_contact_sheet_node());
+  r.add(image_collect_node());
 }
 
 }  // namespace sumi
