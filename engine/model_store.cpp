@@ -100,17 +100,47 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
   return future.get();
 }
 
+namespace {
+std::int64_t file_stamp(const std::string& path) {
+  std::error_code ec;
+  auto t = std::filesystem::last_write_time(path, ec);
+  if (ec) return 0;
+  return static_cast<std::int64_t>(t.time_since_epoch().count()) ^
+         (static_cast<std::int64_t>(std::filesystem::file_size(path, ec)) << 40);
+}
+}  // namespace
+
+std::shared_ptr<const void> ModelStore::resource_impl(const std::string& path, const std::string& tag,
+                                                      const std::function<std::shared_ptr<const void>()>& load) {
+  const std::int64_t stamp = file_stamp(path);
+  auto key = std::make_pair(path, tag);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = resources_.find(key);
+    if (it != resources_.end() && it->second.stamp == stamp) return it->second.value;
+  }
+  // Loaded outside the lock; two threads may both load the first time, and
+  // one result wins. Loads are idempotent.
+  std::shared_ptr<const void> value = load();
+  std::lock_guard<std::mutex> lock(mutex_);
+  resources_[key] = {value, stamp};
+  return value;
+}
+
 void ModelStore::evict(const std::string& path) {
   std::error_code ec;
   auto canonical = std::filesystem::weakly_canonical(path, ec).string();
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = slots_.begin(); it != slots_.end();)
     it = (it->first.first == canonical || it->first.first == path) ? slots_.erase(it) : std::next(it);
+  for (auto it = resources_.begin(); it != resources_.end();)
+    it = (it->first.first == canonical || it->first.first == path) ? resources_.erase(it) : std::next(it);
 }
 
 void ModelStore::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   slots_.clear();
+  resources_.clear();
 }
 
 std::vector<ModelInfo> ModelStore::loaded() const {

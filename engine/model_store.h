@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -44,11 +45,27 @@ class ModelStore {
   ModulePtr get(const std::string& path, const std::string& device,
                 const std::vector<std::vector<std::int64_t>>& inputs = {},
                 const std::vector<std::int64_t>& output = {});
-  void evict(const std::string& path);  // all devices
+  // Any other resource read from a file (a latent bank, a search index),
+  // loaded once per (file, tag) by `load` and shared; reloaded when the file
+  // changes. `tag` tells apart different things made from one file.
+  template <typename T, typename Load>
+  std::shared_ptr<const T> resource(const std::string& path, const std::string& tag, Load&& load) {
+    auto p = resource_impl(path, tag, [&]() -> std::shared_ptr<const void> { return load(); });
+    return std::static_pointer_cast<const T>(p);
+  }
+
+  void evict(const std::string& path);  // all devices and resources
   void clear();
   std::vector<ModelInfo> loaded() const;
 
  private:
+  std::shared_ptr<const void> resource_impl(const std::string& path, const std::string& tag,
+                                            const std::function<std::shared_ptr<const void>()>& load);
+  struct Resource {
+    std::shared_ptr<const void> value;
+    std::int64_t stamp = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Resource> resources_;
   struct Slot {
     std::shared_future<ModulePtr> module;
     std::uint64_t uses = 0;

@@ -14,6 +14,8 @@ void register_image_nodes(Registry& r);
 void register_sketch_nodes(Registry& r);
 void register_face_nodes(Registry& r);
 void register_colour_nodes(Registry& r);
+void register_latent_nodes(Registry& r);
+void register_guidance_nodes(Registry& r);
 void register_all_nodes(Registry& r);
 
 }  // namespace sumi

@@ -8,6 +8,8 @@ void register_all_nodes(Registry& r) {
   register_sketch_nodes(r);
   register_face_nodes(r);
   register_colour_nodes(r);
+  register_latent_nodes(r);
+  register_guidance_nodes(r);
 }
 
 }  // namespace sumi

@@ -22,7 +22,13 @@ NodeDescriptor face_split_node() {
   d.id = "face.split";
   d.doc = "Cuts a face sketch into left eye, right eye, nose, mouth and remainder windows";
   d.inputs = {PortSpec::in("sketch", ValueKind::Image, "square face sketch")};
+  // One port per part as well as the set: a consumer of one part's port is
+  // keyed on that crop alone, so a stroke in the mouth re-runs only the mouth.
   d.outputs = {PortSpec::out("parts", ValueKind::PartSet, "the five parts with their windows"),
+               PortSpec::out("left_eye", ValueKind::Image, "the left eye crop"),
+               PortSpec::out("right_eye", ValueKind::Image, "the right eye crop"),
+               PortSpec::out("nose", ValueKind::Image, "the nose crop"),
+               PortSpec::out("mouth", ValueKind::Image, "the mouth crop"),
                PortSpec::out("remainder", ValueKind::Image, "the sketch with the four windows blanked")};
   d.params = {
       ParamSpec::integer("reference", 512, "canvas size the windows are given in").range(16, kMaxImageSide),
@@ -49,8 +55,8 @@ NodeDescriptor face_split_node() {
     }
     Value rest = mat_to_image(remainder, ctx.device());
     parts.push_back({kFaceParts[4], Window{0, 0, img.cols}, rest});
+    for (const Part& p : parts) ctx.set_output(p.name, p.image);
     ctx.set_output("parts", Value::make_parts(std::move(parts)));
-    ctx.set_output("remainder", rest);
   };
   return d;
 }

@@ -1,0 +1,80 @@
+#include "nodes/latent/part_models.h"
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <torch/script.h>
+
+#include "engine/atomic_file.h"
+#include "engine/model_store.h"
+#include "engine/tensor.h"
+
+namespace sumi {
+
+const PartModel& PartModels::part(const std::string& name) const {
+  auto it = parts.find(name);
+  if (it == parts.end()) throw Error(ErrorContext{path, {}, {}, {}, {}}, "the manifest has no part '" + name + "'");
+  return it->second;
+}
+
+std::string default_parts_manifest() { return std::string(SUMI_MODELS_DIR) + "/parts/manifest.json"; }
+
+std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std::string& manifest_path) {
+  return store.resource<PartModels>(manifest_path, "part-manifest", [&] {
+    ErrorContext ctx;
+    ctx.file = manifest_path;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file(manifest_path));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ctx, std::string("malformed manifest: ") + e.what());
+    }
+    if (j.value("format", "") != "sumi.models") throw Error(ctx, "not a Sumi model manifest (\"format\": \"sumi.models\")");
+    auto pm = std::make_shared<PartModels>();
+    pm->path = manifest_path;
+    pm->canvas = j.value("canvas", 256);
+    const auto dir = std::filesystem::path(manifest_path).parent_path();
+    if (!j.contains("parts") || !j["parts"].is_object()) throw Error(ctx, "the manifest has no \"parts\"");
+    for (auto it = j["parts"].begin(); it != j["parts"].end(); ++it) {
+      const auto& p = it.value();
+      PartModel m;
+      m.name = it.key();
+      try {
+        auto w = p.at("window").get<std::vector<int>>();
+        if (w.size() != 3) throw Error(ctx, "part '" + m.name + "': window must be [x, y, size]");
+        m.window = {w[0], w[1], w[2]};
+        m.input_size = p.value("input_size", 64);
+        m.latent = p.value("latent", 512);
+        auto file = [&](const char* key) {
+          std::string f = p.value(key, std::string());
+          return f.empty() ? f : (dir / f).lexically_normal().string();
+        };
+        m.encoder = file("encoder");
+        m.decoder = file("decoder");
+        m.bank = file("bank");
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(ctx, "part '" + m.name + "': " + e.what());
+      }
+      pm->parts[m.name] = m;
+    }
+    return pm;
+  });
+}
+
+Value run_model(const NodeContext& ctx, const std::string& model_path, const Value& input, ValueKind output_kind,
+                const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape) {
+  if (model_path.empty()) throw ctx.error("no model file: the manifest names none and no override is set");
+  ModelStore::ModulePtr module;
+  try {
+    module = ctx.models().get(model_path, ctx.device(), {input_shape}, output_shape);
+  } catch (const Error& e) {
+    throw Error(ErrorContext{model_path, ctx.node_id(), ctx.type(), {}, {}}, e.message());
+  }
+  torch::NoGradGuard no_grad;
+  at::Tensor x = input.tensor();
+  if (x.device() != c10::Device(ctx.device())) x = x.to(c10::Device(ctx.device()));
+  at::Tensor y = const_cast<torch::jit::Module&>(*module).forward({x}).toTensor();
+  return make_tensor_value(output_kind, y);
+}
+
+}  // namespace sumi

@@ -1,0 +1,55 @@
+// Part-model manifests ("sumi.models" JSON next to the weights) and running
+// their TorchScript encoders and decoders.
+//
+//   const PartModels& pm = load_part_models(ctx.models(), manifest_path);
+//   const PartModel& eye = pm.part("left_eye");            // window, sizes, files
+//   Value z = run_model(ctx, eye.encoder, crop_tensor_value);
+//
+// Manifest:
+//   { "format": "sumi.models", "version": 1, "name": "...", "canvas": 256,
+//     "parts": { "left_eye": { "window": [x, y, size], "input_size": 64, "latent": 512,
+//                              "encoder": "left_eye_encoder.pt", "decoder": "left_eye_decoder.pt",
+//                              "bank": "left_eye_bank.npy" }, ... },
+//     "data": {...}, "licence": "...", "training": {...} }
+// File names are relative to the manifest's folder.
+//
+// Thread safety: manifests are immutable once loaded (cached in the ModelStore).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/node_context.h"
+
+namespace sumi {
+
+struct PartModel {
+  std::string name;
+  Window window;       // on the manifest's canvas
+  int input_size = 64;  // crops are scaled to input_size x input_size
+  int latent = 512;
+  std::string encoder, decoder, bank;  // absolute paths
+};
+
+struct PartModels {
+  std::string path;
+  int canvas = 256;
+  std::map<std::string, PartModel> parts;
+  // Throws an Error naming the manifest when the part is missing.
+  const PartModel& part(const std::string& name) const;
+};
+
+// Loads (once per session, reloaded when the file changes) and validates a manifest.
+std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std::string& manifest_path);
+
+// Runs a TorchScript model with one tensor argument on the run's device; the
+// model is loaded through the session's ModelStore and checked once against
+// `input_shape` -> `output_shape` (-1 = any). Errors name the node and the file.
+Value run_model(const NodeContext& ctx, const std::string& model_path, const Value& input, ValueKind output_kind,
+                const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape);
+
+// The default manifest of the shipped part models.
+std::string default_parts_manifest();
+
+}  // namespace sumi

@@ -1,0 +1,14 @@
+#include "nodes/latent/decode.h"
+#include "nodes/latent/encode.h"
+#include "nodes/latent/project.h"
+#include "nodes/nodes.h"
+
+namespace sumi {
+
+void register_latent_nodes(Registry& r) {
+  r.add(latent_encode_node());
+  r.add(latent_decode_node());
+  r.add(latent_project_node());
+}
+
+}  // namespace sumi

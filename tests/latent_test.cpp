@@ -1,0 +1,219 @@
+// Part-model nodes with tiny TorchScript models made here: encode/decode,
+// manifold projection (KNN + locally-linear weights, exact and HNSW), shadow
+// guidance, bad model files, and the live-feedback property: a stroke inside
+// the mouth window re-runs only the mouth branch.
+#include <random>
+
+#include <torch/script.h>
+
+#include "engine/session.h"
+#include "engine/strokes_file.h"
+#include "engine/tensor.h"
+#include "nodes/common/image_mat.h"
+#include "nodes/latent/knn.h"
+#include "nodes/latent/npy.h"
+#include "nodes/nodes.h"
+#include "engine/model_store.h"
+#include "tests/test_util.h"
+
+namespace sumi::test {
+namespace {
+
+constexpr int kCanvas = 64;
+
+// Encoder: 16 x 16 crop -> 4 x 4 block means (a 16-d latent). Decoder: back to 16 x 16.
+void save_module(const std::string& path, const std::string& body) {
+  torch::jit::Module m("M");
+  m.define(body);
+  m.save(path);
+}
+
+class Latent : public ::testing::Test {
+ protected:
+  Latent() : session(init()) {}
+  Registry& init() {
+    register_all_nodes(reg);
+    save_module(tmp.path("enc.pt"), "def forward(self, x):\n    return torch.adaptive_avg_pool2d(x, [4, 4]).flatten(1)\n");
+    save_module(tmp.path("dec.pt"), "def forward(self, z):\n    return torch.upsample_nearest2d(z.view(-1, 1, 4, 4), [16, 16])\n");
+    save_module(tmp.path("bad_enc.pt"), "def forward(self, x):\n    return x.flatten(1)\n");
+    // A bank of 200 random 16-d latents in 0..1 plus an all-white part.
+    std::mt19937 rng(5);
+    std::vector<float> bank(201 * 16);
+    for (float& v : bank) v = static_cast<float>(rng() % 1000) / 1000.0f;
+    std::fill(bank.end() - 16, bank.end(), 1.0f);
+    write_npy(tmp.path("bank.npy"), {201, 16}, bank);
+    const char* windows[] = {"[8, 16, 16]", "[36, 16, 16]", "[24, 28, 16]", "[22, 44, 16]", "[0, 0, 64]"};
+    std::string parts;
+    const char* names[] = {"left_eye", "right_eye", "nose", "mouth", "remainder"};
+    for (int i = 0; i < 5; ++i)
+      parts += std::string(i ? "," : "") + "\"" + names[i] + "\": {\"window\": " + windows[i] +
+               ", \"input_size\": 16, \"latent\": 16, \"encoder\": \"enc.pt\", \"decoder\": \"dec.pt\", \"bank\": \"bank.npy\"}";
+    write_text(tmp.path("manifest.json"),
+               "{\"format\": \"sumi.models\", \"version\": 1, \"canvas\": 64, \"parts\": {" + parts + "}}");
+    return reg;
+  }
+
+  // strokes -> sketch (64) -> split (the manifest's windows) -> 5 x (encode -> project -> decode) -> compose
+  Graph shadow_graph() {
+    Graph g;
+    g.add_node("draw", "io.strokes_input");
+    g.add_node("sketch", "sketch.rasterise");
+    g.set_param("sketch", "size", std::int64_t{kCanvas});
+    g.link("draw.strokes", "sketch.strokes");
+    g.add_node("split", "face.split");
+    g.set_param("split", "reference", std::int64_t{kCanvas});
+    g.set_param("split", "left_eye", std::vector<double>{8, 16, 16});
+    g.set_param("split", "right_eye", std::vector<double>{36, 16, 16});
+    g.set_param("split", "nose", std::vector<double>{24, 28, 16});
+    g.set_param("split", "mouth", std::vector<double>{22, 44, 16});
+    g.link("sketch.image", "split.sketch");
+    g.add_node("compose", "guidance.compose");
+    g.link("split.parts", "compose.parts");
+    g.link("sketch.image", "compose.sketch");
+    for (const char* part : {"left_eye", "right_eye", "nose", "mouth", "remainder"}) {
+      const std::string p = part;
+      for (const char* step : {"enc_", "proj_", "dec_"}) {
+        const std::string id = step + p;
+        g.add_node(id, std::string(step) == "enc_" ? "latent.encode" : std::string(step) == "proj_" ? "latent.project" : "latent.decode");
+        g.set_param(id, "part", p);
+        g.set_param(id, "manifest", tmp.path("manifest.json"));
+      }
+      g.set_param("proj_" + p, "k", std::int64_t{5});
+      g.link("split." + p, "enc_" + p + ".image");
+      g.link("enc_" + p + ".latent", "proj_" + p + ".latent");
+      g.link("proj_" + p + ".latent", "dec_" + p + ".latent");
+      g.link("dec_" + p + ".image", "compose." + p);
+    }
+    g.set_output("guidance", "compose.guidance");
+    g.set_output("overlay", "compose.overlay");
+    return g;
+  }
+
+  static Strokes face_strokes() {
+    Strokes s;
+    s.width = s.height = kCanvas;
+    auto line = [&](float x0, float y0, float x1, float y1) {
+      Stroke st;
+      st.width = 1.5f;
+      st.points = {{x0, y0, 1}, {x1, y1, 1}};
+      s.strokes.push_back(st);
+    };
+    line(10, 24, 22, 22);  // left eye
+    line(38, 22, 50, 24);  // right eye
+    line(31, 30, 32, 40);  // nose
+    line(26, 52, 36, 52);  // mouth
+    line(6, 30, 32, 62);   // outline
+    return s;
+  }
+
+  TempDir tmp;
+  Registry reg;
+  Session session;
+};
+
+TEST_F(Latent, NpyRoundTripAndErrors) {
+  write_npy(tmp.path("a.npy"), {2, 3}, {1, 2, 3, 4, 5, 6});
+  NpyArray a = read_npy(tmp.path("a.npy"));
+  ASSERT_EQ(a.shape, (std::vector<std::int64_t>{2, 3}));
+  EXPECT_FLOAT_EQ(a.data[5], 6.0f);
+  write_text(tmp.path("junk.npy"), "not numpy at all");
+  EXPECT_SUMI_ERROR(read_npy(tmp.path("junk.npy")), "junk.npy", "not a .npy file");
+  EXPECT_SUMI_ERROR(read_npy(tmp.path("none.npy")), "none.npy", "file not found");
+}
+
+TEST_F(Latent, NearestNeighboursAreSortedAndWeightsReconstruct) {
+  ModelStore store;
+  auto bank = load_bank(store, tmp.path("bank.npy"));
+  const Eigen::VectorXf f = bank->rows.row(17).transpose();
+  Neighbours nn = nearest(*bank, f, 10, Search::Exact);
+  ASSERT_EQ(nn.ids.size(), 10u);
+  EXPECT_EQ(nn.ids[0], 17);
+  EXPECT_NEAR(nn.distances[0], 0.0f, 1e-4);
+  EXPECT_TRUE(std::is_sorted(nn.distances.begin(), nn.distances.end()));
+  Eigen::VectorXf w = lle_weights(*bank, nn.ids, f, 1e-6);
+  EXPECT_NEAR(w.sum(), 1.0f, 1e-5);
+  Eigen::VectorXf rec = Eigen::VectorXf::Zero(16);
+  for (std::size_t i = 0; i < nn.ids.size(); ++i) rec += w[static_cast<Eigen::Index>(i)] * bank->rows.row(nn.ids[i]).transpose();
+  EXPECT_LT((rec - f).norm(), 1e-3f);
+  // The approximate index finds the same nearest neighbours on this small bank.
+  Neighbours approx = nearest(*bank, f, 10, Search::Hnsw);
+  EXPECT_EQ(approx.ids, nn.ids);
+  EXPECT_SUMI_ERROR(nearest(*bank, Eigen::VectorXf::Zero(8), 3, Search::Exact), "bank.npy", "8 dimensions");
+}
+
+TEST_F(Latent, ShadowGuidanceRunsAndAMouthStrokeRerunsOnlyTheMouth) {
+  Graph g = shadow_graph();
+  RunOptions opts;
+  opts.inputs["draw"] = Value::make_strokes(face_strokes());
+  RunResult first = session.run(g, opts);
+  cv::Mat guidance = image_to_mat(first.outputs.at("guidance"));
+  ASSERT_EQ(guidance.cols, kCanvas);
+  EXPECT_EQ(first.computed, 2u + 15u + 1u);  // sketch, split, 5 x 3 part nodes, compose
+  // One more stroke, strictly inside the mouth window (22..38 x 44..60).
+  Strokes more = face_strokes();
+  Stroke st;
+  st.width = 1.5f;
+  st.points = {{27, 56, 1}, {33, 56, 1}};
+  more.strokes.push_back(st);
+  opts.inputs["draw"] = Value::make_strokes(more);
+  RunResult second = session.run(g, opts);
+  std::vector<std::string> computed;
+  for (const NodeRun& n : second.nodes)
+    if (n.status == NodeStatus::Computed) computed.push_back(n.id);
+  EXPECT_EQ(computed, (std::vector<std::string>{"sketch", "split", "enc_mouth", "proj_mouth", "dec_mouth", "compose"}))
+      << "only the mouth branch (and what feeds or joins it) should re-run";
+}
+
+TEST_F(Latent, ProjectBlendsBetweenInputAndManifold) {
+  // img -> split -> enc -> p, with enc's latent fed directly.
+  Graph g;
+  g.add_node("img", "io.load_image");
+  g.add_node("split", "face.split");
+  g.add_node("enc", "latent.encode");
+  g.add_node("p", "latent.project");
+  g.set_param("enc", "manifest", tmp.path("manifest.json"));
+  g.set_param("p", "manifest", tmp.path("manifest.json"));
+  g.set_param("p", "part", std::string("nose"));
+  g.link("img.image", "split.sketch");
+  g.link("split.nose", "enc.image");
+  g.link("enc.latent", "p.latent");
+  g.set_output("latent", "p.latent");
+  g.set_output("projected", "p.projected");
+  g.set_output("neighbours", "p.neighbours");
+  g.set_output("weights", "p.weights");
+  RunOptions opts;
+  opts.inputs["img"] = mat_to_image(cv::Mat(64, 64, CV_32F, cv::Scalar(1)), "cpu");
+  std::vector<float> f(16, 0.95f);
+  opts.inputs["enc"] = make_latent(at::from_blob(f.data(), {1, 16}, at::kFloat).clone());
+  g.set_param("p", "blend", 0.0);
+  RunResult r = session.run(g, opts);
+  EXPECT_TRUE(at::allclose(r.outputs.at("latent").tensor(), opts.inputs["enc"].tensor()));
+  at::Tensor w = r.outputs.at("weights").tensor();
+  EXPECT_EQ(w.size(1), 10);
+  EXPECT_NEAR(w.sum().item<float>(), 1.0f, 1e-5);
+  g.set_param("p", "blend", 1.0);
+  r = session.run(g, opts);
+  EXPECT_TRUE(at::allclose(r.outputs.at("latent").tensor(), r.outputs.at("projected").tensor()));
+  // The bank's all-ones row is the nearest to an all-0.95 latent.
+  at::Tensor ids = r.outputs.at("neighbours").tensor();
+  EXPECT_EQ(ids[0][0].item<float>(), 200.0f);
+}
+
+TEST_F(Latent, BadModelFilesAreNamed) {
+  Graph g = shadow_graph();
+  RunOptions opts;
+  opts.inputs["draw"] = Value::make_strokes(face_strokes());
+  g.set_param("enc_nose", "encoder", tmp.path("bad_enc.pt"));
+  EXPECT_SUMI_ERROR(session.run(g, opts), "bad_enc.pt", "node 'enc_nose'", "wrong interface");
+  g.set_param("enc_nose", "encoder", tmp.path("missing.pt"));
+  EXPECT_SUMI_ERROR(session.run(g, opts), "missing.pt", "node 'enc_nose'", "model file not found");
+  g.clear_param("enc_nose", "encoder");
+  g.set_param("proj_mouth", "manifest", tmp.path("nope.json"));
+  EXPECT_SUMI_ERROR(session.run(g, opts), "nope.json", "node 'proj_mouth'", "file not found");
+  write_text(tmp.path("wrong.json"), "{\"format\": \"other\"}");
+  g.set_param("proj_mouth", "manifest", tmp.path("wrong.json"));
+  EXPECT_SUMI_ERROR(session.run(g, opts), "wrong.json", "not a Sumi model manifest");
+}
+
+}  // namespace
+}  // namespace sumi::test
