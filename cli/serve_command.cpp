@@ -22,6 +22,7 @@ struct ServeArgs {
   int port = 8188;
   std::string graphs = "graphs";
   std::string static_dir;
+  std::string models = "models";
   int threads = 0;
 };
 
@@ -52,6 +53,7 @@ int serve(const ServeArgs& a) {
   o.port = a.port;
   o.graphs_dir = a.graphs;
   o.static_dir = find_static(a.static_dir);
+  o.models_dir = a.models;
   editor::EditorServer server(reg, o);
   int port = server.bind();
   std::error_code ec;
@@ -84,6 +86,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--port", a->port, "port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--graphs", a->graphs, "folder of graph files the editor lists, loads and saves")->capture_default_str();
   cmd->add_option("--static", a->static_dir, "folder of the built front end (default: editor/web/dist)");
+  cmd->add_option("--models", a->models, "folder of model files and manifests listed by the editor")->capture_default_str();
   cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();
   cmd->callback([a, &exit_code] {
     try {

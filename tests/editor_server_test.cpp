@@ -47,7 +47,9 @@ class EditorServerTest : public ::testing::Test {
     ServerOptions o;
     o.port = 0;
     o.graphs_dir = (dir_ / "graphs").string();
+    o.models_dir = (dir_ / "models").string();
     o.max_body_bytes = 1 << 20;
+    o.threads = 6;  // at most 2 event streams
     server_ = std::make_unique<EditorServer>(reg_, o);
     port_ = server_->bind();
     thread_ = std::thread([this] { server_->serve(); });
@@ -105,6 +107,23 @@ TEST_F(EditorServerTest, ServesTheNodeCatalogue) {
   bool found = false;
   for (const auto& n : j["nodes"]) found |= n["id"] == "sketch.rasterise";
   EXPECT_TRUE(found);
+}
+
+TEST_F(EditorServerTest, ListsModelFilesAndManifests) {
+  auto r = client().Get("/api/models");  // the models folder does not exist yet
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(Json::parse(r->body)["models"].empty());
+  fs::create_directories(dir_ / "models/parts/node_modules");
+  std::ofstream(dir_ / "models/parts/encoder.pt") << "weights";
+  std::ofstream(dir_ / "models/parts/manifest.json") << R"({"format": "sumi.models", "models": []})";
+  std::ofstream(dir_ / "models/parts/node_modules/x.pt") << "no";
+  std::ofstream(dir_ / "models/parts/notes.txt") << "no";
+  Json models = Json::parse(client().Get("/api/models")->body)["models"];
+  ASSERT_EQ(models.size(), 2u) << models;
+  EXPECT_EQ(models[0]["path"], "parts/encoder.pt");
+  EXPECT_EQ(models[0]["bytes"], 7);
+  EXPECT_EQ(models[1]["manifest"]["format"], "sumi.models");
 }
 
 TEST_F(EditorServerTest, ListsLoadsAndSavesGraphs) {
@@ -322,6 +341,34 @@ TEST_F(EditorServerTest, StreamsNodeEvents) {
   }
   EXPECT_TRUE(started);
   EXPECT_TRUE(finished);
+}
+
+// Open streams are capped so they cannot take every request thread; they end
+// when their client goes away or the server stops (TearDown would hang otherwise).
+TEST_F(EditorServerTest, EventStreamsAreCappedAndEndWithTheServer) {
+  std::string s = new_session();
+  std::atomic<int> chunks{0};
+  std::atomic<bool> stop_first{false};
+  auto listen = [&](bool stoppable) {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(60);
+    return c.Get(("/api/sessions/" + s + "/events").c_str(), [&, stoppable](const char*, std::size_t) {
+      ++chunks;
+      return !(stoppable && stop_first);
+    });
+  };
+  auto first = std::async(std::launch::async, listen, true);
+  auto second = std::async(std::launch::async, listen, false);
+  while (chunks < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  expect_error(client().Get(("/api/sessions/" + s + "/events").c_str()), 503, "too many event streams");
+  EXPECT_EQ(client().Get("/api/nodes")->status, 200);  // others are still served
+  stop_first = true;  // a client going away (its slot frees at the next keep-alive write)
+  EXPECT_EQ(first.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(post_json("/api/sessions/" + s + "/run", run_body())->status, 200);
+  auto t0 = std::chrono::steady_clock::now();
+  server_->stop();  // ends the second stream
+  second.get();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10);
 }
 
 TEST_F(EditorServerTest, ANewRunCancelsTheOneInFlight) {

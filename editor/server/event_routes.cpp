@@ -12,6 +12,11 @@ namespace sumi::editor {
 void add_event_routes(httplib::Server& srv, ServerContext& ctx) {
   srv.Get(R"(/api/sessions/([^/]+)/events)", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
             auto session = session_or_404(ctx, req.matches[1]);
+            if (++ctx.open_streams > ctx.max_streams) {
+              --ctx.open_streams;
+              throw ApiError(503, "too many event streams open (" + std::to_string(ctx.max_streams) +
+                                      "); close another editor tab and retry");
+            }
             auto cursor = std::make_shared<std::uint64_t>(session->events().end());
             res.set_header("Cache-Control", "no-store");
             res.set_header("X-Accel-Buffering", "no");
@@ -26,7 +31,8 @@ void add_event_routes(httplib::Server& srv, ServerContext& ctx) {
                   if (events.empty()) text = ": keep-alive\n\n";
                   for (const std::string& e : events) text += "data: " + e + "\n\n";
                   return sink.write(text.data(), text.size());
-                });
+                },
+                [&ctx](bool) { --ctx.open_streams; });
           }));
 }
 

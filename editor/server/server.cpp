@@ -34,7 +34,7 @@ const char* status_text(int status) {
 
 struct EditorServer::Impl {
   Impl(const Registry& reg, ServerOptions o)
-      : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, options.max_sessions), ctx{reg, graphs, sessions} {}
+      : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, options.max_sessions), ctx{reg, graphs, sessions, options.models_dir, std::max(1, options.threads - 4)} {}
   ServerOptions options;
   GraphStore graphs;
   SessionManager sessions;
@@ -51,7 +51,7 @@ EditorServer::EditorServer(const Registry& registry, ServerOptions options)
   if (!std::filesystem::is_directory(impl_->graphs.dir(), ec))
     throw Error(ErrorContext{o.graphs_dir, {}, {}, {}, {}}, "the graphs folder does not exist");
 
-  int threads = std::max(4, o.threads);
+  int threads = std::max(5, o.threads);
   srv.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   srv.set_payload_max_length(o.max_body_bytes);
   srv.set_read_timeout(30);

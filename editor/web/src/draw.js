@@ -16,6 +16,8 @@ export class Drawing {
     this.current = null;
     this.onChange = onChange;
     this.lastStrokeEnd = 0;
+    this.guidance = null;       // an <img> drawn faintly under the strokes
+    this.showGuidance = true;
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
     canvas.addEventListener('pointerup', (e) => this.up(e));
@@ -122,6 +124,12 @@ export class Drawing {
     const ctx = this.ctx;
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, this.width, this.height);
+    if (this.showGuidance && this.guidance?.complete && this.guidance.naturalWidth) {
+      ctx.save();
+      ctx.globalAlpha = 0.3;
+      ctx.drawImage(this.guidance, 0, 0, this.width, this.height);
+      ctx.restore();
+    }
     for (const s of this.strokes) this.drawStroke(s);
     if (this.current) this.drawStroke(this.current);
   }

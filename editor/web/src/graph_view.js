@@ -210,6 +210,19 @@ export class GraphView {
     return g;
   }
 
+  // Number parameters with a bounded range, for sliders: [{id, node, widget, param}].
+  sliderParams() {
+    const out = [];
+    for (const node of this.graph._nodes) {
+      for (const w of node.widgets || []) {
+        const p = w.sumiParam;
+        if (ptype(p) !== 'Float' || p.min === undefined || p.max === undefined || p.max - p.min > 1000) continue;
+        out.push({ id: `${node.properties.sumi_id}.${p.name}`, node, widget: w, param: p });
+      }
+    }
+    return out.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
   setStatus(id, status, ms) {
     const node = this.nodeById(id);
     if (!node) return;

@@ -60,7 +60,7 @@ $('strokes-load').onchange = async (e) => {
 };
 
 // ---- graph view -----------------------------------------------------------------
-const graphView = new GraphView($('graph-canvas'), $('palette'), { onChange: () => scheduleRun(300) });
+const graphView = new GraphView($('graph-canvas'), $('palette'), { onChange: () => { buildControls(); scheduleRun(300); } });
 state.graphView = graphView;
 window.addEventListener('resize', () => { if ($('view-graph').classList.contains('active')) graphView.resize(); });
 
@@ -85,6 +85,7 @@ async function openGraph(file) {
   $('graph-select').value = file;
   $('graph-file').value = file;
   graphView.load(graph);
+  buildControls();
   showProblems(problems);
   scheduleRun(0);
 }
@@ -104,6 +105,44 @@ $('graph-save').onclick = async () => {
 
 function showProblems(problems) {
   $('graph-problems').textContent = problems && problems.length ? `${problems.length} problem(s): ${problems.map((p) => p.message).join('; ')}` : '';
+}
+
+// ---- sliders for bounded number parameters (e.g. the projection blend per part) ----
+function buildControls() {
+  const box = $('controls');
+  box.innerHTML = '';
+  for (const s of graphView.sliderParams()) {
+    const row = document.createElement('label');
+    row.className = 'control';
+    row.title = s.param.doc || '';
+    const name = document.createElement('span');
+    name.textContent = s.id;
+    const input = document.createElement('input');
+    Object.assign(input, { type: 'range', min: s.param.min, max: s.param.max, step: 'any', value: Number(s.widget.value) });
+    input.dataset.param = s.id;
+    const value = document.createElement('span');
+    value.className = 'control-value';
+    value.textContent = Number(s.widget.value).toFixed(2);
+    input.oninput = () => {
+      s.widget.value = Number(input.value);
+      value.textContent = Number(input.value).toFixed(2);
+      graphView.canvas.setDirty(true, false);
+      scheduleRun(20);
+    };
+    row.append(name, input, value);
+    box.appendChild(row);
+  }
+}
+
+// ---- shadow guidance ----
+$('guidance-show').onchange = (e) => { drawing.showGuidance = e.target.checked; drawing.redraw(); };
+function updateGuidance(outputs) {
+  if ($('guidance-pin').checked) return;
+  const g = outputs.find((o) => o.url && /guidance|shadow/.test(o.name));
+  if (!g) { if (drawing.guidance) { drawing.guidance = null; drawing.redraw(); } return; }
+  const img = new Image();
+  img.onload = () => { drawing.guidance = img; drawing.redraw(); };
+  img.src = g.url;
 }
 
 // ---- running -----------------------------------------------------------------
@@ -139,10 +178,13 @@ async function run() {
   state.runs++;
   showNodes(r.nodes);
   await showOutputs(r.outputs);
+  updateGuidance(r.outputs);
   if (seq !== state.runSeq) return;
   state.shownSeq = seq;
-  const latency = strokeEnd ? performance.now() - strokeEnd : null;
-  if (latency !== null && strokeEnd !== state.lastMeasured) {
+  // Stroke-to-preview latency: from the end of a stroke to its first shown preview.
+  let latency = null;
+  if (strokeEnd && strokeEnd !== state.lastMeasured) {
+    latency = performance.now() - strokeEnd;
     state.lastMeasured = strokeEnd;
     state.latencies.push(latency);
   }

@@ -94,6 +94,20 @@ try {
   await page.click('#tool-pen');
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_draw.png') });
 
+  // A parameter slider (sketch.width_scale) re-runs what it changes and the preview follows.
+  const slider = page.locator('input[data-param="sketch.width_scale"]');
+  if (await slider.count()) {
+    const runsBefore = await page.evaluate(() => window.sumiEditor.runs);
+    const pngBefore = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] img').src).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
+    await slider.fill('2.5');
+    await page.waitForFunction((n) => window.sumiEditor.runs > n, runsBefore);
+    const sketchStatus = await page.textContent('#node-table tr:nth-child(3) td:nth-child(3)');
+    const pngAfter = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] img').src).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
+    check(sketchStatus === 'computed' && pngAfter !== pngBefore, `slider sketch.width_scale re-ran the sketch (${sketchStatus}, ${pngBefore} -> ${pngAfter} bytes)`);
+    await slider.fill('1');
+    await page.waitForFunction((n) => window.sumiEditor.runs > n + 1, runsBefore);
+  } else check(false, 'slider for sketch.width_scale shown');
+
   // Undo and redo re-run too.
   let before = await page.evaluate(() => window.sumiEditor.runs);
   await page.click('#undo');
