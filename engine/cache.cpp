@@ -50,6 +50,10 @@ void Cache::grow() {
 
 OutputsPtr Cache::get(std::uint64_t key) {
   key = stored_key(key);
+  if (!maybe_present(key)) {
+    filtered_misses_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   Slot& s = slots_[find(key)];
   if (s.key == 0) {
@@ -67,6 +71,7 @@ void Cache::put(std::uint64_t key, OutputsPtr outputs) {
   for (const Value& v : *outputs) bytes += v.bytes();
   std::lock_guard<std::mutex> lock(mutex_);
   if (bytes > stats_.budget) return;
+  mark_present(key);
   if ((used_ + 1) * 10 > slots_.size() * 7) grow();  // keep the load under 70 %
   Slot& s = slots_[find(key)];
   if (s.key == 0) {
@@ -107,6 +112,7 @@ void Cache::evict_to(std::size_t budget) {
 
 void Cache::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& word : filter_) word.store(0, std::memory_order_relaxed);
   for (Slot& s : slots_) s = Slot{};
   used_ = 0;
   stats_.bytes = 0;
@@ -121,12 +127,15 @@ void Cache::set_budget(std::size_t bytes) {
 
 CacheStats Cache::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  CacheStats s = stats_;
+  s.misses += filtered_misses_.load(std::memory_order_relaxed);
+  return s;
 }
 
 void Cache::reset_stats() {
   std::lock_guard<std::mutex> lock(mutex_);
   stats_.hits = stats_.misses = stats_.evictions = 0;
+  filtered_misses_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace sumi

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -79,6 +80,21 @@ class Cache {
   void erase_at(std::size_t i);
   void grow();
   void evict_to(std::size_t budget);
+  // A lock-free filter of keys ever stored since the last clear(): a get()
+  // for a key whose bit is unset is a certain miss and skips the lock (every
+  // node of a cold run). Evictions leave bits set; that only costs a lookup.
+  static constexpr std::size_t kFilterWords = 1024;
+  std::array<std::atomic<std::uint64_t>, kFilterWords> filter_{};
+  bool maybe_present(std::uint64_t key) const {
+    const std::size_t bit = static_cast<std::size_t>(key >> 40) % (kFilterWords * 64);
+    return (filter_[bit / 64].load(std::memory_order_relaxed) >> (bit % 64)) & 1u;
+  }
+  void mark_present(std::uint64_t key) {
+    const std::size_t bit = static_cast<std::size_t>(key >> 40) % (kFilterWords * 64);
+    filter_[bit / 64].fetch_or(std::uint64_t{1} << (bit % 64), std::memory_order_relaxed);
+  }
+  std::atomic<std::uint64_t> filtered_misses_{0};
+
   mutable std::mutex mutex_;
   std::vector<Slot> slots_;  // size is a power of two
   std::size_t used_ = 0;
