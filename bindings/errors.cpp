@@ -11,15 +11,18 @@ namespace {
 // released (a static py::object would be released after finalisation).
 py::handle g_error, g_validation_error, g_cancelled;
 
-py::object make_error(const Error& e) {
-  py::object err = g_error(std::string(e.what()));
-  const ErrorContext& c = e.context();
+void set_context(py::object& err, const ErrorContext& c, const std::string& message) {
   err.attr("file") = c.file;
   err.attr("node") = c.node;
   err.attr("type") = c.type;
   err.attr("port") = c.port;
   err.attr("param") = c.param;
-  err.attr("message") = e.message();
+  err.attr("message") = message;
+}
+
+py::object make_error(const Error& e) {
+  py::object err = g_error(std::string(e.what()));
+  set_context(err, e.context(), e.message());
   return err;
 }
 
@@ -36,13 +39,7 @@ void raise_python(const Error& e) {
     py::list errors;
     for (const Error& one : v->errors()) errors.append(make_error(one));
     err.attr("errors") = errors;
-    const ErrorContext first = v->errors().empty() ? ErrorContext{} : v->errors().front().context();
-    err.attr("file") = first.file;
-    err.attr("node") = first.node;
-    err.attr("type") = first.type;
-    err.attr("port") = first.port;
-    err.attr("param") = first.param;
-    err.attr("message") = e.message();
+    set_context(err, v->errors().empty() ? ErrorContext{} : v->errors().front().context(), e.message());
   } else {
     err = make_error(e);
   }
