@@ -20,7 +20,7 @@ namespace {
 struct ServeArgs {
   std::string host = "127.0.0.1";
   int port = 8188;
-  std::string graphs = "graphs";
+  std::string graphs;
   std::string static_dir;
   std::string models = "models";
   int threads = 0;
@@ -44,6 +44,16 @@ std::string find_static(const std::string& given) {
   return "editor/web/dist";
 }
 
+// --graphs, else ./graphs, else the graphs folder of the source tree.
+std::string find_graphs(const std::string& given) {
+  if (!given.empty()) return given;
+  std::error_code ec;
+#ifdef SUMI_GRAPHS_DIR
+  if (!std::filesystem::is_directory("graphs", ec)) return SUMI_GRAPHS_DIR;
+#endif
+  return "graphs";
+}
+
 int serve(const ServeArgs& a) {
   configure_threads(a.threads);
   Registry reg;
@@ -51,7 +61,7 @@ int serve(const ServeArgs& a) {
   editor::ServerOptions o;
   o.host = a.host;
   o.port = a.port;
-  o.graphs_dir = a.graphs;
+  o.graphs_dir = find_graphs(a.graphs);
   o.static_dir = find_static(a.static_dir);
   o.models_dir = a.models;
   editor::EditorServer server(reg, o);
@@ -60,7 +70,7 @@ int serve(const ServeArgs& a) {
   bool built = std::filesystem::is_regular_file(std::filesystem::path(o.static_dir) / "index.html", ec);
   std::string host = a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host;
   std::cout << "Sumi editor: http://" << host << ":" << port << "/" << "  (graphs: "
-            << std::filesystem::absolute(a.graphs).lexically_normal().string() << ")\n";
+            << std::filesystem::absolute(o.graphs_dir).lexically_normal().string() << ")\n";
   if (!built) std::cout << "note: the front end is not built (" << o.static_dir << "); serving the API only\n";
   std::cout << "Ctrl-C stops the server.\n" << std::flush;
   std::signal(SIGINT, on_stop_signal);
@@ -84,7 +94,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("serve", "Start the editor: a local web app and its JSON API");
   cmd->add_option("--host", a->host, "address to listen on (loopback by default)")->capture_default_str();
   cmd->add_option("--port", a->port, "port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-  cmd->add_option("--graphs", a->graphs, "folder of graph files the editor lists, loads and saves")->capture_default_str();
+  cmd->add_option("--graphs", a->graphs, "folder of graph files the editor lists, loads and saves (default: ./graphs)");
   cmd->add_option("--static", a->static_dir, "folder of the built front end (default: editor/web/dist)");
   cmd->add_option("--models", a->models, "folder of model files and manifests listed by the editor")->capture_default_str();
   cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();

@@ -279,6 +279,11 @@ TEST_F(EditorServerTest, RefusesBadRunRequests) {
   expect_error(client().Get("/api/sessions/0123456789abcdef/outputs/parts.png"), 404, "no session");
   expect_error(client().Delete("/api/sessions/0123456789abcdef"), 404, "no session");
   expect_error(client().Get("/api/nothing"), 404, "no such endpoint");
+  // Bodies must be JSON; requests must be addressed to a loopback name (no DNS rebinding).
+  expect_error(client().Post(run.c_str(), run_body().dump(), "text/plain"), 415, "application/json");
+  httplib::Headers rebinding = {{"Host", "evil.example:8188"}};
+  expect_error(client().Get("/api/graphs", rebinding), 403, "answers only to 127.0.0.1 or localhost");
+  EXPECT_EQ(client().Get("/api/graphs", {{"Host", "localhost:8188"}})->status, 200);
 
   // Still serving after all that.
   r = post_json(run, run_body());

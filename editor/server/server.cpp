@@ -58,6 +58,30 @@ EditorServer::EditorServer(const Registry& registry, ServerOptions options)
   srv.set_write_timeout(30);
   srv.set_keep_alive_timeout(5);
 
+  // Bound to loopback, only requests addressed to a loopback name are served,
+  // so that a web page cannot reach the API through DNS rebinding; bodies must
+  // be JSON (which browsers never send cross-origin without asking first).
+  bool loopback = o.host == "127.0.0.1" || o.host == "localhost" || o.host == "::1";
+  srv.set_pre_routing_handler([loopback](const httplib::Request& req, httplib::Response& res) {
+    if (loopback) {
+      std::string host = req.get_header_value("Host");
+      std::string name = host.rfind('[', 0) == 0 ? host.substr(0, host.find(']') + 1) : host.substr(0, host.find(':'));
+      if (!host.empty() && name != "127.0.0.1" && name != "localhost" && name != "[::1]") {
+        send_error(res, 403, "this server answers only to 127.0.0.1 or localhost, not '" + name + "'");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    // (The body is read after this handler: look at the headers.)
+    bool has_body = req.has_header("Transfer-Encoding") ||
+                    (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+    if ((req.method == "POST" || req.method == "PUT") && has_body &&
+        req.get_header_value("Content-Type").find("application/json") == std::string::npos) {
+      send_error(res, 415, "send the body as JSON with Content-Type: application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
   add_catalogue_routes(srv, impl_->ctx);
   add_graph_routes(srv, impl_->ctx);
   add_run_routes(srv, impl_->ctx);
