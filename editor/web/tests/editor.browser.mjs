@@ -123,24 +123,32 @@ try {
   await page.click('#tab-graph');
   await page.waitForTimeout(300);
   await page.click('.palette-item[data-type="image.invert"]');
-  const drag = await page.evaluate(() => {
+  // Screen positions of an output slot and an input slot.
+  const slots = (from, to) => page.evaluate(([f, t]) => {
     const gv = window.sumiEditor.graphView;
     const inv = gv.nodeById('invert');
     inv.pos = [520, 330];
-    const src = gv.nodeById('sketch');
     const ds = gv.canvas.ds;
-    const a = ds.convertOffsetToCanvas(src.getConnectionPos(false, 0));
-    const b = ds.convertOffsetToCanvas(inv.getConnectionPos(true, 0));
+    const a = ds.convertOffsetToCanvas(gv.nodeById(f).getConnectionPos(false, 0));
+    const b = ds.convertOffsetToCanvas(gv.nodeById(t).getConnectionPos(true, 0));
     gv.canvas.setDirty(true, true);
     const r = gv.canvasEl.getBoundingClientRect();
     const k = r.width / gv.canvasEl.width;
     return { a: [r.left + a[0] * k, r.top + a[1] * k], b: [r.left + b[0] * k, r.top + b[1] * k] };
-  });
-  await page.waitForTimeout(200);
-  await page.mouse.move(...drag.a);
-  await page.mouse.down();
-  await page.mouse.move(drag.b[0], drag.b[1], { steps: 12 });
-  await page.mouse.up();
+  }, [from, to]);
+  async function dragLink(from, to) {
+    const drag = await slots(from, to);
+    await page.waitForTimeout(200);
+    await page.mouse.move(...drag.a);
+    await page.mouse.down();
+    await page.mouse.move(drag.b[0], drag.b[1], { steps: 12 });
+    await page.mouse.up();
+  }
+  // Strokes into an Image input: refused while dragging (kinds are checked).
+  await dragLink('draw', 'invert');
+  const refused = await page.evaluate(() => window.sumiEditor.graphView.toSumi().nodes.invert?.in?.image);
+  check(refused === undefined, `a Strokes output cannot be linked to an Image input (got ${refused})`);
+  await dragLink('sketch', 'invert');
   const linked = await page.evaluate(() => window.sumiEditor.graphView.toSumi().nodes.invert?.in?.image);
   check(linked === 'sketch.image', `dragged a link sketch.image -> invert.image (got ${linked})`);
   await page.waitForFunction(() => document.getElementById('status').className.includes('ok'));
