@@ -85,6 +85,7 @@ async function openGraph(file) {
   $('graph-select').value = file;
   $('graph-file').value = file;
   graphView.load(graph);
+  showOutputsField();
   buildControls();
   showProblems(problems);
   scheduleRun(0);
@@ -101,6 +102,21 @@ $('graph-save').onclick = async () => {
     showProblems(r.problems);
     setStatus(`saved ${r.saved}`, 'ok');
   } catch (err) { setStatus(`save failed: ${err.message}`, 'error'); }
+};
+
+// Graph outputs as "name=node.port, ...": editable, so new nodes can be previewed.
+function showOutputsField() {
+  $('graph-outputs').value = Object.entries(graphView.meta.outputs).map(([k, v]) => `${k}=${v}`).join(', ');
+}
+$('graph-outputs').onchange = (e) => {
+  const outputs = {};
+  for (const part of e.target.value.split(',')) {
+    const [name, ep] = part.split('=').map((x) => x.trim());
+    if (name && ep) outputs[name] = ep;
+  }
+  graphView.meta.outputs = outputs;
+  showOutputsField();
+  scheduleRun(0);
 };
 
 function showProblems(problems) {

@@ -127,7 +127,7 @@ try {
   const slots = (from, to) => page.evaluate(([f, t]) => {
     const gv = window.sumiEditor.graphView;
     const inv = gv.nodeById('invert');
-    inv.pos = [520, 330];
+    inv.pos = [500, 470];
     const ds = gv.canvas.ds;
     const a = ds.convertOffsetToCanvas(gv.nodeById(f).getConnectionPos(false, 0));
     const b = ds.convertOffsetToCanvas(gv.nodeById(t).getConnectionPos(true, 0));
@@ -154,6 +154,13 @@ try {
   await page.waitForFunction(() => document.getElementById('status').className.includes('ok'));
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_graph.png') });
 
+  // Make the new node a graph output: its preview appears.
+  const outs = await page.inputValue('#graph-outputs');
+  await page.fill('#graph-outputs', `${outs}, inverted=invert.image`);
+  await page.press('#graph-outputs', 'Enter');
+  await page.waitForSelector('figure[data-name="inverted"] img', { state: 'attached', timeout: 10000 });
+  check(true, 'new output previewed (inverted=invert.image)');
+
   // Save under a new name, reload it from the server, and check it came back.
   await page.fill('#graph-file', 'browser_test.sumi.json');
   await page.click('#graph-save');
@@ -164,7 +171,8 @@ try {
   await page.selectOption('#graph-select', 'browser_test.sumi.json');
   await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('invert'));
   const saved = JSON.parse(fs.readFileSync(path.join(graphs, 'browser_test.sumi.json'), 'utf8'));
-  check(saved.nodes.invert?.in?.image === 'sketch.image', 'reloaded graph keeps the new node and link');
+  check(saved.nodes.invert?.in?.image === 'sketch.image' && saved.outputs.inverted === 'invert.image',
+    'reloaded graph keeps the new node, link and output');
 
   check(external.length === 0, `no requests outside the editor (${external.slice(0, 3).join(', ')})`);
   const lat = await page.evaluate(() => window.sumiEditor.latencies);
