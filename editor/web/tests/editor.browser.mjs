@@ -119,6 +119,19 @@ try {
   check((await page.evaluate(() => window.sumiEditor.drawing.strokes.length)) === face.length + 1, 'redo restored it');
   check(srcBefore !== null, 'output image shown');
 
+  // Strokes files: save (a download) and load it back.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#strokes-save')]);
+  const savedStrokes = path.join(tmp, 'drawing.strokes.json');
+  await download.saveAs(savedStrokes);
+  const doc = JSON.parse(fs.readFileSync(savedStrokes, 'utf8'));
+  check(doc.format === 'sumi.strokes' && doc.strokes.length === face.length + 1, `strokes file saved (${doc.strokes.length} strokes)`);
+  await page.click('#clear');
+  await page.waitForFunction(() => window.sumiEditor.drawing.strokes.length === 0);
+  before = await page.evaluate(() => window.sumiEditor.runs);
+  await page.setInputFiles('#strokes-load', savedStrokes);
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, before);
+  check((await page.evaluate(() => window.sumiEditor.drawing.strokes.length)) === doc.strokes.length, 'strokes file loaded back and re-run');
+
   // Graph view: connect two nodes by dragging from an output slot to an input slot.
   await page.click('#tab-graph');
   await page.waitForTimeout(300);
