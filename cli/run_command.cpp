@@ -71,19 +71,10 @@ void apply_set(Graph& g, const Registry& reg, const std::string& text) {
     case ParamType::Path:
     case ParamType::Model: v = value.empty() ? value : absolute(value); break;
     default: {
+      // Numbers, booleans and lists are read as JSON; anything else stays text
+      // (validation then names the parameter and the expected type).
       auto j = nlohmann::ordered_json::parse(value, nullptr, false);
-      if (j.is_discarded()) throw Error(ErrorContext{{}, ep.node, n->type, {}, ep.port}, "--set: cannot read '" + value + "'");
-      if (j.is_boolean()) v = j.get<bool>();
-      else if (j.is_number_integer()) v = j.get<std::int64_t>();
-      else if (j.is_number()) v = j.get<double>();
-      else if (j.is_array()) {
-        std::vector<double> l;
-        for (const auto& e : j) {
-          if (!e.is_number()) throw Error(ErrorContext{{}, ep.node, n->type, {}, ep.port}, "--set: lists hold numbers only");
-          l.push_back(e.get<double>());
-        }
-        v = l;
-      } else v = value;
+      v = j.is_discarded() ? ParamValue(value) : param_from_json(j, ErrorContext{g.source_file, ep.node, n->type, {}, ep.port});
     }
   }
   g.set_param(ep.node, ep.port, v);

@@ -11,25 +11,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-ParamValue param_from_json(const Json& j, const ErrorContext& ctx) {
-  switch (j.type()) {
-    case Json::value_t::boolean: return j.get<bool>();
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return j.get<std::int64_t>();
-    case Json::value_t::number_float: return j.get<double>();
-    case Json::value_t::string: return j.get<std::string>();
-    case Json::value_t::array: {
-      std::vector<double> out;
-      for (const auto& e : j) {
-        if (!e.is_number()) throw Error(ctx, "lists may hold numbers only, got " + e.dump());
-        out.push_back(e.get<double>());
-      }
-      return out;
-    }
-    default: throw Error(ctx, "unsupported parameter value " + j.dump());
-  }
-}
-
 Json param_to_json(const ParamValue& v) {
   struct Visitor {
     Json operator()(bool b) const { return b; }

@@ -50,7 +50,27 @@ void dump_into(const nlohmann::ordered_json& j, int indent, std::string& out) {
   }
 }
 
+template <typename J>
+ParamValue param_from(const J& j, const ErrorContext& ctx) {
+  if (j.is_boolean()) return j.template get<bool>();
+  if (j.is_number_integer()) return j.template get<std::int64_t>();
+  if (j.is_number()) return j.template get<double>();
+  if (j.is_string()) return j.template get<std::string>();
+  if (j.is_array()) {
+    std::vector<double> out;
+    for (const auto& e : j) {
+      if (!e.is_number()) throw Error(ctx, "lists may hold numbers only, got " + e.dump());
+      out.push_back(e.template get<double>());
+    }
+    return out;
+  }
+  throw Error(ctx, "unsupported parameter value " + j.dump() + " (a boolean, number, string or list of numbers)");
+}
+
 }  // namespace
+
+ParamValue param_from_json(const nlohmann::ordered_json& j, const ErrorContext& ctx) { return param_from(j, ctx); }
+ParamValue param_from_json(const nlohmann::json& j, const ErrorContext& ctx) { return param_from(j, ctx); }
 
 nlohmann::ordered_json parse_json(std::string_view text, const std::string& file) {
   // The parser silently keeps the last of duplicate keys; a duplicate node id

@@ -12,10 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/error.h"
+#include "engine/param.h"
+
 namespace sumi {
 
 // Throws sumi::Error "file: malformed JSON at line L, column C: ..." on a syntax error.
 nlohmann::ordered_json parse_json(std::string_view text, const std::string& file);
+
+// A parameter value from JSON: bool, integer, number, string, or a list of
+// numbers. Throws sumi::Error with `ctx` for anything else.
+ParamValue param_from_json(const nlohmann::ordered_json& j, const ErrorContext& ctx);
+ParamValue param_from_json(const nlohmann::json& j, const ErrorContext& ctx);
 
 // Objects one key per line; arrays of numbers/strings/bools on one line.
 // Ends with a newline.

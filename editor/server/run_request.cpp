@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 #include "engine/graph_file.h"
+#include "engine/json_util.h"
 #include "engine/strokes_file.h"
 
 namespace sumi::editor {
@@ -15,19 +16,11 @@ Graph graph_from_json(const Json& j, const GraphStore& store) {
 }
 
 ParamValue param_from_json(const Json& j, const std::string& what) {
-  if (j.is_boolean()) return j.get<bool>();
-  if (j.is_number_integer()) return j.get<std::int64_t>();
-  if (j.is_number()) return j.get<double>();
-  if (j.is_string()) return j.get<std::string>();
-  if (j.is_array()) {
-    std::vector<double> v;
-    for (const Json& e : j) {
-      if (!e.is_number()) throw ApiError(400, what + ": lists may hold numbers only");
-      v.push_back(e.get<double>());
-    }
-    return v;
+  try {
+    return sumi::param_from_json(j, ErrorContext{});
+  } catch (const Error& e) {
+    throw ApiError(400, what + ": " + e.message());
   }
-  throw ApiError(400, what + ": expected a boolean, number, string or list of numbers");
 }
 
 RunRequest parse_run_request(const Json& body, const Registry& registry, const GraphStore& store) {
