@@ -5,17 +5,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "nodes/common/image_mat.h"
+#include "nodes/common/ink.h"
 #include "nodes/face/split.h"
 
 namespace sumi {
 namespace {
 
-cv::Mat gray(const Value& v, const NodeContext& ctx, std::string_view port) {
-  cv::Mat m = image_to_mat(v, ctx, port);
-  if (m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_RGB2GRAY);
-  else if (m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_RGBA2GRAY);
-  return m;
-}
+cv::Mat gray(const NodeContext& ctx, std::string_view port) { return to_gray_on_white(input_mat(ctx, port)); }
 
 // 1 inside the window, falling linearly to 0 over `feather` pixels at its edges.
 cv::Mat feather_mask(int size, int feather) {
@@ -49,13 +45,13 @@ NodeDescriptor guidance_compose_node() {
     if (canvas <= 0) throw ctx.port_error("parts", "has no remainder part to give the canvas size");
     cv::Mat out(canvas, canvas, CV_32F, cv::Scalar(1));
     if (ctx.has_input("remainder")) {
-      cv::Mat r = gray(ctx.input("remainder"), ctx, "remainder");
+      cv::Mat r = gray(ctx, "remainder");
       cv::resize(r, out, cv::Size(canvas, canvas), 0, 0, r.cols > canvas ? cv::INTER_AREA : cv::INTER_LINEAR);
     }
     const int feather = static_cast<int>(ctx.param_int("feather"));
     for (const Part& p : parts) {
       if (p.name == "remainder" || !ctx.has_input(p.name)) continue;
-      cv::Mat img = gray(ctx.input(p.name), ctx, p.name), scaled;
+      cv::Mat img = gray(ctx, p.name), scaled;
       cv::resize(img, scaled, cv::Size(p.window.size, p.window.size), 0, 0,
                  img.cols > p.window.size ? cv::INTER_AREA : cv::INTER_LINEAR);
       cv::Mat mask = feather_mask(p.window.size, feather);
@@ -71,7 +67,7 @@ NodeDescriptor guidance_compose_node() {
     cv::Mat faint = 1.0f - opacity * (1.0f - out);
     cv::Mat overlay = faint;
     if (ctx.has_input("sketch")) {
-      cv::Mat s = gray(ctx.input("sketch"), ctx, "sketch");
+      cv::Mat s = gray(ctx, "sketch");
       if (s.cols != canvas || s.rows != canvas) cv::resize(s, s, cv::Size(canvas, canvas), 0, 0, cv::INTER_AREA);
       overlay = cv::min(s, faint);
     }
