@@ -51,12 +51,6 @@ struct Session::Impl {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
 // The state of one run. Nodes become ready when all their needed
 // predecessors are done; a finished node runs its first ready successor
 // itself and hands the others to TBB.
@@ -66,7 +60,7 @@ class Run {
       : plan_(plan), opts_(opts), impl_(impl), results_(plan.nodes.size()), stats_(plan.nodes.size()) {}
 
   RunResult execute() {
-    const auto t0 = Clock::now();
+    const std::uint64_t t0 = tick_now();
     check_device(opts_.device);
     need_holder_ = plan_.needed_for(opts_.outputs);
     need_ = need_holder_->data();
@@ -104,7 +98,7 @@ class Run {
     });
 
     RunResult result;
-    result.total_ms = ms_since(t0);
+    result.total_ms = ticks_to_ms(tick_now() - t0);
     for (const NodeRun& s : stats_) {
       result.computed += s.status == NodeStatus::Computed;
       result.cached += s.status == NodeStatus::Cached;
@@ -126,6 +120,7 @@ class Run {
 
  private:
   void feed_inputs() {
+    if (opts_.inputs.empty()) return;
     std::vector<std::vector<Value>> fed(plan_.nodes.size());  // per node, per output port
     for (const auto& [name, value] : opts_.inputs) {
       auto dot = name.find('.');
