@@ -1,7 +1,6 @@
 #include "engine/session.h"
 
 #include <atomic>
-#include <chrono>
 #include <mutex>
 
 #include <tbb/task_arena.h>
