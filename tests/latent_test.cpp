@@ -141,6 +141,60 @@ TEST_F(Latent, NearestNeighboursAreSortedAndWeightsReconstruct) {
   EXPECT_SUMI_ERROR(nearest(*bank, Eigen::VectorXf::Zero(8), 3, Search::Exact), "bank.npy", "8 dimensions");
 }
 
+// A bank of n gaussian rows of d dimensions, written as .npy.
+std::string random_bank(const TempDir& tmp, const std::string& name, int n, int d, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> gauss;
+  std::vector<float> rows(static_cast<std::size_t>(n) * static_cast<std::size_t>(d));
+  for (float& v : rows) v = gauss(rng);
+  write_npy(tmp.path(name), {n, d}, rows);
+  return tmp.path(name);
+}
+
+TEST_F(Latent, ExactSearchMatchesANaiveLoop) {
+  ModelStore store;
+  auto bank = load_bank(store, random_bank(tmp, "gauss.npy", 3000, 24, 11));
+  std::mt19937 rng(3);
+  std::normal_distribution<float> gauss;
+  for (int q = 0; q < 20; ++q) {
+    Eigen::VectorXf f(24);
+    for (Eigen::Index i = 0; i < f.size(); ++i) f[i] = gauss(rng);
+    std::vector<std::pair<double, std::int64_t>> naive;
+    for (Eigen::Index r = 0; r < bank->rows.rows(); ++r) {
+      double d2 = 0;
+      for (Eigen::Index i = 0; i < f.size(); ++i) d2 += std::pow(double(bank->rows(r, i)) - f[i], 2);
+      naive.emplace_back(d2, r);
+    }
+    std::sort(naive.begin(), naive.end());
+    Neighbours nn = nearest(*bank, f, 10, Search::Exact);
+    ASSERT_EQ(nn.ids.size(), 10u);
+    for (std::size_t i = 0; i < 10; ++i) {
+      EXPECT_EQ(nn.ids[i], naive[i].second) << "query " << q << " rank " << i;
+      EXPECT_NEAR(nn.distances[i], naive[i].first, 1e-3 * naive[i].first);
+    }
+  }
+}
+
+TEST_F(Latent, ApproximateIndexRecallAt10IsAtLeast95Percent) {
+  ModelStore store;
+  auto bank = load_bank(store, random_bank(tmp, "recall.npy", 20000, 32, 12));
+  std::mt19937 rng(4);
+  std::normal_distribution<float> gauss;
+  int found = 0, wanted = 0;
+  for (int q = 0; q < 200; ++q) {
+    Eigen::VectorXf f(32);
+    for (Eigen::Index i = 0; i < f.size(); ++i) f[i] = gauss(rng);
+    const Neighbours exact = nearest(*bank, f, 10, Search::Exact);
+    const Neighbours approx = nearest(*bank, f, 10, Search::Hnsw);
+    EXPECT_TRUE(std::is_sorted(approx.distances.begin(), approx.distances.end()));
+    for (std::int64_t id : exact.ids) found += std::count(approx.ids.begin(), approx.ids.end(), id) ? 1 : 0;
+    wanted += 10;
+  }
+  const double recall = double(found) / wanted;
+  RecordProperty("recall_at_10", std::to_string(recall));
+  EXPECT_GE(recall, 0.95);
+}
+
 TEST_F(Latent, ShadowGuidanceRunsAndAMouthStrokeRerunsOnlyTheMouth) {
   Graph g = shadow_graph();
   RunOptions opts;
@@ -204,7 +258,7 @@ TEST_F(Latent, BadModelFilesAreNamed) {
   RunOptions opts;
   opts.inputs["draw"] = Value::make_strokes(face_strokes());
   g.set_param("enc_nose", "encoder", tmp.path("bad_enc.pt"));
-  EXPECT_SUMI_ERROR(session.run(g, opts), "bad_enc.pt", "node 'enc_nose'", "wrong interface");
+  EXPECT_SUMI_ERROR(session.run(g, opts), "bad_enc.pt", "node 'enc_nose'", "wrong interface", "returns shape [1, 256], expected [1, 16]");
   g.set_param("enc_nose", "encoder", tmp.path("missing.pt"));
   EXPECT_SUMI_ERROR(session.run(g, opts), "missing.pt", "node 'enc_nose'", "model file not found");
   g.clear_param("enc_nose", "encoder");

@@ -6,6 +6,9 @@
 
 #include <Eigen/Dense>
 #include <hnswlib/hnswlib.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include "engine/error.h"
 #include "engine/model_store.h"
@@ -50,17 +53,26 @@ Neighbours exact(const LatentBank& bank, const Eigen::VectorXf& f, int k) {
   return n;
 }
 
-Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k) {
+Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k, int ef) {
   std::call_once(bank.hnsw_once, [&] {
     auto h = std::make_shared<LatentBank::Hnsw>();
     const auto dim = static_cast<std::size_t>(bank.rows.cols());
     h->space = std::make_unique<hnswlib::L2Space>(dim);
     h->index = std::make_unique<hnswlib::HierarchicalNSW<float>>(h->space.get(), static_cast<std::size_t>(bank.rows.rows()), 16, 200, 7);
-    for (Eigen::Index i = 0; i < bank.rows.rows(); ++i) h->index->addPoint(bank.rows.row(i).data(), static_cast<std::size_t>(i));
-    h->index->setEf(std::max(64, 4 * k));
+    // hnswlib inserts concurrently. Isolated so that this thread, while it
+    // waits, never picks up another node's task that could re-enter call_once.
+    tbb::this_task_arena::isolate([&] {
+      tbb::parallel_for(tbb::blocked_range<Eigen::Index>(0, bank.rows.rows(), 256), [&](const tbb::blocked_range<Eigen::Index>& r) {
+        for (Eigen::Index i = r.begin(); i < r.end(); ++i) h->index->addPoint(bank.rows.row(i).data(), static_cast<std::size_t>(i));
+      });
+    });
+    h->index->setEf(1);  // the breadth comes from each query (below), not shared state
     bank.hnsw = h;
   });
-  auto result = bank.hnsw->index->searchKnn(f.data(), static_cast<std::size_t>(k));
+  // hnswlib searches with breadth max(ef_, k): asking for max(ef, k) and
+  // keeping the nearest k gives a per-query ef without mutating the index.
+  auto result = bank.hnsw->index->searchKnn(f.data(), static_cast<std::size_t>(std::max(ef, k)));
+  while (result.size() > static_cast<std::size_t>(k)) result.pop();
   Neighbours n;
   while (!result.empty()) {  // a max-heap: farthest first
     n.ids.push_back(static_cast<std::int64_t>(result.top().second));
@@ -74,12 +86,12 @@ Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k) 
 
 }  // namespace
 
-Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search) {
+Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search, int ef) {
   if (f.size() != bank.rows.cols())
     throw Error(ErrorContext{bank.path, {}, {}, {}, {}}, "latent has " + std::to_string(f.size()) + " dimensions, the bank " +
                                                               std::to_string(bank.rows.cols()));
   k = std::max(1, std::min<int>(k, static_cast<int>(bank.rows.rows())));
-  return search == Search::Exact ? exact(bank, f, k) : approximate(bank, f, k);
+  return search == Search::Exact ? exact(bank, f, k) : approximate(bank, f, k, std::max(1, ef));
 }
 
 Eigen::VectorXf lle_weights(const LatentBank& bank, const std::vector<std::int64_t>& ids, const Eigen::VectorXf& f,

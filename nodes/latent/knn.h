@@ -41,7 +41,11 @@ struct Neighbours {
 std::shared_ptr<const LatentBank> load_bank(ModelStore& store, const std::string& path);
 
 // The k nearest rows to f (k is clamped to the bank size), sorted by distance.
-Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search);
+// `ef` is the HNSW search breadth (ignored by exact search): higher finds more
+// of the true neighbours, more slowly. The index is built (in parallel) on the
+// first approximate query.
+inline constexpr int kDefaultHnswEf = 128;
+Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search, int ef = kDefaultHnswEf);
 
 // Weights w (sum 1) minimising |f - sum w_i bank[ids_i]|^2, regularised by
 // reg * trace(G) on the local Gram matrix G so the solve stays well posed.

@@ -22,7 +22,8 @@ NodeDescriptor latent_project_node() {
               ParamSpec::integer("k", 10, "neighbours").range(1, 256),
               ParamSpec::number("blend", 1.0, "how far to pull the drawing onto the manifold (DeepFaceDrawing's w_c)").range(0, 1),
               ParamSpec::number("regularisation", 1e-3, "ridge on the local Gram matrix, times its trace").range(0, 10),
-              ParamSpec::choice("search", {"exact", "hnsw"}, "exact", "exact brute force, or an approximate HNSW index for large banks")};
+              ParamSpec::choice("search", {"exact", "hnsw"}, "exact", "exact brute force, or an approximate HNSW index for large banks"),
+              ParamSpec::integer("ef", kDefaultHnswEf, "HNSW search breadth: higher finds more true neighbours, more slowly").range(1, 4096)};
   d.compute = [](NodeContext& ctx) {
     std::string bank_path = ctx.param_string("bank");
     if (bank_path.empty()) bank_path = load_part_models(ctx.models(), ctx.param_string("manifest"))->part(ctx.param_string("part")).bank;
@@ -40,7 +41,7 @@ NodeDescriptor latent_project_node() {
                                          std::to_string(bank->rows.cols()));
     const Eigen::Map<const Eigen::VectorXf> f(input.data_ptr<float>(), input.size(1));
     const Search search = ctx.param_string("search") == "hnsw" ? Search::Hnsw : Search::Exact;
-    const Neighbours nn = nearest(*bank, f, static_cast<int>(ctx.param_int("k")), search);
+    const Neighbours nn = nearest(*bank, f, static_cast<int>(ctx.param_int("k")), search, static_cast<int>(ctx.param_int("ef")));
     const Eigen::VectorXf w = lle_weights(*bank, nn.ids, f, ctx.param_float("regularisation"));
     Eigen::VectorXf projected = Eigen::VectorXf::Zero(f.size());
     for (std::size_t i = 0; i < nn.ids.size(); ++i) projected += w[static_cast<Eigen::Index>(i)] * bank->rows.row(nn.ids[i]).transpose();
