@@ -11,40 +11,47 @@ std::uint64_t stored_key(std::uint64_t key) { return key == 0 ? 1 : key; }
 
 }  // namespace
 
-Cache::Cache(std::size_t budget_bytes) : slots_(kInitialSlots) { stats_.budget = budget_bytes; }
+Cache::Cache(std::size_t budget_bytes) : keys_(kInitialSlots), entries_(kInitialSlots) { stats_.budget = budget_bytes; }
 
 std::size_t Cache::find(std::uint64_t key) const {
-  const std::size_t mask = slots_.size() - 1;
+  const std::size_t mask = keys_.size() - 1;
   std::size_t i = static_cast<std::size_t>(key) & mask;
-  while (slots_[i].key != 0 && slots_[i].key != key) i = (i + 1) & mask;
+  while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask;
   return i;
 }
 
 void Cache::erase_at(std::size_t i) {
   // Backward-shift deletion keeps every probe sequence unbroken.
-  const std::size_t mask = slots_.size() - 1;
-  slots_[i] = Slot{};
+  const std::size_t mask = keys_.size() - 1;
+  keys_[i] = 0;
+  entries_[i] = Entry{};
   --used_;
   std::size_t j = i;
   for (;;) {
     j = (j + 1) & mask;
-    if (slots_[j].key == 0) return;
-    const std::size_t home = static_cast<std::size_t>(slots_[j].key) & mask;
+    if (keys_[j] == 0) return;
+    const std::size_t home = static_cast<std::size_t>(keys_[j]) & mask;
     // Move j back to i when its home is not cyclically within (i, j].
     if (((j - home) & mask) >= ((j - i) & mask)) {
-      slots_[i] = std::move(slots_[j]);
-      slots_[j] = Slot{};
+      keys_[i] = keys_[j];
+      entries_[i] = std::move(entries_[j]);
+      keys_[j] = 0;
+      entries_[j] = Entry{};
       i = j;
     }
   }
 }
 
 void Cache::grow() {
-  std::vector<Slot> old(slots_.size() * 2);
-  old.swap(slots_);
-  for (Slot& s : old) {
-    if (s.key == 0) continue;
-    slots_[find(s.key)] = std::move(s);
+  std::vector<std::uint64_t> old_keys(keys_.size() * 2);
+  std::vector<Entry> old_entries(entries_.size() * 2);
+  old_keys.swap(keys_);
+  old_entries.swap(entries_);
+  for (std::size_t i = 0; i < old_keys.size(); ++i) {
+    if (old_keys[i] == 0) continue;
+    const std::size_t j = find(old_keys[i]);
+    keys_[j] = old_keys[i];
+    entries_[j] = std::move(old_entries[i]);
   }
 }
 
@@ -55,27 +62,28 @@ OutputsPtr Cache::get(std::uint64_t key) {
     return nullptr;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  Slot& s = slots_[find(key)];
-  if (s.key == 0) {
+  const std::size_t i = find(key);
+  if (keys_[i] == 0) {
     ++stats_.misses;
     return nullptr;
   }
   ++stats_.hits;
-  s.last_use = ++clock_;
-  return s.outputs;
+  entries_[i].last_use = ++clock_;
+  return entries_[i].outputs;
 }
 
 void Cache::put(std::uint64_t key, OutputsPtr outputs) {
   key = stored_key(key);
-  std::size_t bytes = sizeof(Slot) + 32;
+  std::size_t bytes = sizeof(Entry) + sizeof(std::uint64_t) + 32;
   for (const Value& v : *outputs) bytes += v.bytes();
   std::lock_guard<std::mutex> lock(mutex_);
   if (bytes > stats_.budget) return;
   mark_present(key);
-  if ((used_ + 1) * 10 > slots_.size() * 7) grow();  // keep the load under 70 %
-  Slot& s = slots_[find(key)];
-  if (s.key == 0) {
-    s.key = key;
+  if ((used_ + 1) * 10 > keys_.size() * 7) grow();  // keep the load under 70 %
+  const std::size_t i = find(key);
+  Entry& s = entries_[i];
+  if (keys_[i] == 0) {
+    keys_[i] = key;
     ++used_;
   } else {
     stats_.bytes -= s.bytes;  // the same key stored again (e.g. by two identical branches)
@@ -88,7 +96,7 @@ void Cache::put(std::uint64_t key, OutputsPtr outputs) {
     // Evict down to 90 % so that a full cache sorts once per many puts, not on every put.
     s.last_use = ~std::uint64_t{0};  // never evict what was just stored
     evict_to(stats_.budget - stats_.budget / 10);
-    slots_[find(key)].last_use = clock_;  // eviction may have moved it
+    entries_[find(key)].last_use = clock_;  // eviction may have moved it
   }
   stats_.entries = used_;
 }
@@ -97,13 +105,13 @@ void Cache::evict_to(std::size_t budget) {
   if (stats_.bytes <= budget) return;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> order;  // (last_use, key)
   order.reserve(used_);
-  for (const Slot& s : slots_)
-    if (s.key != 0) order.emplace_back(s.last_use, s.key);
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    if (keys_[i] != 0) order.emplace_back(entries_[i].last_use, keys_[i]);
   std::sort(order.begin(), order.end());
   for (const auto& [use, key] : order) {
     if (stats_.bytes <= budget) break;
     const std::size_t i = find(key);
-    stats_.bytes -= slots_[i].bytes;
+    stats_.bytes -= entries_[i].bytes;
     erase_at(i);
     ++stats_.evictions;
   }
@@ -113,7 +121,11 @@ void Cache::evict_to(std::size_t budget) {
 void Cache::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& word : filter_) word.store(0, std::memory_order_relaxed);
-  for (Slot& s : slots_) s = Slot{};
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    if (keys_[i] != 0) {
+      keys_[i] = 0;
+      entries_[i] = Entry{};
+    }
   used_ = 0;
   stats_.bytes = 0;
   stats_.entries = 0;

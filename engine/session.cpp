@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include <tbb/task_arena.h>
+#include <tbb/scalable_allocator.h>
 #include <tbb/task_group.h>
 
 #include "engine/file_fingerprint.h"
@@ -49,6 +50,13 @@ struct Session::Impl {
 };
 
 namespace {
+
+// Node results come from TBB's scalable allocator: thread-local pools, and
+// freeing thousands of them (cache eviction, a finished run) never triggers
+// glibc's fastbin consolidation inside the next run.
+std::shared_ptr<Outputs> new_outputs(std::size_t n) {
+  return std::allocate_shared<Outputs>(tbb::scalable_allocator<Outputs>(), n);
+}
 
 // The state of one run. Nodes become ready when all their needed
 // predecessors are done; a finished node runs its first ready successor
@@ -143,7 +151,7 @@ class Run {
     }
     for (std::size_t i = 0; i < fed.size(); ++i) {
       if (fed[i].empty()) continue;
-      auto outs = std::make_shared<Outputs>(fed[i].size());
+      auto outs = new_outputs(fed[i].size());
       for (std::size_t p = 0; p < fed[i].size(); ++p) (*outs)[p] = fed[i][p];
       results_[i] = std::move(outs);
     }
@@ -218,7 +226,7 @@ class Run {
       const PortRef& in = n.inputs[p];
       inputs[p] = in.node < 0 ? nullptr : &(*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)];
     }
-    auto outputs = std::make_shared<Outputs>(n.desc->outputs.size());
+    auto outputs = new_outputs(n.desc->outputs.size());
     const ProgressFn* progress = opts_.progress ? &serial_progress_ : nullptr;
     const std::uint64_t t0 = tick_now();
     try {
