@@ -21,8 +21,7 @@ std::string shape_str(c10::IntArrayRef shape) {
   return os.str();
 }
 
-ModelStore::ModulePtr load(const std::string& path, const std::string& device,
-                           const std::vector<std::vector<std::int64_t>>& inputs, const std::vector<std::int64_t>& output) {
+ModelStore::ModulePtr load(const std::string& path, const std::string& device) {
   ErrorContext ctx;
   ctx.file = path;
   std::error_code ec;
@@ -35,29 +34,39 @@ ModelStore::ModulePtr load(const std::string& path, const std::string& device,
   }
   module->eval();
   if (!module->find_method("forward")) throw Error(ctx, "the model has no forward() method");
-  if (!inputs.empty()) {
-    torch::NoGradGuard no_grad;
-    std::vector<torch::jit::IValue> args;
-    for (const auto& shape : inputs) args.emplace_back(torch::zeros(shape, torch::TensorOptions().device(c10::Device(device))));
-    std::vector<std::string> shapes;
-    torch::jit::IValue out;
-    try {
-      out = module->forward(args);
-    } catch (const std::exception& e) {
-      throw Error(ctx, "wrong interface: forward() fails on the expected input shape " +
-                           shape_str(inputs.front()) + ": " + first_line(e.what()));
-    }
-    if (!output.empty()) {
-      if (!out.isTensor()) throw Error(ctx, "wrong interface: forward() must return a tensor");
-      auto sizes = out.toTensor().sizes();
-      bool ok = sizes.size() == output.size();
-      for (std::size_t i = 0; ok && i < output.size(); ++i) ok = output[i] < 0 || output[i] == sizes[i];
-      if (!ok)
-        throw Error(ctx, "wrong interface: forward() returns shape " + shape_str(sizes) + ", expected " +
-                             shape_str(output) + " (-1 = any)");
-    }
-  }
   return module;
+}
+
+// Runs forward() once on zeros of the expected input shapes and checks the output's shape.
+void check_interface(const torch::jit::Module& module, const std::string& path, const std::string& device,
+                     const std::vector<std::vector<std::int64_t>>& inputs, const std::vector<std::int64_t>& output) {
+  ErrorContext ctx;
+  ctx.file = path;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::jit::IValue> args;
+  for (const auto& shape : inputs) args.emplace_back(torch::zeros(shape, torch::TensorOptions().device(c10::Device(device))));
+  torch::jit::IValue out;
+  try {
+    out = const_cast<torch::jit::Module&>(module).forward(args);
+  } catch (const std::exception& e) {
+    throw Error(ctx, "wrong interface: forward() fails on the expected input shape " + shape_str(inputs.front()) + ": " +
+                         first_line(e.what()));
+  }
+  if (output.empty()) return;
+  if (!out.isTensor()) throw Error(ctx, "wrong interface: forward() must return a tensor");
+  auto sizes = out.toTensor().sizes();
+  bool ok = sizes.size() == output.size();
+  for (std::size_t i = 0; ok && i < output.size(); ++i) ok = output[i] < 0 || output[i] == sizes[i];
+  if (!ok)
+    throw Error(ctx, "wrong interface: forward() returns shape " + shape_str(sizes) + ", expected " + shape_str(output) +
+                         " (-1 = any)");
+}
+
+std::string interface_signature(const std::vector<std::vector<std::int64_t>>& inputs, const std::vector<std::int64_t>& output) {
+  std::ostringstream os;
+  for (const auto& shape : inputs) os << c10::IntArrayRef(shape);
+  os << "->" << c10::IntArrayRef(output);
+  return os.str();
 }
 
 }  // namespace
@@ -81,7 +90,7 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
     auto it = slots_.find(key);
     if (it == slots_.end() || it->second.stamp != stamp) {
       future = promise.get_future().share();
-      slots_[key] = {future, 1, stamp};
+      slots_[key] = Slot{future, 1, stamp, {}};
       loader = true;
     } else {
       ++it->second.uses;
@@ -90,14 +99,28 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
   }
   if (loader) {
     try {
-      promise.set_value(load(path, device, inputs, output));
+      promise.set_value(load(path, device));
     } catch (...) {
       promise.set_exception(std::current_exception());
       std::lock_guard<std::mutex> lock(mutex_);
       slots_.erase(key);  // a failed load is retried next time (the file may be fixed)
     }
   }
-  return future.get();
+  ModulePtr module = future.get();
+  // One file may serve several interfaces (a decoder tried in another part's
+  // slot): each expected interface is checked once per loaded module.
+  if (inputs.empty()) return module;
+  const std::string signature = interface_signature(inputs, output);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = slots_.find(key);
+    if (it != slots_.end() && it->second.checked.count(signature)) return module;
+  }
+  check_interface(*module, path, device, inputs, output);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = slots_.find(key);
+  if (it != slots_.end() && it->second.stamp == stamp) it->second.checked.insert(signature);
+  return module;
 }
 
 namespace {

@@ -6,8 +6,9 @@
 //
 // A file changed on disk since it was loaded is loaded again.
 // get() fails with a sumi::Error naming the file when it is missing, not a
-// TorchScript archive, or does not fit the expected interface (checked once,
-// at load, by running forward on zeros of the expected input shapes).
+// TorchScript archive, or does not fit the expected interface (checked once
+// per interface, by running forward on zeros of the expected input shapes: a
+// file used in two places with different shapes is checked for each).
 //
 // Thread safety: all members are safe to call concurrently; concurrent get()s
 // of the same model load it once.
@@ -19,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,7 @@ class ModelStore {
     std::shared_future<ModulePtr> module;
     std::uint64_t uses = 0;
     std::int64_t stamp = 0;  // file size and mtime: a changed file is reloaded
+    std::set<std::string> checked;  // interfaces forward() was verified against
   };
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Slot> slots_;

@@ -78,5 +78,17 @@ TEST(ModelStore, ClearErrorsForBadFiles) {
   EXPECT_NE(store.get(tmp.path("later.pt"), "cpu"), nullptr);
 }
 
+TEST(ModelStore, EachInterfaceIsCheckedEvenWhenTheModelIsLoaded) {
+  // A decoder that fits one part's slot, then tried in a slot with other shapes.
+  TempDir tmp;
+  save_scale_model(tmp.path("scale.pt"), 2.0);
+  ModelStore store;
+  EXPECT_NE(store.get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 4}), nullptr);
+  EXPECT_SUMI_ERROR(store.get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 1, 4, 4}), "scale.pt", "wrong interface",
+                    "returns shape [1, 4], expected [1, 1, 4, 4]");
+  EXPECT_NE(store.get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 4}), nullptr);  // still fine where it fits
+  EXPECT_EQ(store.loaded().size(), 1u);
+}
+
 }  // namespace
 }  // namespace sumi::test
