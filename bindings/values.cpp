@@ -7,6 +7,8 @@
 #include "bindings/bindings.h"
 #include "engine/strokes_file.h"
 #include "engine/tensor.h"
+#include "nodes/common/image_mat.h"
+#include "nodes/io/load_image.h"
 
 namespace sumi::py_bindings {
 namespace {
@@ -102,7 +104,13 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
       case ValueKind::Image:
       case ValueKind::Mask:
       case ValueKind::Latent: {
-        if (py::isinstance<py::str>(obj)) throw Error("give an array, not a path, for a " + std::string(kind_name(kind)));
+        const bool is_path = py::isinstance<py::str>(obj) || py::hasattr(obj, "__fspath__");
+        if (is_path && kind == ValueKind::Latent) throw Error("give an array, not a path, for a Latent");
+        if (is_path) {  // an image file, read as the engine's io.load_image would
+          const std::string path = py::module_::import("os").attr("fspath")(obj).cast<std::string>();
+          const cv::Mat m = read_image_file(path, kind == ValueKind::Mask ? "gray" : "rgb");
+          return kind == ValueKind::Mask ? mat_to_mask(m, device) : mat_to_image(m, device);
+        }
         py::array arr;
         bool channels_first = false;  // a 3-D torch tensor is C x H x W; a 3-D array is H x W x C
         if (is_torch_tensor(obj)) {   // copied through NumPy (documented)

@@ -45,7 +45,7 @@ print("wrote", bold_path)
 
 graph = sumi.Graph.load(str(root / "graphs" / "shadow_guidance.sumi.json"))
 session = sumi.Session()
-strokes = root / "examples" / "face.strokes.json"
+strokes = root / "examples" / "cartoon_face.strokes.json"
 before = session.run(graph, outputs=["guidance"], inputs={"draw": strokes})
 
 graph.set_param("decode_mouth", "decoder", str(bold_path))

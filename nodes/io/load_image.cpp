@@ -8,6 +8,47 @@
 
 namespace sumi {
 
+cv::Mat read_image_file(const std::string& path, const std::string& want) {
+  const ErrorContext file_ctx{path, {}, {}, {}, {}};
+  const std::string bytes = read_file(path);  // clear errors for missing files
+  if (bytes.empty()) throw Error(file_ctx, "the file is empty");
+  cv::Mat raw;
+  try {
+    raw = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+                       cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
+  } catch (const cv::Exception&) {
+    raw.release();
+  }
+  if (raw.empty()) throw Error(file_ctx, "not a readable image (corrupt or unsupported format)");
+  if (raw.cols > kMaxImageSide || raw.rows > kMaxImageSide)
+    throw Error(file_ctx,
+                "image is " + std::to_string(raw.cols) + "x" + std::to_string(raw.rows) + ", larger than " +
+                    std::to_string(kMaxImageSide) + " pixels a side");
+  cv::Mat f;
+  const double scale = raw.depth() == CV_16U ? 1.0 / 65535.0 : raw.depth() == CV_8U ? 1.0 / 255.0 : 1.0;
+  raw.convertTo(f, CV_32F, scale);
+  cv::Mat out;
+  const int c = f.channels();
+  if (want == "gray") {
+    if (c == 1) out = f;
+    else cv::cvtColor(f, out, c == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  } else if (want == "rgba") {
+    cv::cvtColor(f, out, c == 1 ? cv::COLOR_GRAY2RGBA : c == 4 ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGR2RGBA);
+  } else if (c == 4) {
+    // Composite transparent pixels onto white paper.
+    std::vector<cv::Mat> ch;
+    cv::split(f, ch);
+    for (int i = 0; i < 3; ++i) ch[static_cast<std::size_t>(i)] = ch[static_cast<std::size_t>(i)].mul(ch[3]) + (1.0 - ch[3]);
+    ch.pop_back();
+    cv::Mat bgr;
+    cv::merge(ch, bgr);
+    cv::cvtColor(bgr, out, cv::COLOR_BGR2RGB);
+  } else {
+    cv::cvtColor(f, out, c == 1 ? cv::COLOR_GRAY2RGB : cv::COLOR_BGR2RGB);
+  }
+  return out;
+}
+
 NodeDescriptor load_image_node() {
   NodeDescriptor d;
   d.id = "io.load_image";
@@ -18,43 +59,11 @@ NodeDescriptor load_image_node() {
   d.compute = [](NodeContext& ctx) {
     const std::string& path = ctx.param_string("path");
     if (path.empty()) throw ctx.param_error("path", "no image file given");
-    const ErrorContext file_ctx{path, ctx.node_id(), ctx.type(), {}, {}};
-    const std::string bytes = read_file(path);  // clear errors for missing files
-    if (bytes.empty()) throw Error(file_ctx, "the file is empty");
-    cv::Mat raw;
-    try {
-      raw = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
-                         cv::IMREAD_UNCHANGED | cv::IMREAD_ANYDEPTH);
-    } catch (const cv::Exception&) {
-      raw.release();
-    }
-    if (raw.empty()) throw Error(file_ctx, "not a readable image (corrupt or unsupported format)");
-    if (raw.cols > kMaxImageSide || raw.rows > kMaxImageSide)
-      throw Error(ErrorContext{path, ctx.node_id(), ctx.type(), {}, {}},
-                  "image is " + std::to_string(raw.cols) + "x" + std::to_string(raw.rows) + ", larger than " +
-                      std::to_string(kMaxImageSide) + " pixels a side");
-    cv::Mat f;
-    const double scale = raw.depth() == CV_16U ? 1.0 / 65535.0 : raw.depth() == CV_8U ? 1.0 / 255.0 : 1.0;
-    raw.convertTo(f, CV_32F, scale);
-    const std::string& want = ctx.param_string("channels");
     cv::Mat out;
-    const int c = f.channels();
-    if (want == "gray") {
-      if (c == 1) out = f;
-      else cv::cvtColor(f, out, c == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
-    } else if (want == "rgba") {
-      cv::cvtColor(f, out, c == 1 ? cv::COLOR_GRAY2RGBA : c == 4 ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGR2RGBA);
-    } else if (c == 4) {
-      // Composite transparent pixels onto white paper.
-      std::vector<cv::Mat> ch;
-      cv::split(f, ch);
-      for (int i = 0; i < 3; ++i) ch[static_cast<std::size_t>(i)] = ch[static_cast<std::size_t>(i)].mul(ch[3]) + (1.0 - ch[3]);
-      ch.pop_back();
-      cv::Mat bgr;
-      cv::merge(ch, bgr);
-      cv::cvtColor(bgr, out, cv::COLOR_BGR2RGB);
-    } else {
-      cv::cvtColor(f, out, c == 1 ? cv::COLOR_GRAY2RGB : cv::COLOR_BGR2RGB);
+    try {
+      out = read_image_file(path, ctx.param_string("channels"));
+    } catch (const Error& e) {
+      throw Error(ErrorContext{path, ctx.node_id(), ctx.type(), {}, {}}, e.message());
     }
     ctx.set_output("image", mat_to_image(out, ctx.device()));
   };

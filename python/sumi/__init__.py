@@ -69,7 +69,10 @@ class Session:
         """Runs `graph` (a Graph or a graph-file path).
 
         outputs: graph output names (or "node.port"); default all.
-        inputs: values fed in place of node outputs, by "node" or "node.port".
+        inputs: values fed in place of node outputs, by "node" or "node.port": NumPy
+                arrays or torch tensors (images N x C x H x W, or H x W [x C]),
+                image file paths (str or pathlib.Path) for images and masks,
+                strokes files or lists of stroke dicts for strokes.
         progress: called with {'kind', 'node', 'type', 'ms', 'fraction', 'message'}
                   for each node started / cached / finished / failed.
         Raises sumi.ValidationError, sumi.Error (naming the failing node), sumi.Cancelled.

@@ -91,6 +91,23 @@ def test_torch_tensors_in_and_out():
     assert torch.allclose(out[0], 1 - t, atol=1e-6)
 
 
+def test_image_files_as_inputs(root):
+    g = sumi.Graph()
+    g.add_node("src", "io.load_image")
+    g.add_node("inv", "image.invert")
+    g.link("src.image", "inv.image")
+    g.set_output("image", "inv.image")
+    png = root / "tests" / "golden" / "face_128.png"
+    s = sumi.Session()
+    from_path = s.run(g, inputs={"src": png}).outputs["image"]  # a pathlib.Path
+    from_str = s.run(g, inputs={"src.image": str(png)}).outputs["image"]
+    assert from_path.shape == (1, 3, 128, 128) and np.array_equal(from_path, from_str)
+    g.set_param("src", "path", str(png))
+    assert np.array_equal(s.run(g).outputs["image"], from_path)  # the same as the node reading it
+    with pytest.raises(sumi.Error, match="missing.png"):
+        s.run(g, inputs={"src": root / "missing.png"})
+
+
 def test_strokes_as_python_lists():
     strokes = [{"kind": "line", "width": 24, "points": [[100, 256], [400, 256]]}]  # 3 px at 64 px
     r = sumi.Session().run(sketch_graph(64), inputs={"draw": strokes})
