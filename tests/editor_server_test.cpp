@@ -122,6 +122,7 @@ TEST_F(EditorServerTest, ListsModelFilesAndManifests) {
   Json models = Json::parse(client().Get("/api/models")->body)["models"];
   ASSERT_EQ(models.size(), 2u) << models;
   EXPECT_EQ(models[0]["path"], "parts/encoder.pt");
+  EXPECT_EQ(models[0]["graph_path"], "../models/parts/encoder.pt");  // as a graph in the graphs folder names it
   EXPECT_EQ(models[0]["bytes"], 7);
   EXPECT_EQ(models[1]["manifest"]["format"], "sumi.models");
 }

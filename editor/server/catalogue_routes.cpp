@@ -20,7 +20,9 @@ bool is_model_file(const fs::path& p) {
 
 // Model files (TorchScript) and manifests under `dir`, with paths relative to it;
 // manifests carry their parsed content. Skips node_modules and hidden folders.
-Json list_models(const std::string& dir) {
+// `graph_path`: the file as a graph in the graphs folder names it (graph
+// files resolve relative paths against their own folder).
+Json list_models(const std::string& dir, const std::string& graphs_dir) {
   Json out = Json::array();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
@@ -33,7 +35,9 @@ Json list_models(const std::string& dir) {
       continue;
     }
     if (!is_model_file(p)) continue;
-    Json m = {{"path", fs::relative(p, dir, ec).generic_string()}, {"bytes", fs::file_size(p, ec)}};
+    Json m = {{"path", fs::relative(p, dir, ec).generic_string()},
+              {"graph_path", fs::proximate(fs::absolute(p, ec), fs::absolute(graphs_dir, ec), ec).generic_string()},
+              {"bytes", fs::file_size(p, ec)}};
     if (p.extension() == ".json") {
       std::ifstream f(p);
       Json j = Json::parse(f, nullptr, false);
@@ -54,7 +58,7 @@ void add_catalogue_routes(httplib::Server& srv, ServerContext& ctx) {
             res.set_content(*catalogue, "application/json");
           }));
   srv.Get("/api/models", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
-            send_json(res, {{"models", list_models(ctx.models_dir)}});
+            send_json(res, {{"models", list_models(ctx.models_dir, ctx.graphs.dir())}});
           }));
 }
 

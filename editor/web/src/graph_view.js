@@ -14,6 +14,13 @@ const STATUS_COLOURS = { computed: '#4caf50', cached: '#2196f3', fed: '#9e9e9e',
 const TYPES = { int: 'Int', float: 'Float', bool: 'Bool', enum: 'Enum', 'int list': 'IntList', 'float list': 'FloatList', string: 'String', path: 'Path', model: 'Model' };
 const ptype = (p) => TYPES[p.type] || p.type;
 
+// TorchScript files in the models folder, as graph files name them (/api/models):
+// model parameters offer them in a list; '' keeps the manifest's default.
+let modelFiles = [];
+export function setModelFiles(models) {
+  modelFiles = models.filter((m) => !m.path.endsWith('.json')).map((m) => m.graph_path);
+}
+
 function widgetFor(node, p) {
   const doc = `${p.doc || ''} (${p.type}, default ${JSON.stringify(p.default)})`;
   let w;
@@ -30,6 +37,7 @@ function widgetFor(node, p) {
     }
     case 'Bool': w = node.addWidget('toggle', p.name, p.default, cb, {}); break;
     case 'Enum': w = node.addWidget('combo', p.name, p.default, cb, { values: p.choices || [] }); break;
+    case 'Model': w = node.addWidget('combo', p.name, p.default ?? '', cb, { values: () => ['', ...modelFiles] }); break;
     case 'IntList':
     case 'FloatList': w = node.addWidget('text', p.name, JSON.stringify(p.default), cb, {}); break;
     default: w = node.addWidget('text', p.name, p.default ?? '', cb, {});

@@ -2,7 +2,7 @@
 import './style.css';
 import { api } from './api.js';
 import { Drawing } from './draw.js';
-import { GraphView } from './graph_view.js';
+import { GraphView, setModelFiles } from './graph_view.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], runs: 0, ready: false };
@@ -124,6 +124,8 @@ function showProblems(problems) {
 }
 
 // ---- sliders for bounded number parameters (e.g. the projection blend per part) ----
+// Three significant digits, so small values (a 0.001 ridge) do not read as 0.
+const showNumber = (v) => (v === 0 || Math.abs(v) >= 0.01 ? v.toFixed(2) : v.toPrecision(3));
 function buildControls() {
   const box = $('controls');
   box.innerHTML = '';
@@ -138,10 +140,10 @@ function buildControls() {
     input.dataset.param = s.id;
     const value = document.createElement('span');
     value.className = 'control-value';
-    value.textContent = Number(s.widget.value).toFixed(2);
+    value.textContent = showNumber(Number(s.widget.value));
     input.oninput = () => {
       s.widget.value = Number(input.value);
-      value.textContent = Number(input.value).toFixed(2);
+      value.textContent = showNumber(Number(input.value));
       graphView.canvas.setDirty(true, false);
       scheduleRun(20);
     };
@@ -249,11 +251,15 @@ function showOutputs(outputs) {
 // ---- start -----------------------------------------------------------------
 async function start() {
   try {
-    const [catalogue, { session }] = await Promise.all([api.nodes(), api.newSession()]);
+    const [catalogue, { session }, { models }] = await Promise.all([api.nodes(), api.newSession(), api.models()]);
     state.session = session;
+    setModelFiles(models);
     graphView.registerTypes(catalogue);
+    // Live per-node status on the graph canvas while a run is in flight.
     api.events(session, (ev) => {
-      if (ev.node && ev.kind === 'started') graphView.setStatus(ev.node, 'started');
+      if (!ev.node) return;
+      const status = { started: 'started', finished: 'computed', cached: 'cached', failed: 'failed' }[ev.kind];
+      if (status) graphView.setStatus(ev.node, status, ev.ms);
     });
     const graphs = await refreshGraphList();
     state.ready = true;

@@ -187,6 +187,39 @@ try {
   check(saved.nodes.invert?.in?.image === 'sketch.image' && saved.outputs.inverted === 'invert.image',
     'reloaded graph keeps the new node, link and output');
 
+  // Shadow guidance with the shipped part models: the guidance is drawn faintly under
+  // the strokes, and the mouth's fidelity slider (its projection blend) re-runs only
+  // the mouth's branch, changing the guidance.
+  await page.selectOption('#graph-select', 'shadow_guidance.sumi.json');
+  await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('project_mouth'));
+  await page.click('#tab-draw');
+  await page.waitForSelector('figure[data-name="guidance"] img', { timeout: 30000 });
+  await page.waitForFunction(() => !!window.sumiEditor.drawing.guidance, null, { timeout: 30000 });
+  check(true, 'shadow guidance shown under the strokes');
+  const blend = page.locator('input[data-param="project_mouth.blend"]');
+  check((await blend.count()) === 1, 'a fidelity slider for the mouth (project_mouth.blend)');
+  const guidanceBytes = () => page.evaluate(() => fetch(document.querySelector('figure[data-name="guidance"] img').src)
+    .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b).join(',')));
+  const nodeStatus = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
+    .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
+  const guidanceBefore = await guidanceBytes();
+  before = await page.evaluate(() => window.sumiEditor.runs);
+  await blend.fill('0');
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, before, { timeout: 30000 });
+  const st = await nodeStatus();
+  check(st.project_mouth === 'computed' && st.decode_mouth === 'computed' && st.decode_left_eye === 'cached' && st.sketch === 'cached',
+    `the mouth slider re-ran only the mouth branch (project_mouth ${st.project_mouth}, decode_left_eye ${st.decode_left_eye})`);
+  check((await guidanceBytes()) !== guidanceBefore, 'the guidance changed with the mouth slider');
+  if (shots) await page.screenshot({ path: path.join(shots, 'editor_guidance.png') });
+  // Model parameters list the TorchScript files of the models folder (to swap one part's model).
+  const decoders = await page.evaluate(() => {
+    const w = window.sumiEditor.graphView.nodeById('decode_mouth').widgets.find((x) => x.name === 'decoder');
+    const v = w.options.values;
+    return typeof v === 'function' ? v() : v;
+  });
+  check(decoders.includes('') && decoders.some((d) => d.endsWith('models/parts/mouth_decoder.pt')),
+    `the decoder parameter offers the model files (${decoders.length} listed)`);
+
   check(external.length === 0, `no requests outside the editor (${external.slice(0, 3).join(', ')})`);
   const lat = await page.evaluate(() => window.sumiEditor.latencies);
   const sorted = [...lat].sort((x, y) => x - y);
