@@ -70,6 +70,7 @@ void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, 
     spec.choices = p["choices"].cast<std::vector<std::string>>();
     spec.length = p["length"].cast<std::size_t>();
     spec.doc = p["doc"].cast<std::string>();
+    spec.live = p.contains("live") && p["live"].cast<bool>();
     d.params.push_back(std::move(spec));
   }
   auto function = hold(fn);

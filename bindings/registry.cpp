@@ -49,6 +49,7 @@ py::dict param_dict(const ParamSpec& p) {
   d["max"] = p.max ? py::cast(*p.max) : py::none();
   d["choices"] = p.choices;
   d["doc"] = p.doc;
+  d["live"] = p.live;
   return d;
 }
 

@@ -41,6 +41,7 @@ Json descriptor_json(const NodeDescriptor& d) {
     if (p.max) jp["max"] = *p.max;
     if (!p.choices.empty()) jp["choices"] = p.choices;
     if (p.length) jp["length"] = p.length;
+    if (p.live) jp["live"] = true;
     jp["doc"] = p.doc;
     j["params"].push_back(std::move(jp));
   }

@@ -43,6 +43,9 @@ struct ParamSpec {
   std::vector<std::string> choices;  // Enum only
   std::size_t length = 0;            // lists: required length, 0 = any
   std::string doc;
+  // A control an artist adjusts while drawing (a projection's blend, a
+  // shadow's opacity): the editor shows it as a live slider.
+  bool live = false;
 
   static ParamSpec integer(std::string name, std::int64_t def, std::string doc);
   static ParamSpec number(std::string name, double def, std::string doc);
@@ -61,6 +64,10 @@ struct ParamSpec {
   }
   ParamSpec&& at_least(double lo) && {
     min = lo;
+    return std::move(*this);
+  }
+  ParamSpec&& live_control() && {
+    live = true;
     return std::move(*this);
   }
 };

@@ -36,7 +36,7 @@ NodeDescriptor guidance_compose_node() {
   d.outputs = {PortSpec::out("guidance", ValueKind::Image, "the composed parts, 1 channel"),
                PortSpec::out("overlay", ValueKind::Image, "the sketch over the faint guidance, 1 channel")};
   d.params = {ParamSpec::integer("feather", 4, "width of the soft edge at each window, in pixels").range(0, 64),
-              ParamSpec::number("opacity", 0.35, "strength of the shadow under the sketch").range(0, 1)};
+              ParamSpec::number("opacity", 0.35, "strength of the shadow under the sketch").range(0, 1).live_control()};
   d.compute = [](NodeContext& ctx) {
     const PartSet& parts = ctx.input("parts").parts();
     int canvas = 0;

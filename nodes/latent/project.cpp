@@ -20,7 +20,7 @@ NodeDescriptor latent_project_node() {
   d.params = {part_param(), manifest_param(),
               ParamSpec::path("bank", "", "latent bank (.npy, N x D) replacing the manifest's"),
               ParamSpec::integer("k", 10, "neighbours").range(1, 256),
-              ParamSpec::number("blend", 1.0, "how far to pull the drawing onto the manifold (DeepFaceDrawing's w_c)").range(0, 1),
+              ParamSpec::number("blend", 1.0, "how far to pull the drawing onto the manifold (DeepFaceDrawing's w_c)").range(0, 1).live_control(),
               ParamSpec::number("regularisation", 1e-3, "ridge on the local Gram matrix, times its trace").range(0, 10),
               ParamSpec::choice("search", {"exact", "hnsw"}, "exact", "exact brute force, or an approximate HNSW index for large banks"),
               ParamSpec::integer("ef", kDefaultHnswEf, "HNSW search breadth: higher finds more true neighbours, more slowly").range(1, 4096)};

@@ -74,7 +74,7 @@ NodeDescriptor sketch_rasterise_node() {
   d.outputs = {PortSpec::out("image", ValueKind::Image, "sketch, 1 channel, 1 = paper")};
   d.params = {ParamSpec::integer("size", 256, "longest side of the output in pixels; 0 = the strokes' canvas size")
                   .range(0, kMaxImageSide),
-              ParamSpec::number("width_scale", 1.0, "multiplies every stroke's width").range(0.05, 20),
+              ParamSpec::number("width_scale", 1.0, "multiplies every stroke's width").range(0.05, 20).live_control(),
               ParamSpec::boolean("antialias", true, "smooth line edges")};
   d.compute = [](NodeContext& ctx) {
     const Strokes& s = ctx.input("strokes").strokes();

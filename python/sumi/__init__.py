@@ -127,6 +127,7 @@ class Param:
         Param(float, 0.5, min=0, max=1, doc="how much")
         Param(str, "fast", choices=["fast", "best"])
         Param("path", "", doc="a file")   # also "model", "int list", "float list"
+        Param(float, 1.0, min=0, max=2, live=True)  # the editor shows a live slider
     """
     type: Union[type, str]
     default: Any
@@ -135,6 +136,7 @@ class Param:
     choices: Sequence[str] = ()
     length: int = 0
     doc: str = ""
+    live: bool = False
 
     def spec(self, name: str) -> Dict[str, Any]:
         t = self.type if isinstance(self.type, str) else _PARAM_TYPES.get(self.type)
@@ -143,7 +145,7 @@ class Param:
         if self.choices:
             t = "enum"
         return {"name": name, "type": t, "default": self.default, "min": self.min, "max": self.max,
-                "choices": list(self.choices), "length": self.length, "doc": self.doc}
+                "choices": list(self.choices), "length": self.length, "doc": self.doc, "live": self.live}
 
 
 @dataclass

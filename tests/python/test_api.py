@@ -261,6 +261,9 @@ def test_introspection():
     r = sumi.default_registry()["sketch.rasterise"]
     size = next(p for p in r.params if p["name"] == "size")
     assert size["default"] == 256 and size["min"] == 0 and size["max"] == 16384
+    assert not size["live"]  # a live control is marked for the editor's sliders
+    blend = next(p for p in sumi.default_registry()["latent.project"].params if p["name"] == "blend")
+    assert blend["live"] and blend["min"] == 0 and blend["max"] == 1
     assert r.inputs[0]["kind"] == "Strokes"
     assert "Parameters:" in r.__doc__
     assert sumi.Session().models() == []

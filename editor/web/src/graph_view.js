@@ -218,13 +218,14 @@ export class GraphView {
     return g;
   }
 
-  // Number parameters with a bounded range, for sliders: [{id, node, widget, param}].
+  // Parameters the catalogue marks "live" (a projection's blend, a shadow's
+  // opacity, ...), bounded numbers, for sliders: [{id, node, widget, param}].
   sliderParams() {
     const out = [];
     for (const node of this.graph._nodes) {
       for (const w of node.widgets || []) {
         const p = w.sumiParam;
-        if (ptype(p) !== 'Float' || p.min === undefined || p.max === undefined || p.max - p.min > 1000) continue;
+        if (!p.live || ptype(p) !== 'Float' || p.min === undefined || p.max === undefined) continue;
         out.push({ id: `${node.properties.sumi_id}.${p.name}`, node, widget: w, param: p });
       }
     }
