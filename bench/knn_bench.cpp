@@ -146,7 +146,7 @@ void synthetic(std::int64_t n, ModelStore&) {
   std::printf("  exact KNN + solve                      %9.3f ms  = %.2fx the floor\n", exact, exact / floor);
   const auto t0 = Clock::now();
   nearest(*bank, queries[0], kK, Search::Hnsw);
-  std::printf("  HNSW index build (M 16, ef_construction 200, %d threads) %.1f s\n", thread_budget().tbb_threads,
+  std::printf("  HNSW index build (M 16, ef_construction %d, %d threads) %.1f s\n", n > 200000 ? 100 : 200, thread_budget().tbb_threads,
               std::chrono::duration<double>(Clock::now() - t0).count());
   if (n <= 20000) {
     // Five parts, each with its own bank of this size.

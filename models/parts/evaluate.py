@@ -6,7 +6,9 @@ sketch.roughen, face.split, latent.encode / project / decode, guidance.compose).
 For each test face and condition (30 %, 60 %, 100 % of the strokes kept; a
 roughened sketch; roughened with 60 % kept) and each part it measures
   * latent distance to the clean sketch's latent, relative to its norm:
-    |f(degraded) - f(clean)| / |f(clean)|, without and with projection (w_c = 1);
+    |f(degraded) - f(clean)|, |P(f(degraded)) - f(clean)| and
+    |P(f(degraded)) - P(f(clean))| (both projected: do a degraded and a clean
+    drawing of one face land on the same point of the manifold?), / |f(clean)|;
   * line similarity of the decoded part to the clean part: the F1 score of
     ink pixels matched within 2 px (precision: decoded ink near clean ink;
     recall: clean ink near decoded ink) and the symmetric chamfer distance
@@ -39,7 +41,7 @@ CONDITIONS = [  # name, drop_strokes keep (None = no dropping), roughen
 ]
 
 
-def build_graph(manifest, keep, rough, seed):
+def build_graph(manifest, keep, rough, seed, k=10, regularisation=1e-3, blend=1.0):
     """sketch -> [drop] -> [roughen] -> split -> per part: encode -> decode (raw) and
     encode -> project -> decode (projected); both composed into whole faces."""
     g = sumi.Graph(name="parts_evaluation")
@@ -66,17 +68,20 @@ def build_graph(manifest, keep, rough, seed):
         common = dict(part=p, manifest=manifest)
         g.add_node(f"enc_{p}", "latent.encode", **common)
         g.add_node(f"clean_enc_{p}", "latent.encode", **common)
-        g.add_node(f"proj_{p}", "latent.project", blend=1.0, **common)
+        g.add_node(f"proj_{p}", "latent.project", blend=blend, k=k, regularisation=regularisation, **common)
+        g.add_node(f"clean_proj_{p}", "latent.project", blend=blend, k=k, regularisation=regularisation, **common)
         g.add_node(f"dec_raw_{p}", "latent.decode", **common)
         g.add_node(f"dec_proj_{p}", "latent.decode", **common)
         g.link(f"split.{p}", f"enc_{p}.image")
         g.link(f"clean_split.{p}", f"clean_enc_{p}.image")
         g.link(f"enc_{p}.latent", f"proj_{p}.latent")
+        g.link(f"clean_enc_{p}.latent", f"clean_proj_{p}.latent")
         g.link(f"enc_{p}.latent", f"dec_raw_{p}.latent")
         g.link(f"proj_{p}.latent", f"dec_proj_{p}.latent")
         g.link(f"dec_raw_{p}.image", f"compose_raw.{p}")
         g.link(f"dec_proj_{p}.image", f"compose_proj.{p}")
         for name, port in [("f", f"enc_{p}.latent"), ("f_proj", f"proj_{p}.latent"), ("f_clean", f"clean_enc_{p}.latent"),
+                           ("f_clean_proj", f"clean_proj_{p}.latent"),
                            ("raw", f"dec_raw_{p}.image"), ("proj", f"dec_proj_{p}.image"), ("clean", f"clean_split.{p}")]:
             g.set_output(f"{name}_{p}", port)
     return g
@@ -139,6 +144,9 @@ def main():
     ap.add_argument("--faces", type=int, default=200, help="test faces to evaluate")
     ap.add_argument("--out", default="docs/parts", help="folder for evaluation.md and evaluation.png")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--k", type=int, default=10, help="neighbours (latent.project k)")
+    ap.add_argument("--regularisation", type=float, default=1e-3, help="latent.project regularisation")
+    ap.add_argument("--blend", type=float, default=1.0, help="latent.project blend (w_c)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     data = np.load(pathlib.Path(args.data).expanduser())
@@ -146,20 +154,22 @@ def main():
     session = sumi.Session(threads=args.threads)
     manifest = str(pathlib.Path(args.manifest).resolve())
     # metric -> condition -> list over (face, part)
-    stats = {c[0]: {k: [] for k in ("lat_raw", "lat_proj", "f1_raw", "f1_proj", "ch_raw", "ch_proj")} for c in CONDITIONS}
+    stats = {c[0]: {k: [] for k in ("lat_raw", "lat_proj", "lat_both", "f1_raw", "f1_proj", "ch_raw", "ch_proj")} for c in CONDITIONS}
     examples = {}
     t0 = time.time()
     for ci, (cname, keep, rough) in enumerate(CONDITIONS):
         for fi, face in enumerate(test_idx):
-            g = build_graph(manifest, keep, rough, seed=int(face))
+            g = build_graph(manifest, keep, rough, seed=int(face), k=args.k, regularisation=args.regularisation,
+                            blend=args.blend)
             sketch = (data["sketches"][face][None, None].astype(np.float32) / 255.0)
             r = session.run(g, inputs={"sketch": sketch}).outputs
             s = stats[cname]
             for p in PARTS:
-                f, fp, fc = (r[f"{n}_{p}"].ravel() for n in ("f", "f_proj", "f_clean"))
+                f, fp, fc, fcp = (r[f"{n}_{p}"].ravel() for n in ("f", "f_proj", "f_clean", "f_clean_proj"))
                 norm = max(np.linalg.norm(fc), 1e-6)
                 s["lat_raw"].append(np.linalg.norm(f - fc) / norm)
                 s["lat_proj"].append(np.linalg.norm(fp - fc) / norm)
+                s["lat_both"].append(np.linalg.norm(fp - fcp) / norm)
                 clean = torch.from_numpy(r[f"clean_{p}"][:, :1].copy())
                 for kind in ("raw", "proj"):
                     f1, ch = line_scores(torch.from_numpy(r[f"{kind}_{p}"].copy()), clean)
@@ -176,11 +186,12 @@ def main():
     def m(v):
         return float(np.mean(v))
 
-    lines = ["| input | latent distance, no projection | with projection | line F1 (2 px), no projection | with projection "
-             "| chamfer px, no projection | with projection |", "|---|---|---|---|---|---|---|"]
+    lines = ["| input | latent distance, no projection | projected, to the clean latent | both projected "
+             "| line F1 (2 px), no projection | with projection | chamfer px, no projection | with projection |",
+             "|---|---|---|---|---|---|---|---|"]
     for cname, *_ in CONDITIONS:
         s = stats[cname]
-        lines.append(f"| {cname} | {m(s['lat_raw']):.3f} | {m(s['lat_proj']):.3f} | {m(s['f1_raw']):.3f} | "
+        lines.append(f"| {cname} | {m(s['lat_raw']):.3f} | {m(s['lat_proj']):.3f} | {m(s['lat_both']):.3f} | {m(s['f1_raw']):.3f} | "
                      f"{m(s['f1_proj']):.3f} | {m(s['ch_raw']):.2f} | {m(s['ch_proj']):.2f} |")
     table = "\n".join(lines)
     print(table)
@@ -188,9 +199,11 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     rows = [(f"{c} ({i + 1})", examples[(c, i)]) for c in ("30% of strokes", "60% of strokes", "rough") for i in range(2)]
     picture(session, rows, out / "evaluation.png")
-    header = (f"Part models on {len(test_idx)} held-out test faces x 5 parts, projection with K = 10, w_c = 1 "
-              f"(`models/parts/evaluate.py --faces {args.faces}`, {time.time() - t0:.0f} s). Latent distance is "
-              "relative to the clean sketch's latent; line scores compare the decoded part with the clean part.\n\n")
+    header = (f"Part models on {len(test_idx)} held-out test faces x 5 parts, projection with K = {args.k}, "
+              f"w_c = {args.blend}, regularisation {args.regularisation} (`models/parts/evaluate.py --faces {args.faces}`, "
+              f"{time.time() - t0:.0f} s). Latent distances are relative to the norm of the clean sketch's latent: "
+              "the degraded sketch's latent to the clean one's, its projection to the clean one's, and its projection to "
+              "the clean one's projection. Line scores compare the decoded part with the clean part.\n\n")
     tmp = out / "evaluation.md.tmp"
     tmp.write_text(header + table + "\n")
     tmp.replace(out / "evaluation.md")

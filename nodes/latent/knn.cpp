@@ -58,7 +58,10 @@ Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k, 
     auto h = std::make_shared<LatentBank::Hnsw>();
     const auto dim = static_cast<std::size_t>(bank.rows.cols());
     h->space = std::make_unique<hnswlib::L2Space>(dim);
-    h->index = std::make_unique<hnswlib::HierarchicalNSW<float>>(h->space.get(), static_cast<std::size_t>(bank.rows.rows()), 16, 200, 7);
+    // M 16; a narrower construction search on very large banks halves the build time.
+    const std::size_t ef_construction = bank.rows.rows() > 200000 ? 100 : 200;
+    h->index = std::make_unique<hnswlib::HierarchicalNSW<float>>(h->space.get(), static_cast<std::size_t>(bank.rows.rows()), 16,
+                                                                 ef_construction, 7);
     // hnswlib inserts concurrently. Isolated so that this thread, while it
     // waits, never picks up another node's task that could re-enter call_once.
     tbb::this_task_arena::isolate([&] {
