@@ -21,6 +21,7 @@ parts) to --out.
         --data ~/sumi-data/sketches256.npz --faces 200 --out docs/parts
 """
 import argparse
+import json
 import pathlib
 import sys
 import time
@@ -41,6 +42,13 @@ CONDITIONS = [  # name, drop_strokes keep (None = no dropping), roughen
 ]
 
 
+def split_windows(manifest_path):
+    """face.split parameters cutting the windows the models were trained on (from their manifest)."""
+    m = json.loads(pathlib.Path(manifest_path).read_text())
+    w = {p: list(m["parts"][p]["window"]) for p in PARTS if p != "remainder"}
+    return dict(reference=m["canvas"], **w)
+
+
 def build_graph(manifest, keep, rough, seed, k=10, regularisation=1e-3, blend=1.0):
     """sketch -> [drop] -> [roughen] -> split -> per part: encode -> decode (raw) and
     encode -> project -> decode (projected); both composed into whole faces."""
@@ -55,9 +63,10 @@ def build_graph(manifest, keep, rough, seed, k=10, regularisation=1e-3, blend=1.
         g.add_node("rough", "sketch.roughen", seed=seed)
         g.link(last, "rough.sketch")
         last = "rough.image"
-    g.add_node("split", "face.split")
+    windows = split_windows(manifest)
+    g.add_node("split", "face.split", **windows)
     g.link(last, "split.sketch")
-    g.add_node("clean_split", "face.split")
+    g.add_node("clean_split", "face.split", **windows)
     g.link("sketch.image", "clean_split.sketch")
     g.set_output("input", last)
     for kind in ("raw", "proj"):

@@ -18,7 +18,7 @@ PARTS_DIR = ROOT / "models" / "parts"
 MANIFEST = PARTS_DIR / "manifest.json"
 PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
 sys.path.insert(0, str(PARTS_DIR))
-from evaluate import line_scores  # noqa: E402
+from evaluate import line_scores, split_windows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_clean_fixture_sketches_survive_encode_decode(manifest):
     assert held_out, "the fixture has test faces"
     g = sumi.Graph(name="roundtrip")
     g.add_node("sketch", "io.load_image")
-    g.add_node("split", "face.split")
+    g.add_node("split", "face.split", **split_windows(MANIFEST))
     g.link("sketch.image", "split.sketch")
     for p in PARTS:
         g.add_node(f"enc_{p}", "latent.encode", part=p)
