@@ -67,7 +67,7 @@ def test_clean_fixture_sketches_survive_encode_decode(manifest):
     mean = {p: float(np.mean(v)) for p, v in scores.items()}
     print("line F1 of encode -> decode on held-out fixture faces:", mean)
     for p, f1 in mean.items():
-        assert f1 >= 0.4, f"{p}: decoded clean sketches score F1 {f1:.2f}"  # 0.51-0.68 shipped
+        assert f1 >= 0.6, f"{p}: decoded clean sketches score F1 {f1:.2f}"  # shipped: 0.95-0.98 parts, 0.68 remainder
 
 
 def test_shadow_guidance_graph_draws_every_part(manifest):
