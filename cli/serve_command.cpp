@@ -22,7 +22,7 @@ struct ServeArgs {
   int port = 8188;
   std::string graphs;
   std::string static_dir;
-  std::string models = "models";
+  std::string models = SUMI_MODELS_DIR;  // where the engine's default manifests live
   int threads = 0;
 };
 
