@@ -133,7 +133,7 @@ void shipped_banks(ModelStore& store) {
               banks.size(), static_cast<long long>(rows), static_cast<long long>(banks.front()->rows.cols()), all);
 }
 
-void synthetic(std::int64_t n, ModelStore&) {
+void synthetic(std::int64_t n) {
   std::printf("N = %lld synthetic %d-d latents (%.0f MB float32)\n", static_cast<long long>(n), kDim, n * kDim * 4 / 1e6);
   auto bank = synthetic_bank(n, 1);
   Synthetic qs(2);
@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
   sumi::ModelStore store;
   try {
     sumi::shipped_banks(store);
-    for (std::int64_t n : sumi::parse_sizes(argc, argv)) sumi::synthetic(n, store);
+    for (std::int64_t n : sumi::parse_sizes(argc, argv)) sumi::synthetic(n);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sumi_knn_bench: %s\n", e.what());
     return 1;

@@ -62,11 +62,13 @@ void check_interface(const torch::jit::Module& module, const std::string& path, 
                          " (-1 = any)");
 }
 
-std::string interface_signature(const std::vector<std::vector<std::int64_t>>& inputs, const std::vector<std::int64_t>& output) {
-  std::ostringstream os;
-  for (const auto& shape : inputs) os << c10::IntArrayRef(shape);
-  os << "->" << c10::IntArrayRef(output);
-  return os.str();
+// The size and modification time of a file: a changed file is loaded again.
+std::int64_t file_stamp(const std::string& path) {
+  std::error_code ec;
+  auto t = std::filesystem::last_write_time(path, ec);
+  if (ec) return 0;
+  return static_cast<std::int64_t>(t.time_since_epoch().count()) ^
+         (static_cast<std::int64_t>(std::filesystem::file_size(path, ec)) << 40);
 }
 
 }  // namespace
@@ -78,10 +80,7 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
   auto canonical = std::filesystem::weakly_canonical(path, ec).string();
   if (ec) canonical = path;
   auto key = std::make_pair(canonical, device);
-  std::int64_t stamp = 0;
-  if (auto t = std::filesystem::last_write_time(path, ec); !ec)
-    stamp = static_cast<std::int64_t>(t.time_since_epoch().count()) ^
-            (static_cast<std::int64_t>(std::filesystem::file_size(path, ec)) << 40);
+  const std::int64_t stamp = file_stamp(path);
   std::promise<ModulePtr> promise;
   std::shared_future<ModulePtr> future;
   bool loader = false;
@@ -110,7 +109,7 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
   // One file may serve several interfaces (a decoder tried in another part's
   // slot): each expected interface is checked once per loaded module.
   if (inputs.empty()) return module;
-  const std::string signature = interface_signature(inputs, output);
+  const Interface signature{inputs, output};
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = slots_.find(key);
@@ -122,16 +121,6 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
   if (it != slots_.end() && it->second.stamp == stamp) it->second.checked.insert(signature);
   return module;
 }
-
-namespace {
-std::int64_t file_stamp(const std::string& path) {
-  std::error_code ec;
-  auto t = std::filesystem::last_write_time(path, ec);
-  if (ec) return 0;
-  return static_cast<std::int64_t>(t.time_since_epoch().count()) ^
-         (static_cast<std::int64_t>(std::filesystem::file_size(path, ec)) << 40);
-}
-}  // namespace
 
 std::shared_ptr<const void> ModelStore::resource_impl(const std::string& path, const std::string& tag,
                                                       const std::function<std::shared_ptr<const void>()>& load) {

@@ -22,6 +22,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace torch {
@@ -68,11 +69,12 @@ class ModelStore {
     std::int64_t stamp = 0;
   };
   std::map<std::pair<std::string, std::string>, Resource> resources_;
+  using Interface = std::pair<std::vector<std::vector<std::int64_t>>, std::vector<std::int64_t>>;  // inputs -> output
   struct Slot {
     std::shared_future<ModulePtr> module;
     std::uint64_t uses = 0;
     std::int64_t stamp = 0;  // file size and mtime: a changed file is reloaded
-    std::set<std::string> checked;  // interfaces forward() was verified against
+    std::set<Interface> checked;  // interfaces forward() was verified against
   };
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Slot> slots_;

@@ -49,7 +49,7 @@ def split_windows(manifest_path):
     return dict(reference=m["canvas"], **w)
 
 
-def build_graph(manifest, keep, rough, seed, k=10, regularisation=1e-3, blend=1.0):
+def build_graph(manifest, windows, keep, rough, seed, k=10, regularisation=1e-3, blend=1.0):
     """sketch -> [drop] -> [roughen] -> split -> per part: encode -> decode (raw) and
     encode -> project -> decode (projected); both composed into whole faces."""
     g = sumi.Graph(name="parts_evaluation")
@@ -63,7 +63,6 @@ def build_graph(manifest, keep, rough, seed, k=10, regularisation=1e-3, blend=1.
         g.add_node("rough", "sketch.roughen", seed=seed)
         g.link(last, "rough.sketch")
         last = "rough.image"
-    windows = split_windows(manifest)
     g.add_node("split", "face.split", **windows)
     g.link(last, "split.sketch")
     g.add_node("clean_split", "face.split", **windows)
@@ -162,13 +161,14 @@ def main():
     test_idx = np.flatnonzero(data["split"] == 2)[: args.faces]
     session = sumi.Session(threads=args.threads)
     manifest = str(pathlib.Path(args.manifest).resolve())
+    windows = split_windows(manifest)
     # metric -> condition -> list over (face, part)
     stats = {c[0]: {k: [] for k in ("lat_raw", "lat_proj", "lat_both", "f1_raw", "f1_proj", "ch_raw", "ch_proj")} for c in CONDITIONS}
     examples = {}
     t0 = time.time()
     for ci, (cname, keep, rough) in enumerate(CONDITIONS):
         for fi, face in enumerate(test_idx):
-            g = build_graph(manifest, keep, rough, seed=int(face), k=args.k, regularisation=args.regularisation,
+            g = build_graph(manifest, windows, keep, rough, seed=int(face), k=args.k, regularisation=args.regularisation,
                             blend=args.blend)
             sketch = (data["sketches"][face][None, None].astype(np.float32) / 255.0)
             r = session.run(g, inputs={"sketch": sketch}).outputs
@@ -187,7 +187,6 @@ def main():
             if fi < 2:
                 examples[(cname, fi)] = [r["input"], r["face_raw"], r["face_proj"], sketch]
             done = ci * len(test_idx) + fi + 1
-            total = len(CONDITIONS) * len(test_idx)
             print(f"\revaluate: {cname:<22} face {fi + 1}/{len(test_idx)}  {done / (time.time() - t0):.1f} faces/s",
                   end="", flush=True)
     print()
