@@ -31,7 +31,7 @@ std::shared_ptr<Registry> default_registry();
 // (PartSet), float/int/bool/str.
 py::object to_python(const Value& v);
 // Python -> Value of `kind`. Accepts: ndarray / torch tensor / image path for
-// Image and Mask; ndarray for Latent; dict, list of strokes or a strokes file
+// Image and Mask; ndarray for Latent (N x D or D) and Features (N x C x H x W or C x H x W); dict, list of strokes or a strokes file
 // path for Strokes; list of {"name","window","image"} for PartSet; numbers,
 // bools, strings. Throws sumi::Error naming what was wrong.
 Value from_python(const py::handle& obj, ValueKind kind, const std::string& device = "cpu");

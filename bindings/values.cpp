@@ -77,6 +77,7 @@ py::object to_python(const Value& v) {
   switch (v.kind()) {
     case ValueKind::Image:
     case ValueKind::Mask:
+    case ValueKind::Features:
     case ValueKind::Latent: return tensor_to_numpy(v);
     case ValueKind::Strokes: return json_module().attr("loads")(strokes_to_json(v.strokes()));
     case ValueKind::PartSet: {
@@ -103,9 +104,11 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
     switch (kind) {
       case ValueKind::Image:
       case ValueKind::Mask:
+      case ValueKind::Features:
       case ValueKind::Latent: {
         const bool is_path = py::isinstance<py::str>(obj) || py::hasattr(obj, "__fspath__");
-        if (is_path && kind == ValueKind::Latent) throw Error("give an array, not a path, for a Latent");
+        if (is_path && (kind == ValueKind::Latent || kind == ValueKind::Features))
+          throw Error("give an array, not a path, for a " + std::string(kind_name(kind)));
         if (is_path) {  // an image file, read as the engine's io.load_image would
           const std::string path = py::module_::import("os").attr("fspath")(obj).cast<std::string>();
           const cv::Mat m = read_image_file(path, kind == ValueKind::Mask ? "gray" : "rgb");
@@ -121,11 +124,12 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
           if (!arr) throw Error("expected a NumPy array or torch tensor for a " + std::string(kind_name(kind)));
         }
         at::Tensor t;
-        if (kind == ValueKind::Latent) {
+        if (kind == ValueKind::Latent || kind == ValueKind::Features) {  // raw floats, no 0..255 scaling
           py::array_t<float, py::array::c_style | py::array::forcecast> f(arr);
           std::vector<std::int64_t> shape(f.shape(), f.shape() + f.ndim());
           t = at::from_blob(const_cast<float*>(f.data()), shape, at::kFloat).clone();
-          if (t.dim() == 1) t = t.unsqueeze(0);
+          if (kind == ValueKind::Latent && t.dim() == 1) t = t.unsqueeze(0);
+          if (kind == ValueKind::Features && t.dim() == 3) t = t.unsqueeze(0);  // C x H x W
         } else {
           t = array_to_image_tensor(arr, channels_first, kind);
         }

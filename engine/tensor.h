@@ -1,4 +1,4 @@
-// Making and reading the tensor-backed Value kinds (Image, Mask, Latent).
+// Making and reading the tensor-backed Value kinds (Image, Mask, Latent, Features).
 //
 //   Value img = make_image(at::zeros({1, 3, 128, 128}));
 //   const at::Tensor& t = img.tensor();
@@ -16,7 +16,8 @@
 namespace sumi {
 
 // The tensor is made contiguous float32; its content is hashed once here.
-// Image: N x C x H x W (C = 1, 3 or 4); Mask: N x 1 x H x W; Latent: N x D.
+// Image: N x C x H x W (C = 1, 3 or 4); Mask: N x 1 x H x W; Latent: N x D;
+// Features: N x C x H x W, any C and any range.
 // Throws sumi::Error when the shape does not fit the kind.
 Value make_tensor_value(ValueKind kind, const at::Tensor& t);
 inline Value make_image(const at::Tensor& t) { return make_tensor_value(ValueKind::Image, t); }

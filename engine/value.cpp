@@ -9,8 +9,8 @@
 namespace sumi {
 namespace {
 
-constexpr std::array<std::string_view, 9> kKindNames = {"Strokes", "Image", "Mask",   "Latent", "PartSet",
-                                                        "Scalar",  "Int",   "Bool", "String"};
+constexpr std::array<std::string_view, 10> kKindNames = {"Strokes", "Image", "Mask",   "Latent",  "PartSet",
+                                                         "Scalar",  "Int",   "Bool", "String", "Features"};
 
 [[noreturn]] void wrong_kind(ValueKind want, const Value& v) {
   throw Error("expected a " + std::string(kind_name(want)) + " value, got " +

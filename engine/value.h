@@ -8,7 +8,7 @@
 //   Value s = Value::make_scalar(0.5);
 //   Value img = make_image(torch::zeros({1, 1, 64, 64}));   // engine/tensor.h
 //
-// Image, Mask and Latent hold a torch tensor; this header only forward-declares
+// Image, Mask, Latent and Features hold a torch tensor; this header only forward-declares
 // it so that widely included code does not pay LibTorch's compile time.
 // Include engine/tensor.h to make or read tensors.
 //
@@ -37,6 +37,7 @@ enum class ValueKind : std::uint8_t {
   Int,      // int64
   Bool,
   String,
+  Features,  // float tensor N x C x H x W, any range: a network's feature maps (any C)
 };
 
 std::string_view kind_name(ValueKind kind);
@@ -118,7 +119,7 @@ class Value {
   std::int64_t integer() const;
   bool boolean() const;
   const std::string& string() const;
-  const at::Tensor& tensor() const;  // Image, Mask or Latent
+  const at::Tensor& tensor() const;  // Image, Mask, Latent or Features
 
   struct Payload;  // defined in value.cpp; public so tensor.cpp can build one
 

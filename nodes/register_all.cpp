@@ -10,6 +10,7 @@ void register_all_nodes(Registry& r) {
   register_colour_nodes(r);
   register_latent_nodes(r);
   register_guidance_nodes(r);
+  register_synth_nodes(r);
 }
 
 }  // namespace sumi

@@ -122,19 +122,21 @@ def line_scores(decoded, clean):
     return f1, chamfer
 
 
-def picture(session, rows, out_path):
-    """Rows of (input, no projection, projection, clean) whole faces, as contact sheets stacked into one PNG."""
+def picture(session, rows, out_path, names="decoded,projected + decoded,clean"):
+    """Rows of images (by default: input, no projection, projection, clean whole faces), as contact sheets
+    stacked into one PNG; each row's first label is the row's own, the rest are `names`."""
     sheets = []
     for label, images in rows:
+        n = len(images)
         g = sumi.Graph(name="evaluation_row")
-        g.add_node("c", "image.collect", names=f"{label},decoded,projected + decoded,clean")
-        g.add_node("sheet", "image.contact_sheet", cell=192, columns=4, gap=6)
+        g.add_node("c", "image.collect", names=f"{label}," + ",".join(names.split(",")[-(n - 1):]))
+        g.add_node("sheet", "image.contact_sheet", cell=192, columns=n, gap=6)
         g.link("c.images", "sheet.images")
-        for i in range(4):
+        for i in range(n):
             g.add_node(f"i{i}", "io.load_image")
             g.link(f"i{i}.image", f"c.image_{i + 1}")
         g.set_output("sheet", "sheet.image")
-        r = session.run(g, inputs={f"i{i}": images[i] for i in range(4)})
+        r = session.run(g, inputs={f"i{i}": images[i] for i in range(n)})
         sheets.append(r.outputs["sheet"])
     grid = np.concatenate(sheets, axis=2)  # N x C x H x W, stacked vertically
     g = sumi.Graph(name="evaluation_picture")

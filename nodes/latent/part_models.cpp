@@ -63,17 +63,28 @@ std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std:
 
 Value run_model(const NodeContext& ctx, const std::string& model_path, const Value& input, ValueKind output_kind,
                 const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape) {
+  return run_model(ctx, model_path, std::vector<Value>{input}, output_kind, {input_shape}, output_shape);
+}
+
+Value run_model(const NodeContext& ctx, const std::string& model_path, const std::vector<Value>& inputs,
+                ValueKind output_kind, const std::vector<std::vector<std::int64_t>>& input_shapes,
+                const std::vector<std::int64_t>& output_shape) {
   if (model_path.empty()) throw ctx.error("no model file: the manifest names none and no override is set");
   ModelStore::ModulePtr module;
   try {
-    module = ctx.models().get(model_path, ctx.device(), {input_shape}, output_shape);
+    module = ctx.models().get(model_path, ctx.device(), input_shapes, output_shape);
   } catch (const Error& e) {
     throw Error(ErrorContext{model_path, ctx.node_id(), ctx.type(), {}, {}}, e.message());
   }
   torch::NoGradGuard no_grad;
-  at::Tensor x = input.tensor();
-  if (x.device() != c10::Device(ctx.device())) x = x.to(c10::Device(ctx.device()));
-  at::Tensor y = const_cast<torch::jit::Module&>(*module).forward({x}).toTensor();
+  std::vector<c10::IValue> args;
+  args.reserve(inputs.size());
+  const c10::Device device(ctx.device());
+  for (const Value& v : inputs) {
+    const at::Tensor& x = v.tensor();
+    args.emplace_back(x.device() == device ? x : x.to(device));
+  }
+  at::Tensor y = const_cast<torch::jit::Module&>(*module).forward(std::move(args)).toTensor();
   return make_tensor_value(output_kind, y);
 }
 

@@ -48,6 +48,10 @@ std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std:
 // `input_shape` -> `output_shape` (-1 = any). Errors name the node and the file.
 Value run_model(const NodeContext& ctx, const std::string& model_path, const Value& input, ValueKind output_kind,
                 const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape);
+// The same for a model taking several tensors (forward(a, b, ...)), one shape each.
+Value run_model(const NodeContext& ctx, const std::string& model_path, const std::vector<Value>& inputs,
+                ValueKind output_kind, const std::vector<std::vector<std::int64_t>>& input_shapes,
+                const std::vector<std::int64_t>& output_shape);
 
 // The default manifest of the shipped part models.
 std::string default_parts_manifest();

@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""How good are the portraits? Runs the portrait graph files in graphs/ on the
+held-out test split through Sumi itself: each test face's sketch (30 %, 60 %
+and 100 % of its strokes kept; roughened; roughened with 60 % kept - made with
+sketch.drop_strokes and sketch.roughen) is fed in place of the graph's
+rasterised drawing (node `sketch`), and the portrait compared with the face's
+true colour image:
+
+  * L1 (mean absolute RGB error, 0..1) and SSIM (luminance, 11 x 11 Gaussian);
+  * line fidelity: symmetric chamfer distance in pixels (capped at 8) between
+    the input sketch's lines and the portrait's line art (its dark outlines),
+    next to the same distance for the true image as a floor;
+  * deepfacedrawing: with manifold projection (blend 1) and without (blend 0);
+  * sketch2anime: simulated colour hints from the true image
+    (colour.simulate_hints, fed in place of node `hints`): the mean colour
+    error inside the hinted pixels with hints vs without (target: halved).
+
+Writes a Markdown table and a picture (input | portraits | truth) to --out.
+
+    PYTHONPATH=build/python /usr/bin/python3 models/synth/evaluate.py \\
+        --sketches ~/sumi-data/sketches256.npz --colours ~/sumi-data/colours128.npz --faces 100 --out docs/portraits
+"""
+import argparse
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import sumi
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "models" / "parts"))
+from evaluate import ink_distance, picture  # noqa: E402  (models/parts/evaluate.py)
+
+CONDITIONS = [  # name, drop_strokes keep (None = all), roughen
+    ("30% of strokes", 0.3, False),
+    ("60% of strokes", 0.6, False),
+    ("100% of strokes", None, False),
+    ("rough", None, True),
+    ("rough, 60% of strokes", 0.6, True),
+]
+PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
+DARK = 0.3  # a portrait's line art: pixels darker than this (the faces have black outlines)
+
+
+def degrade_graph(keep, rough, seed):
+    g = sumi.Graph(name="degrade")
+    g.add_node("sketch", "io.load_image", channels="gray")
+    last = "sketch.image"
+    if keep is not None:
+        g.add_node("drop", "sketch.drop_strokes", keep=keep, seed=seed, piece_length=64)
+        g.link(last, "drop.sketch")
+        last = "drop.image"
+    if rough:
+        g.add_node("rough", "sketch.roughen", seed=seed)
+        g.link(last, "rough.sketch")
+        last = "rough.image"
+    g.set_output("sketch", last)
+    return g
+
+
+def hints_graph(count, seed):
+    g = sumi.Graph(name="hints")
+    g.add_node("truth", "io.load_image")
+    g.add_node("sim", "colour.simulate_hints", count=count, seed=seed, radius=3, length=20)
+    g.link("truth.image", "sim.image")
+    g.set_output("hints", "sim.hints")
+    g.set_output("mask", "sim.mask")
+    return g
+
+
+def gaussian_window(size=11, sigma=1.5):
+    x = torch.arange(size, dtype=torch.float32) - size // 2
+    w = torch.exp(-x ** 2 / (2 * sigma ** 2))
+    w = w / w.sum()
+    return (w[:, None] * w[None, :]).view(1, 1, size, size)
+
+
+WINDOW = gaussian_window()
+
+
+def luminance(img):
+    return (0.299 * img[:, 0:1] + 0.587 * img[:, 1:2] + 0.114 * img[:, 2:3])
+
+
+def ssim(a, b):
+    """SSIM of the luminance of two N x 3 x H x W images in 0..1 (Wang et al. 2004 constants)."""
+    x, y = luminance(a), luminance(b)
+    mu_x, mu_y = F.conv2d(x, WINDOW), F.conv2d(y, WINDOW)
+    sxx = F.conv2d(x * x, WINDOW) - mu_x ** 2
+    syy = F.conv2d(y * y, WINDOW) - mu_y ** 2
+    sxy = F.conv2d(x * y, WINDOW) - mu_x * mu_y
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    s = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x ** 2 + mu_y ** 2 + c1) * (sxx + syy + c2))
+    return s.mean().item()
+
+
+def chamfer(ink_a, ink_b):
+    """Symmetric chamfer distance (px, capped at 8) between two 1 x 1 x H x W binary line images."""
+    if ink_a.sum() == 0 or ink_b.sum() == 0:
+        return 8.0
+    da, db = ink_distance(ink_a), ink_distance(ink_b)
+    return 0.5 * (db[ink_a > 0].mean().item() + da[ink_b > 0].mean().item())
+
+
+def line_art(img):
+    return (luminance(img) < DARK).float()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Evaluate the portrait graphs on the held-out test faces.")
+    ap.add_argument("--sketches", required=True, help="sketches .npz from models/parts/prepare.py")
+    ap.add_argument("--colours", required=True, help="colours .npz from models/parts/prepare.py --colours 128")
+    ap.add_argument("--graphs", default=str(ROOT / "graphs"), help="folder with the portrait graph files")
+    ap.add_argument("--faces", type=int, default=100, help="test faces to evaluate")
+    ap.add_argument("--hint-strokes", type=int, default=8, help="simulated hint strokes per face")
+    ap.add_argument("--out", default="docs/portraits", help="folder for evaluation.md and evaluation.png")
+    ap.add_argument("--threads", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    sk, co = np.load(pathlib.Path(args.sketches).expanduser()), np.load(pathlib.Path(args.colours).expanduser())
+    if not np.array_equal(sk["ids"], co["ids"]):
+        sys.exit("evaluate: error: the sketch and colour files hold different faces")
+    test_idx = np.flatnonzero(sk["split"] == 2)[: args.faces]
+    graphs = pathlib.Path(args.graphs)
+    dfd = sumi.Graph.load(str(graphs / "deepfacedrawing.sumi.json"))
+    dfd_raw = sumi.Graph.load(str(graphs / "deepfacedrawing.sumi.json"))
+    for p in PARTS:
+        dfd_raw.set_param(f"project_{p}", "blend", 0.0)
+    s2a = sumi.Graph.load(str(graphs / "sketch2anime.sumi.json"))
+    runs = {"deepfacedrawing": dfd, "deepfacedrawing, no projection": dfd_raw, "sketch2anime, hints": s2a}
+    session = sumi.Session(threads=args.threads)
+    stats = {(c[0], r): {"l1": [], "ssim": [], "chamfer": []} for c in CONDITIONS for r in runs}
+    truth_chamfer = {c[0]: [] for c in CONDITIONS}
+    hint_err = {"with": [], "without": []}
+    examples = {}
+    t0 = time.time()
+    for ci, (cname, keep, rough) in enumerate(CONDITIONS):
+        for fi, face in enumerate(test_idx):
+            clean = sk["sketches"][face][None, None].astype(np.float32) / 255.0
+            sketch = session.run(degrade_graph(keep, rough, int(face)), inputs={"sketch": clean}).outputs["sketch"]
+            truth = torch.from_numpy(co["colours"][face].astype(np.float32) / 255.0).permute(2, 0, 1)[None]
+            hints = session.run(hints_graph(args.hint_strokes, int(face)), inputs={"truth": truth.numpy()}).outputs
+            ink_in = (F.interpolate(torch.from_numpy(sketch[:, :1].copy()), size=truth.shape[-2:], mode="area") < 0.5).float()
+            truth_chamfer[cname].append(chamfer(ink_in, line_art(truth)))
+            out = {}
+            for name, g in runs.items():
+                feed = {"sketch": sketch}
+                if "hints" in name:
+                    feed.update({"hints.hints": hints["hints"], "hints.mask": hints["mask"]})
+                img = torch.from_numpy(session.run(g, outputs=["portrait"], inputs=feed).outputs["portrait"].copy())
+                out[name] = img
+                s = stats[(cname, name)]
+                s["l1"].append((img - truth).abs().mean().item())
+                s["ssim"].append(ssim(img, truth))
+                s["chamfer"].append(chamfer(ink_in, line_art(img)))
+            if cname == "100% of strokes" or keep is not None:  # hint fidelity on every non-rough condition
+                mask = torch.from_numpy(hints["mask"].copy())
+                inside = (F.interpolate(mask, size=truth.shape[-2:], mode="area") > 0.5).float()
+                if inside.sum() > 0:
+                    hint_rgb = F.interpolate(torch.from_numpy(hints["hints"][:, :3].copy()), size=truth.shape[-2:], mode="area")
+                    for key, img in (("with", out["sketch2anime, hints"]), ("without", out["deepfacedrawing"])):
+                        hint_err[key].append(((img - hint_rgb).abs() * inside).sum().item() / (3 * inside.sum().item()))
+            if fi < 2:
+                examples[(cname, fi)] = [sketch, out["deepfacedrawing"], out["deepfacedrawing, no projection"],
+                                         out["sketch2anime, hints"], hints["hints"], truth.numpy()]
+            done = ci * len(test_idx) + fi + 1
+            print(f"\revaluate: {cname:<22} face {fi + 1}/{len(test_idx)}  {done / (time.time() - t0):.2f} faces/s",
+                  end="", flush=True)
+    print()
+
+    def m(v):
+        return float(np.mean(v))
+
+    lines = ["| input | graph | L1 | SSIM | line chamfer px (truth's: floor) |", "|---|---|---|---|---|"]
+    for cname, *_ in CONDITIONS:
+        for name in runs:
+            s = stats[(cname, name)]
+            lines.append(f"| {cname} | {name} | {m(s['l1']):.4f} | {m(s['ssim']):.3f} | {m(s['chamfer']):.2f} "
+                         f"({m(truth_chamfer[cname]):.2f}) |")
+    table = "\n".join(lines)
+    hint_line = (f"Colour hints ({args.hint_strokes} simulated strokes per face from the true image, "
+                 f"{len(hint_err['with'])} hinted sketches): mean colour error inside the hinted pixels "
+                 f"{m(hint_err['without']):.4f} without hints -> {m(hint_err['with']):.4f} with hints "
+                 f"({m(hint_err['without']) / max(m(hint_err['with']), 1e-9):.1f}x lower).")
+    print(table)
+    print(hint_line)
+    out_dir = pathlib.Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = [(f"{c} ({i + 1})", examples[(c, i)]) for c in ("30% of strokes", "100% of strokes", "rough") for i in range(2)]
+    picture(session, rows, out_dir / "evaluation.png",
+            names="input,deepfacedrawing,no projection,sketch2anime + hints,hints,truth")
+    header = (f"Portrait graphs on {len(test_idx)} held-out test faces (`models/synth/evaluate.py --faces {args.faces}`, "
+              f"{time.time() - t0:.0f} s). L1 and SSIM against the face's true 128 x 128 colour image; line chamfer "
+              f"between the input sketch's lines and the portrait's dark outlines (luminance < {DARK}), with the true "
+              "image's own distance in brackets as the floor.\n\n")
+    tmp = out_dir / "evaluation.md.tmp"
+    tmp.write_text(header + table + "\n\n" + hint_line + "\n")
+    tmp.replace(out_dir / "evaluation.md")
+    print(f"evaluate: wrote {out_dir / 'evaluation.md'} and {out_dir / 'evaluation.png'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Exports a trained synthesis model for the engine: TorchScript feature
+decoders (one per part) and the generator (Debian's torch 1.13, the same as the
+engine's LibTorch), and the manifest models/synth/manifest.json that
+synth.feature_map / synth.paste_features / synth.image read.
+
+    /usr/bin/python3 models/synth/export.py --checkpoint ~/sumi-work/synth/checkpoint.pt --out models/synth
+
+The manifest records each file's SHA-256, so replacing weights changes the
+manifest and invalidates cached results that used the old ones.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import pathlib
+import sys
+
+import torch
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from synth_model import PARTS, Synthesis  # noqa: E402
+
+
+def macs(module, *inputs):
+    """Multiply-accumulates of one forward (convolutions and linear layers), counted with hooks."""
+    total = [0]
+
+    def conv(m, _, out):
+        total[0] += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+
+    def linear(m, _, out):
+        total[0] += out.numel() * m.in_features
+
+    hooks = [m.register_forward_hook(conv if isinstance(m, torch.nn.Conv2d) else linear)
+             for m in module.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    with torch.no_grad():
+        module(*inputs)
+    for h in hooks:
+        h.remove()
+    return total[0]
+
+
+def sha256(path):
+    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Export Sumi's synthesis model.")
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--out", required=True, help="folder for the exported files (models/synth)")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    ck = torch.load(pathlib.Path(args.checkpoint).expanduser())
+    a, size = ck["args"], ck["size"]
+    parts_manifest = json.loads(pathlib.Path(a["parts"]).read_text())
+    model = Synthesis({p: tuple(w) for p, w in ck["windows"].items()}, size=size)
+    model.load_state_dict(ck["model"])
+    model.eval()
+    channels, latent, hint = 32, 512, size // 2
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {"format": "sumi.synth", "version": 1, "name": f"synth{size}", "size": size, "channels": channels,
+                "hint_size": hint, "latent": latent, "canvas": int(ck["canvas"]), "parts": {}}
+    files = []
+    with torch.no_grad():
+        for p in PARTS:
+            dec = model.decoders[p]
+            m = dec(torch.zeros(1, latent)).shape[-1]
+            traced = torch.jit.trace(dec, torch.zeros(1, latent))
+            name = f"{p}_features.pt"
+            traced.save(str(out / name))
+            files.append(name)
+            manifest["parts"][p] = {"window": parts_manifest["parts"][p]["window"], "map_size": int(m),
+                                    "feature_decoder": name,
+                                    "shapes": [[1, latent], [1, channels, int(m), int(m)]]}
+        gen = torch.jit.trace(model.generator, (torch.zeros(1, channels, size, size), torch.zeros(1, 3, hint, hint),
+                                                torch.zeros(1, 1, hint, hint)))
+        gen.save(str(out / "generator.pt"))
+        files.append("generator.pt")
+    gen_in = (torch.zeros(1, channels, size, size), torch.zeros(1, 3, hint, hint), torch.zeros(1, 1, hint, hint))
+    dec_macs = sum(macs(model.decoders[p], torch.zeros(1, latent)) for p in PARTS)
+    manifest["cost"] = {"generator_gmac": round(macs(model.generator, *gen_in) / 1e9, 3),
+                        "feature_decoders_gmac": round(dec_macs / 1e9, 3),
+                        "note": "multiply-accumulates per portrait (1 GMAC = 2 GFLOP)"}
+    manifest["generator"] = "generator.pt"
+    manifest["generator_shapes"] = [[[1, channels, size, size], [1, 3, hint, hint], [1, 1, hint, hint]],
+                                    [1, 3, size, size]]
+    manifest["sha256"] = {f: sha256(out / f) for f in files}
+    manifest["licence"] = "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0"
+    manifest["training"] = {
+        "command": "models/synth/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in a.items()
+                                                       if k not in ("sketches", "colours", "out", "parts")),
+        "epochs_completed": ck["epoch"], "step_in_epoch": ck["step"], "wall_minutes": round(ck["wall_seconds"] / 60, 1),
+        "parameters": sum(q.numel() for q in model.parameters()),
+        "val": ck.get("val", []), "exported": datetime.date.today().isoformat()}
+    tmp = out / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp.replace(out / "manifest.json")
+    print(f"export: wrote {out / 'manifest.json'} ({size} px, epoch {ck['epoch']} step {ck['step']}, "
+          f"{manifest['training']['wall_minutes']} min of training)")
+
+
+if __name__ == "__main__":
+    main()

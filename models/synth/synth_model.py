@@ -1,0 +1,140 @@
+"""DeepFaceDrawing's feature mapping + image synthesis, with Sketch2Anime's colour hints.
+
+FeatureDecoder: a part latent (512) -> a `channels`-channel feature map of the
+part (32 x 32 for eyes, nose and mouth; half the output size for the remainder).
+synth.feature_map pastes the maps, resized bilinearly to each part's window on
+the output canvas, into one canvas: remainder first, then nose, mouth, left
+eye, right eye (later ones win where windows overlap) - `paste` below is the
+same operation, used in training.
+
+Generator (pix2pix-style): features (N x C x S x S) -> stride-2 conv -> the
+colour hints joined here (RGB premultiplied by the mask, plus the mask, at
+S/2 x S/2, as Sketch2Anime joins its 128 x 128 hints at a 256 canvas) ->
+stride-2 conv -> residual blocks at S/4 -> two upsampling convs, the last one
+also seeing the input features (a U-Net skip keeps lines sharp) -> RGB in 0..1.
+No hint = zeros. Resolution, widths and block count are settings.
+
+PatchDiscriminator: 70x70-style patch critic on (image, sketch), training only.
+"""
+import math
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
+PASTE_ORDER = ["remainder", "nose", "mouth", "left_eye", "right_eye"]
+
+
+def act():
+    return nn.LeakyReLU(0.2)
+
+
+def norm(c: int):
+    return nn.GroupNorm(min(8, c), c)
+
+
+class FeatureDecoder(nn.Module):
+    def __init__(self, size: int = 32, latent: int = 512, channels: int = 32, widths: Sequence[int] = (96, 64, 48, 32)):
+        super().__init__()
+        steps = int(math.log2(size // 4))
+        assert 4 * 2 ** steps == size, "size must be 4 times a power of two"
+        ws = list(widths)
+        ws = ws + [ws[-1]] * max(0, steps + 1 - len(ws))
+        self.c0 = ws[0]
+        self.fc = nn.Linear(latent, ws[0] * 16)
+        layers: List[nn.Module] = []
+        c = ws[0]
+        for i in range(steps):
+            layers += [nn.Upsample(scale_factor=2.0, mode="nearest"), nn.Conv2d(c, ws[i + 1], 3, padding=1), act()]
+            c = ws[i + 1]
+        layers += [nn.Conv2d(c, channels, 3, padding=1)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.body(F.leaky_relu(self.fc(z), 0.2).view(-1, self.c0, 4, 4))
+
+
+def scaled_window(window: Sequence[int], canvas: int, size: int) -> Tuple[int, int, int]:
+    """A part window [x, y, side] on the part models' canvas -> integer pixels on the output canvas
+    (round half up; synth.feature_map does the same)."""
+    s = size / canvas
+    return tuple(int(math.floor(v * s + 0.5)) for v in window)  # type: ignore[return-value]
+
+
+def paste(maps: Dict[str, torch.Tensor], windows: Dict[str, Tuple[int, int, int]], size: int) -> torch.Tensor:
+    """Pastes per-part feature maps at their windows into one size x size canvas (clipped at the edges)."""
+    some = maps["remainder"]
+    canvas = torch.zeros(some.shape[0], some.shape[1], size, size, dtype=some.dtype, device=some.device)
+    for name in PASTE_ORDER:
+        x, y, side = windows[name]
+        m = F.interpolate(maps[name], size=(side, side), mode="bilinear", align_corners=False)
+        x0, y0, x1, y1 = max(0, x), max(0, y), min(size, x + side), min(size, y + side)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        canvas[:, :, y0:y1, x0:x1] = m[:, :, y0 - y:y1 - y, x0 - x:x1 - x]
+    return canvas
+
+
+class ResBlock(nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), norm(c), act(), nn.Conv2d(c, c, 3, padding=1), norm(c))
+
+    def forward(self, x):
+        return F.leaky_relu(x + self.body(x), 0.2)
+
+
+class Generator(nn.Module):
+    def __init__(self, channels: int = 32, widths: Sequence[int] = (48, 96, 48, 16), blocks: int = 3):
+        super().__init__()
+        w1, w2, w3, w4 = widths
+        self.down1 = nn.Sequential(nn.Conv2d(channels, w1, 3, stride=2, padding=1), norm(w1), act())
+        self.down2 = nn.Sequential(nn.Conv2d(w1 + 4, w2, 3, stride=2, padding=1), norm(w2), act())
+        self.blocks = nn.Sequential(*[ResBlock(w2) for _ in range(blocks)])
+        self.up1 = nn.Sequential(nn.Upsample(scale_factor=2.0, mode="nearest"), nn.Conv2d(w2, w3, 3, padding=1),
+                                 norm(w3), act())
+        self.up2 = nn.Sequential(nn.Conv2d(w3 + channels, w4, 3, padding=1), norm(w4), act())
+        self.to_rgb = nn.Conv2d(w4, 3, 3, padding=1)
+
+    def forward(self, features: torch.Tensor, hint: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        x = self.down1(features)
+        x = self.down2(torch.cat([x, hint, mask], 1))
+        x = self.up1(self.blocks(x))
+        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        x = self.up2(torch.cat([x, features], 1))
+        return torch.sigmoid(self.to_rgb(x))
+
+
+class PatchDiscriminator(nn.Module):
+    def __init__(self, widths: Sequence[int] = (32, 64, 128)):
+        super().__init__()
+        layers: List[nn.Module] = []
+        c = 4  # RGB + sketch
+        for i, w in enumerate(widths):
+            layers += [nn.Conv2d(c, w, 4, stride=2, padding=1)] + ([norm(w)] if i else []) + [act()]
+            c = w
+        layers += [nn.Conv2d(c, 1, 3, padding=1)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, image, sketch):
+        return self.body(torch.cat([image, sketch], 1))
+
+
+class Synthesis(nn.Module):
+    """The trainable whole: five feature decoders and the generator."""
+
+    def __init__(self, windows: Dict[str, Tuple[int, int, int]], size: int = 128, latent: int = 512, channels: int = 32,
+                 part_map: int = 32):
+        super().__init__()
+        self.size, self.windows = size, windows
+        self.decoders = nn.ModuleDict({p: FeatureDecoder(size // 2 if p == "remainder" else part_map, latent, channels)
+                                       for p in PARTS})
+        self.generator = Generator(channels)
+
+    def features(self, latents: Dict[str, torch.Tensor]) -> torch.Tensor:
+        return paste({p: self.decoders[p](latents[p]) for p in PARTS}, self.windows, self.size)
+
+    def forward(self, latents, hint, mask):
+        return self.generator(self.features(latents), hint, mask)

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Trains the synthesis model: five feature decoders + the hint-aware generator
+(DeepFaceDrawing's feature mapping and image synthesis, Sketch2Anime's colour
+hints), against the faces' true colour images. Resumable: the checkpoint is
+rewritten every few minutes and after every epoch; a re-run continues from it.
+
+    /usr/bin/python3 models/synth/train.py --sketches ~/sumi-data/sketches256.npz \\
+        --colours ~/sumi-data/colours128.npz --out ~/sumi-work/synth --epochs 8
+
+Inputs per face: the shipped part encoders' latents of its sketch (clean, or
+degraded as the part models were trained) - the generator learns from what the
+engine will hand it. Simulated colour hints on 70 % of the samples.
+Losses: L1 to the true image (x50), L1 inside hinted pixels (x50, so hints are
+obeyed), and a least-squares patch GAN conditioned on the sketch (x1).
+"""
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "parts"))
+from degrade import degrade  # noqa: E402
+from hints import simulate  # noqa: E402
+from synth_model import PARTS, PatchDiscriminator, Synthesis, scaled_window  # noqa: E402
+from train import crops  # noqa: E402  (models/parts/train.py: the part crops exactly as the part models saw them)
+
+
+def load_encoders(manifest_path):
+    manifest = json.loads(manifest_path.read_text())
+    encoders = {p: torch.jit.load(str(manifest_path.parent / manifest["parts"][p]["encoder"])).eval() for p in PARTS}
+    sizes = [manifest["parts"][p]["input_size"] for p in PARTS]
+    windows = torch.tensor([manifest["parts"][p]["window"] for p in PARTS]).long()
+    return manifest, encoders, sizes, windows
+
+
+@torch.no_grad()
+def encode(encoders, sketches, windows, sizes):
+    cut = crops(sketches, windows, sizes)
+    return {p: encoders[p](cut[p]) for p in PARTS}
+
+
+def batch(sketches, colours, idx, encoders, windows, sizes, g, hint_size, p_degrade=0.5, p_none=0.3):
+    clean = sketches[idx].unsqueeze(1).float() / 255.0
+    rough = degrade(clean, g)
+    pick = (torch.rand(clean.shape[0], 1, 1, 1, generator=g) < p_degrade).float()
+    latents = encode(encoders, pick * rough + (1 - pick) * clean, windows, sizes)
+    target = colours[idx].permute(0, 3, 1, 2).float() / 255.0
+    small = F.interpolate(target, size=(hint_size, hint_size), mode="area")
+    hint, mask = simulate(small, g, p_none=p_none)
+    sketch = F.interpolate(clean, size=target.shape[-2:], mode="area")
+    return latents, hint, mask, target, sketch
+
+
+def hinted_l1(image, hint, mask):
+    """Mean absolute colour error inside (fully) hinted pixels, at the hint resolution."""
+    small = F.interpolate(image, size=mask.shape[-2:], mode="area")
+    inside = (mask > 0.99).float()
+    return ((small - hint).abs() * inside).sum() / (3 * inside.sum()).clamp(min=1.0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Train Sumi's synthesis model (feature decoders + generator with hints).")
+    ap.add_argument("--sketches", required=True, help=".npz from models/parts/prepare.py")
+    ap.add_argument("--colours", required=True, help=".npz from models/parts/prepare.py --colours N")
+    ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"), help="part models manifest")
+    ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--l1", type=float, default=50.0)
+    ap.add_argument("--hint-weight", type=float, default=50.0)
+    ap.add_argument("--gan", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--save-minutes", type=float, default=10.0, help="also checkpoint mid-epoch this often")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    sk = np.load(pathlib.Path(args.sketches).expanduser())
+    co = np.load(pathlib.Path(args.colours).expanduser())
+    if not np.array_equal(sk["ids"], co["ids"]):
+        sys.exit("train: error: the sketch and colour files hold different faces")
+    sketches, colours = torch.from_numpy(sk["sketches"]), torch.from_numpy(co["colours"])
+    split = sk["split"]
+    size = colours.shape[1]
+    manifest, encoders, sizes, windows = load_encoders(pathlib.Path(args.parts))
+    canvas = int(manifest["canvas"])
+    out_windows = {p: scaled_window(manifest["parts"][p]["window"], canvas, size) for p in PARTS}
+    train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
+
+    model = Synthesis(out_windows, size=size)
+    disc = PatchDiscriminator()
+    opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    out = pathlib.Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "checkpoint.pt"
+    epoch, start_step, wall = 0, 0, 0.0
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"])
+        disc.load_state_dict(ck["disc"])
+        opt_g.load_state_dict(ck["opt_g"])
+        opt_d.load_state_dict(ck["opt_d"])
+        epoch, start_step, wall = ck["epoch"], ck["step"], ck["wall_seconds"]
+        print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
+    steps_per_epoch = len(train_idx) // args.batch
+    n_g = sum(q.numel() for q in model.parameters())
+    print(f"train: {len(train_idx)} train faces at {size} px, {n_g / 1e6:.2f} M generator-side parameters, "
+          f"{steps_per_epoch} steps per epoch, windows {out_windows}", flush=True)
+
+    def save(ep, st):
+        state = {"model": model.state_dict(), "disc": disc.state_dict(), "opt_g": opt_g.state_dict(),
+                 "opt_d": opt_d.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall, "args": vars(args),
+                 "size": size, "windows": out_windows, "canvas": canvas, "val": val_history}
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(ckpt_path)
+
+    val_history = ck.get("val", []) if ckpt_path.exists() else []
+    total = 0  # steps run by this process
+    while epoch < args.epochs:
+        model.train()
+        disc.train()
+        perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
+        g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
+        t_epoch, t_save = time.time(), time.time()
+        run = {}
+        first_step = start_step
+        for step in range(start_step, steps_per_epoch):
+            t_step = time.time()
+            idx = perm[step * args.batch:(step + 1) * args.batch]
+            latents, hint, mask, target, sketch = batch(sketches, colours, idx, encoders, windows, sizes, g, size // 2)
+            fake = model(latents, hint, mask)
+            # Discriminator: least squares, real -> 1, fake -> 0.
+            d_loss = 0.5 * ((disc(target, sketch) - 1) ** 2).mean() + 0.5 * (disc(fake.detach(), sketch) ** 2).mean()
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            l1 = (fake - target).abs().mean()
+            lh = hinted_l1(fake, hint, mask)
+            adv = ((disc(fake, sketch) - 1) ** 2).mean()
+            g_loss = args.l1 * l1 + args.hint_weight * lh + args.gan * adv
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            wall += time.time() - t_step
+            for k, v in (("l1", l1.item()), ("hint", lh.item()), ("adv", adv.item()), ("d", d_loss.item())):
+                run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
+            total += 1
+            if step % 10 == 0 or step + 1 == steps_per_epoch:
+                rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
+                left = (args.epochs - epoch) * steps_per_epoch - step - 1
+                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} "
+                      + " ".join(f"{k} {v:.3f}" for k, v in run.items())
+                      + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)
+            if time.time() - t_save > args.save_minutes * 60:
+                save(epoch, step + 1)
+                t_save = time.time()
+            if args.max_steps and total >= args.max_steps:
+                save(epoch, step + 1)
+                print("\ntrain: stopped at --max-steps", flush=True)
+                return
+        epoch, start_step = epoch + 1, 0
+        val = evaluate(model, sketches, colours, val_idx, encoders, windows, sizes, size)
+        val_history.append({"epoch": epoch, **val})
+        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val " +
+              " ".join(f"{k} {v:.4f}" for k, v in val.items()), flush=True)
+        save(epoch, 0)
+    print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
+
+
+@torch.no_grad()
+def evaluate(model, sketches, colours, idx, encoders, windows, sizes, size):
+    """Clean sketches of validation faces: L1 without hints; hinted-pixel error with vs without hints."""
+    model.eval()
+    g = torch.Generator().manual_seed(12345)
+    latents, hint, mask, target, _ = batch(sketches, colours, torch.from_numpy(idx), encoders, windows, sizes, g,
+                                           size // 2, p_degrade=0.0, p_none=0.0)
+    plain = model(latents, torch.zeros_like(hint), torch.zeros_like(mask))
+    hinted = model(latents, hint, mask)
+    model.train()
+    return {"l1": (plain - target).abs().mean().item(), "l1_hinted": (hinted - target).abs().mean().item(),
+            "hint_err_without": hinted_l1(plain, hint, mask).item(), "hint_err_with": hinted_l1(hinted, hint, mask).item()}
+
+
+if __name__ == "__main__":
+    main()
