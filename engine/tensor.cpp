@@ -24,14 +24,14 @@ Value make_tensor_value(ValueKind kind, const at::Tensor& t) {
   switch (kind) {
     case ValueKind::Image: ok = dim == 4 && t.size(1) >= 1 && t.size(1) <= 4; break;
     case ValueKind::Mask: ok = dim == 4 && t.size(1) == 1; break;
-    case ValueKind::Latent: ok = dim == 2; break;
+    case ValueKind::Latent: ok = dim == 2 || dim == 3; break;
     case ValueKind::Features: ok = dim == 4 && t.size(1) >= 1; break;
     default: throw Error(std::string(kind_name(kind)) + " is not a tensor kind");
   }
   if (!ok) {
     std::ostringstream os;
     os << "a " << kind_name(kind) << " needs shape "
-       << (kind == ValueKind::Latent     ? "N x D"
+       << (kind == ValueKind::Latent     ? "N x D or N x L x D"
            : kind == ValueKind::Mask     ? "N x 1 x H x W"
            : kind == ValueKind::Features ? "N x C x H x W"
                                          : "N x C x H x W (C in 1..4)")

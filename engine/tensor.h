@@ -16,7 +16,7 @@
 namespace sumi {
 
 // The tensor is made contiguous float32; its content is hashed once here.
-// Image: N x C x H x W (C = 1, 3 or 4); Mask: N x 1 x H x W; Latent: N x D;
+// Image: N x C x H x W (C = 1, 3 or 4); Mask: N x 1 x H x W; Latent: N x D or N x L x D (W+);
 // Features: N x C x H x W, any C and any range.
 // Throws sumi::Error when the shape does not fit the kind.
 Value make_tensor_value(ValueKind kind, const at::Tensor& t);

@@ -31,7 +31,7 @@ enum class ValueKind : std::uint8_t {
   Strokes,  // a drawing: canvas size and strokes
   Image,    // float tensor N x C x H x W, values in [0, 1], on the run's device
   Mask,     // float tensor N x 1 x H x W, values in [0, 1]
-  Latent,   // float tensor N x D
+  Latent,   // float tensor N x D, or N x L x D (a W+ code: one D-vector per synthesis layer)
   PartSet,  // named image crops with their windows on the canvas
   Scalar,   // double
   Int,      // int64

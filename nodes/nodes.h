@@ -17,6 +17,7 @@ void register_colour_nodes(Registry& r);
 void register_latent_nodes(Registry& r);
 void register_guidance_nodes(Registry& r);
 void register_synth_nodes(Registry& r);
+void register_stylegan_nodes(Registry& r);
 void register_all_nodes(Registry& r);
 
 }  // namespace sumi

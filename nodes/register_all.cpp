@@ -11,6 +11,7 @@ void register_all_nodes(Registry& r) {
   register_latent_nodes(r);
   register_guidance_nodes(r);
   register_synth_nodes(r);
+  register_stylegan_nodes(r);
 }
 
 }  // namespace sumi

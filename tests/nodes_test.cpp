@@ -272,6 +272,22 @@ TEST_F(Nodes, ChangingAStrokesFileInvalidatesTheCache) {
   EXPECT_NE(r.outputs.at("img").hash(), first.hash());
 }
 
+TEST_F(Nodes, GuidanceOverlayDrawsTheGuidanceFaintlyUnderTheSketch) {
+  cv::Mat guide(8, 8, CV_32F, cv::Scalar(1)), sketch(16, 16, CV_32F, cv::Scalar(1));
+  guide(cv::Rect(0, 0, 4, 8)).setTo(0);     // left half of the guidance is black
+  sketch(cv::Rect(12, 0, 4, 16)).setTo(0);  // a black band on the right of the sketch
+  Value out = run_node("guidance.overlay", {{"guidance", mat_to_image(guide, "cpu")}, {"sketch", mat_to_image(sketch, "cpu")}},
+                       {{"opacity", 0.25}}, "overlay");
+  cv::Mat m = image_to_mat(out);
+  ASSERT_EQ(m.cols, 16);  // the sketch's size
+  EXPECT_NEAR(m.at<float>(5, 2), 0.75f, 1e-5);   // faint guidance
+  EXPECT_NEAR(m.at<float>(5, 10), 1.0f, 1e-5);   // paper
+  EXPECT_NEAR(m.at<float>(5, 14), 0.0f, 1e-5);   // the sketch at full strength
+  cv::Mat alone = image_to_mat(run_node("guidance.overlay", {{"guidance", mat_to_image(guide, "cpu")}}, {}, "overlay"));
+  EXPECT_EQ(alone.cols, 8);
+  EXPECT_NEAR(alone.at<float>(0, 0), 0.65f, 1e-5);  // default opacity 0.35
+}
+
 TEST_F(Nodes, SketchPartsGraphRuns) {
   Graph g = load_graph_file(source_path("graphs/sketch_parts.sumi.json"));
   RunResult r = session.run(g);

@@ -24,17 +24,23 @@ from synth_model import PARTS, Synthesis  # noqa: E402
 
 
 def macs(module, *inputs):
-    """Multiply-accumulates of one forward (convolutions and linear layers), counted with hooks."""
+    """Multiply-accumulates of one forward, counted with hooks: nn.Conv2d, nn.Linear, and any other module
+    holding a 4-D convolution `weight` (StyleGAN's modulated convolutions)."""
     total = [0]
 
     def conv(m, _, out):
-        total[0] += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        w = m.weight
+        total[0] += out.numel() * w.shape[1] * w.shape[2] * w.shape[3]  # weight is cout x cin/groups x k x k
 
     def linear(m, _, out):
         total[0] += out.numel() * m.in_features
 
-    hooks = [m.register_forward_hook(conv if isinstance(m, torch.nn.Conv2d) else linear)
-             for m in module.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    hooks = []
+    for m in module.modules():
+        if isinstance(m, torch.nn.Linear):
+            hooks.append(m.register_forward_hook(linear))
+        elif isinstance(getattr(m, "weight", None), torch.Tensor) and m.weight.dim() == 4:
+            hooks.append(m.register_forward_hook(conv))
     with torch.no_grad():
         module(*inputs)
     for h in hooks:

@@ -17,7 +17,7 @@ No hint = zeros. Resolution, widths and block count are settings.
 PatchDiscriminator: 70x70-style patch critic on (image, sketch), training only.
 """
 import math
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -108,18 +108,20 @@ class Generator(nn.Module):
 
 
 class PatchDiscriminator(nn.Module):
-    def __init__(self, widths: Sequence[int] = (32, 64, 128)):
+    """A patch critic; conditioned on the sketch when given one (cin 4 = RGB + sketch), else cin 3."""
+
+    def __init__(self, widths: Sequence[int] = (32, 64, 128), cin: int = 4):
         super().__init__()
         layers: List[nn.Module] = []
-        c = 4  # RGB + sketch
+        c = cin
         for i, w in enumerate(widths):
             layers += [nn.Conv2d(c, w, 4, stride=2, padding=1)] + ([norm(w)] if i else []) + [act()]
             c = w
         layers += [nn.Conv2d(c, 1, 3, padding=1)]
         self.body = nn.Sequential(*layers)
 
-    def forward(self, image, sketch):
-        return self.body(torch.cat([image, sketch], 1))
+    def forward(self, image, sketch: Optional[torch.Tensor] = None):
+        return self.body(image if sketch is None else torch.cat([image, sketch], 1))
 
 
 class Synthesis(nn.Module):

@@ -36,6 +36,9 @@ NodeDescriptor latent_project_node() {
     }
     const at::Tensor input = ctx.input("latent").tensor().to(at::kCPU).contiguous();
     if (input.size(0) != 1) throw ctx.port_error("latent", "one latent at a time (1 x D)");
+    if (input.dim() != 2)
+      throw ctx.port_error("latent", "expects a part latent (1 x D), got " + ctx.input("latent").describe() +
+                                         " (a W+ code is not a part latent)");
     if (input.size(1) != bank->rows.cols())
       throw ctx.port_error("latent", "has " + std::to_string(input.size(1)) + " dimensions but the bank has " +
                                          std::to_string(bank->rows.cols()));

@@ -1,0 +1,192 @@
+"""AniFaceDrawing's networks, StyleGAN2-style, sized for this machine's CPU.
+
+Synthesis: a learnt 4 x 4 constant, then per resolution (8, 16, ... size) an
+upsample + two modulated/demodulated 3x3 convolutions with per-pixel noise,
+and a skip toRGB (modulated 1x1, no demodulation) added to the upsampled RGB of
+the resolution below. Driven by a W+ code: N x num_ws x w_dim, one w per
+convolution plus one for the last toRGB (num_ws = 2 log2(size) - 2; 12 at 128).
+Layers 0-3 (4 x 4 - 8 x 8) shape the face, 4-7 (16 - 32) its parts, 8+ (64 +)
+colour and texture - latent.mix_layers takes a layer range from a reference.
+
+Mapping: z -> w, an MLP (for sampling new faces; trained to match the
+distribution of the teacher's codes).
+
+ImageEncoder (stage-1 teacher): colour image -> W+, trained with the synthesis
+network as an autoencoder. SketchEncoder (stage 2): sketch -> W+, trained on
+simulated progressive and incomplete drawings to land on the teacher's code of
+the finished face.
+
+For the engine, noise is frozen to constant buffers (`freeze_noise`), so a code
+always gives the same image (content-hash caching needs determinism).
+Resolution, widths and w_dim are settings.
+"""
+import math
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+DEFAULT_CHANNELS = {4: 256, 8: 256, 16: 128, 32: 96, 64: 48, 128: 24, 256: 16}
+
+
+def num_ws_for(size: int) -> int:
+    return 2 * int(math.log2(size)) - 2
+
+
+class EqualLinear(nn.Module):
+    """Linear layer with StyleGAN's equalised learning rate."""
+
+    def __init__(self, cin: int, cout: int, bias_init: float = 0.0, lr_mul: float = 1.0):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin) / lr_mul)
+        self.bias = nn.Parameter(torch.full((cout,), float(bias_init)))
+        self.scale = lr_mul / math.sqrt(cin)
+        self.lr_mul = lr_mul
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.scale, self.bias * self.lr_mul)
+
+
+class ModulatedConv(nn.Module):
+    def __init__(self, cin: int, cout: int, w_dim: int, kernel: int = 3, demodulate: bool = True, up: bool = False):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(cout, cin, kernel, kernel))
+        self.affine = EqualLinear(w_dim, cin, bias_init=1.0)
+        self.scale = 1.0 / math.sqrt(cin * kernel * kernel)
+        self.demodulate, self.up, self.pad, self.cout = demodulate, up, kernel // 2, cout
+
+    def forward(self, x, w):
+        n, cin = x.shape[0], x.shape[1]
+        style = self.affine(w)  # N x cin
+        weight = self.weight * self.scale
+        if self.up:
+            x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+        # StyleGAN2's non-fused form: scale the input by the style, convolve with the shared weight, and
+        # demodulate the output - the same as per-sample weights, with ordinary batched convolutions.
+        out = F.conv2d(x * style.view(n, cin, 1, 1), weight, padding=self.pad)
+        if self.demodulate:
+            d = torch.rsqrt((weight.unsqueeze(0) * style.view(n, 1, cin, 1, 1)).pow(2).sum(dim=[2, 3, 4]) + 1e-8)
+            out = out * d.view(n, self.cout, 1, 1)
+        return out
+
+
+class StyleLayer(nn.Module):
+    def __init__(self, cin: int, cout: int, w_dim: int, res: int, up: bool = False):
+        super().__init__()
+        self.conv = ModulatedConv(cin, cout, w_dim, 3, True, up)
+        self.noise_strength = nn.Parameter(torch.zeros(()))
+        self.bias = nn.Parameter(torch.zeros(cout))
+        self.register_buffer("const_noise", torch.randn(1, 1, res, res))
+        self.random_noise = True
+
+    def forward(self, x, w):
+        x = self.conv(x, w)
+        if self.random_noise and self.training:
+            noise = torch.randn(x.shape[0], 1, x.shape[2], x.shape[3], device=x.device)
+        else:
+            noise = self.const_noise
+        x = x + noise * self.noise_strength
+        return F.leaky_relu(x + self.bias.view(1, -1, 1, 1), 0.2) * math.sqrt(2.0)
+
+
+class ToRGB(nn.Module):
+    def __init__(self, cin: int, w_dim: int):
+        super().__init__()
+        self.conv = ModulatedConv(cin, 3, w_dim, 1, demodulate=False)
+        self.bias = nn.Parameter(torch.zeros(3))
+
+    def forward(self, x, w):
+        return self.conv(x, w) + self.bias.view(1, 3, 1, 1)
+
+
+class Synthesis(nn.Module):
+    """W+ (N x num_ws x w_dim) -> RGB image in 0..1 (N x 3 x size x size)."""
+
+    def __init__(self, size: int = 128, w_dim: int = 256, channels: Dict[int, int] = None):
+        super().__init__()
+        ch = dict(DEFAULT_CHANNELS, **(channels or {}))
+        self.size, self.w_dim, self.num_ws = size, w_dim, num_ws_for(size)
+        self.const = nn.Parameter(torch.randn(1, ch[4], 4, 4))
+        self.first = StyleLayer(ch[4], ch[4], w_dim, 4)
+        self.first_rgb = ToRGB(ch[4], w_dim)
+        convs: List[nn.Module] = []
+        rgbs: List[nn.Module] = []
+        res = 8
+        while res <= size:
+            convs += [StyleLayer(ch[res // 2], ch[res], w_dim, res, up=True), StyleLayer(ch[res], ch[res], w_dim, res)]
+            rgbs.append(ToRGB(ch[res], w_dim))
+            res *= 2
+        self.convs, self.rgbs = nn.ModuleList(convs), nn.ModuleList(rgbs)
+
+    def forward(self, ws: torch.Tensor) -> torch.Tensor:
+        x = self.first(self.const.expand(ws.shape[0], -1, -1, -1), ws[:, 0])
+        rgb = self.first_rgb(x, ws[:, 1])
+        i = 1
+        for k, to_rgb in enumerate(self.rgbs):
+            x = self.convs[2 * k](x, ws[:, i])
+            x = self.convs[2 * k + 1](x, ws[:, i + 1])
+            i += 2
+            rgb = F.interpolate(rgb, scale_factor=2.0, mode="bilinear", align_corners=False) + to_rgb(x, ws[:, i])
+        return torch.sigmoid(rgb)
+
+    def freeze_noise(self):
+        for m in self.modules():
+            if isinstance(m, StyleLayer):
+                m.random_noise = False
+
+
+class Mapping(nn.Module):
+    """z (N x z_dim) -> w (N x w_dim): pixel-normalised input, an MLP with equalised learning rate."""
+
+    def __init__(self, z_dim: int = 128, w_dim: int = 256, layers: int = 4):
+        super().__init__()
+        dims = [z_dim] + [w_dim] * layers
+        self.layers = nn.ModuleList(EqualLinear(a, b, lr_mul=0.01) for a, b in zip(dims[:-1], dims[1:]))
+
+    def forward(self, z):
+        x = z * torch.rsqrt(z.pow(2).mean(dim=1, keepdim=True) + 1e-8)
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i + 1 < len(self.layers):
+                x = F.leaky_relu(x, 0.2) * math.sqrt(2.0)
+        return x
+
+
+class ConvEncoder(nn.Module):
+    """An image (N x cin x S x S, 0..1) -> W+ (N x num_ws x w_dim): stride-2 residual conv stages to 4 x 4, then a
+    linear layer per W+ group on the pooled features."""
+
+    def __init__(self, cin: int, size: int = 128, w_dim: int = 256, widths=(32, 64, 96, 128, 192, 256)):
+        super().__init__()
+        self.num_ws, self.w_dim = num_ws_for(size), w_dim
+        stages = int(math.log2(size // 4))
+        ws = list(widths)[:stages]
+        ws += [ws[-1]] * (stages - len(ws))
+        layers: List[nn.Module] = [nn.Conv2d(cin, ws[0], 3, padding=1), nn.LeakyReLU(0.2)]
+        c = ws[0]
+        for w in ws:
+            layers += [nn.Conv2d(c, w, 3, stride=2, padding=1), nn.GroupNorm(8, w), nn.LeakyReLU(0.2),
+                       nn.Conv2d(w, w, 3, padding=1), nn.GroupNorm(8, w), nn.LeakyReLU(0.2)]
+            c = w
+        layers += [nn.Conv2d(c, 64, 1), nn.LeakyReLU(0.2)]  # narrow before the head: keeps the file small
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(64 * 16, self.num_ws * w_dim)
+
+    def forward(self, x):
+        return self.head(torch.flatten(self.body(x), 1)).view(-1, self.num_ws, self.w_dim)
+
+
+class ImageEncoder(ConvEncoder):
+    def __init__(self, size: int = 128, w_dim: int = 256):
+        super().__init__(3, size, w_dim)
+
+
+class SketchEncoder(ConvEncoder):
+    """Sketches use Sumi's convention (1 = paper); the network sees ink."""
+
+    def __init__(self, size: int = 128, w_dim: int = 256):
+        super().__init__(1, size, w_dim)
+
+    def forward(self, sketch):
+        return super().forward(1.0 - sketch)

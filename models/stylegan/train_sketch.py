@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Stage 2 of AniFaceDrawing: trains the sketch encoder (sketch -> W+) on
+simulated progressive and incomplete drawings to land on the frozen teacher's
+code of the finished face. Resumable like the other training scripts.
+
+    /usr/bin/python3 models/stylegan/train_sketch.py --sketches ~/sumi-data/sketches256.npz \\
+        --colours ~/sumi-data/colours128.npz --teacher ~/sumi-work/stylegan/teacher.pt \\
+        --out ~/sumi-work/stylegan --epochs 6
+
+Losses: mean squared error to the teacher's W+ code (x1), and L1 between the
+face synthesised from the predicted code and the true image (x1, on a quarter
+of each batch: it is the costly part).
+"""
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from progressive import progressive, window_masks  # noqa: E402
+from stylegan_model import ImageEncoder, SketchEncoder, Synthesis  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Train AniFaceDrawing's sketch encoder against the teacher.")
+    ap.add_argument("--sketches", required=True)
+    ap.add_argument("--colours", required=True)
+    ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py")
+    ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"), help="part windows")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--image-weight", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--save-minutes", type=float, default=10.0)
+    ap.add_argument("--max-steps", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    sk, co = np.load(pathlib.Path(args.sketches).expanduser()), np.load(pathlib.Path(args.colours).expanduser())
+    if not np.array_equal(sk["ids"], co["ids"]):
+        sys.exit("train: error: the sketch and colour files hold different faces")
+    sketches, colours, split = torch.from_numpy(sk["sketches"]), torch.from_numpy(co["colours"]), sk["split"]
+    size = colours.shape[1]
+    teacher = torch.load(pathlib.Path(args.teacher).expanduser())
+    w_dim = teacher["args"]["w_dim"]
+    enc, syn = ImageEncoder(size, w_dim), Synthesis(size, w_dim)
+    enc.load_state_dict(teacher["encoder"])
+    syn.load_state_dict(teacher["synthesis"])
+    enc.eval()
+    syn.eval()
+    for q in list(enc.parameters()) + list(syn.parameters()):
+        q.requires_grad_(False)
+    parts = json.loads(pathlib.Path(args.parts).read_text())
+    masks = window_masks([parts["parts"][p]["window"] for p in ("left_eye", "right_eye", "nose", "mouth")],
+                         parts["canvas"], size)
+    out = pathlib.Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    codes_path = out / "teacher_codes.pt"
+    if codes_path.exists() and torch.load(codes_path)["teacher_epoch"] == teacher["epoch"]:
+        codes = torch.load(codes_path)["codes"]
+    else:
+        print("train: encoding every face with the teacher ...", flush=True)
+        with torch.no_grad():
+            codes = torch.cat([enc(colours[i:i + 256].permute(0, 3, 1, 2).float() / 255.0)
+                               for i in range(0, len(colours), 256)])
+        torch.save({"codes": codes, "teacher_epoch": teacher["epoch"]}, codes_path)
+    train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
+    model = SketchEncoder(size, w_dim)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    ckpt_path = out / "sketch.pt"
+    epoch, start_step, wall, val_history = 0, 0, 0.0, []
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
+        print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
+    steps_per_epoch = len(train_idx) // args.batch
+    print(f"train: {len(train_idx)} faces, sketches at {size} px, {steps_per_epoch} steps per epoch", flush=True)
+
+    def inputs(idx, g):
+        clean = F.interpolate(sketches[idx].unsqueeze(1).float() / 255.0, size=(size, size), mode="area")
+        return progressive(clean, masks, g)
+
+    def save(ep, st):
+        state = {"model": model.state_dict(), "opt": opt.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall,
+                 "args": vars(args), "size": size, "w_dim": w_dim, "teacher_epoch": teacher["epoch"], "val": val_history}
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(ckpt_path)
+
+    total = 0
+    while epoch < args.epochs:
+        model.train()
+        perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
+        g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
+        t_epoch, t_save, first_step, run = time.time(), time.time(), start_step, {}
+        for step in range(start_step, steps_per_epoch):
+            t_step = time.time()
+            idx = perm[step * args.batch:(step + 1) * args.batch]
+            ws = model(inputs(idx, g))
+            code_loss = (ws - codes[idx]).pow(2).mean()
+            q = max(1, len(idx) // 4)
+            x = colours[idx[:q]].permute(0, 3, 1, 2).float() / 255.0
+            image_loss = (syn(ws[:q]) - x).abs().mean()
+            loss = code_loss + args.image_weight * image_loss
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            wall += time.time() - t_step
+            total += 1
+            for k, v in (("code", code_loss.item()), ("image", image_loss.item())):
+                run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
+            if step % 10 == 0 or step + 1 == steps_per_epoch:
+                rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
+                left = (args.epochs - epoch) * steps_per_epoch - step - 1
+                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} "
+                      + " ".join(f"{k} {v:.4f}" for k, v in run.items())
+                      + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)
+            if time.time() - t_save > args.save_minutes * 60:
+                save(epoch, step + 1)
+                t_save = time.time()
+            if args.max_steps and total >= args.max_steps:
+                save(epoch, step + 1)
+                print("\ntrain: stopped at --max-steps", flush=True)
+                return
+        epoch, start_step = epoch + 1, 0
+        with torch.no_grad():
+            model.eval()
+            gv = torch.Generator().manual_seed(12345)
+            vidx = torch.from_numpy(val_idx)
+            ws = model(inputs(vidx, gv))
+            x = colours[vidx].permute(0, 3, 1, 2).float() / 255.0
+            val = {"epoch": epoch, "code_mse": (ws - codes[vidx]).pow(2).mean().item(),
+                   "image_l1": (syn(ws) - x).abs().mean().item()}
+        val_history.append(val)
+        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val code MSE {val['code_mse']:.4f}, "
+              f"image L1 {val['image_l1']:.4f}", flush=True)
+        save(epoch, 0)
+    print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Stage 1 of AniFaceDrawing: trains the StyleGAN2-style synthesis network
+together with the image encoder into W+ (the teacher) as an autoencoder on the
+faces' colour images, plus the mapping network. Resumable: the checkpoint is
+rewritten every few minutes and after every epoch; a re-run continues from it.
+
+    /usr/bin/python3 models/stylegan/train_teacher.py --colours ~/sumi-data/colours128.npz \\
+        --out ~/sumi-work/stylegan --epochs 8
+
+Losses: L1 reconstruction (x50), a least-squares patch GAN on the
+reconstructions (x1) for sharpness, a small penalty keeping codes near their
+per-layer mean (x0.01; W+ codes that wander far synthesise badly when mixed),
+and for the mapping network a sliced Wasserstein distance between its samples
+and the teacher's per-layer codes.
+"""
+import argparse
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "synth"))
+from stylegan_model import ImageEncoder, Mapping, Synthesis  # noqa: E402
+from synth_model import PatchDiscriminator  # noqa: E402
+
+
+def sliced_wasserstein(a, b, g, projections=64):
+    """Sliced Wasserstein-2 between two sample sets (N x D, M x D), by sorting random 1-D projections."""
+    dirs = torch.randn(a.shape[1], projections, generator=g)
+    dirs = dirs / dirs.norm(dim=0, keepdim=True)
+    pa, pb = (a @ dirs).sort(0).values, (b @ dirs).sort(0).values
+    if pa.shape[0] != pb.shape[0]:  # compare quantiles
+        q = torch.linspace(0, 1, min(pa.shape[0], pb.shape[0]))
+        pa = pa[(q * (pa.shape[0] - 1)).round().long()]
+        pb = pb[(q * (pb.shape[0] - 1)).round().long()]
+    return ((pa - pb) ** 2).mean()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Train AniFaceDrawing's teacher: synthesis + image encoder (+ mapping).")
+    ap.add_argument("--colours", required=True, help=".npz from models/parts/prepare.py --colours N")
+    ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--w-dim", type=int, default=256)
+    ap.add_argument("--l1", type=float, default=50.0)
+    ap.add_argument("--gan", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--save-minutes", type=float, default=10.0)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    co = np.load(pathlib.Path(args.colours).expanduser())
+    colours, split = torch.from_numpy(co["colours"]), co["split"]
+    size = colours.shape[1]
+    train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
+    enc, syn, mapping = ImageEncoder(size, args.w_dim), Synthesis(size, args.w_dim), Mapping(128, args.w_dim)
+    disc = PatchDiscriminator(cin=3)
+    opt_g = torch.optim.Adam(list(enc.parameters()) + list(syn.parameters()), lr=args.lr * 0.2, betas=(0.0, 0.99))
+    opt_m = torch.optim.Adam(mapping.parameters(), lr=args.lr, betas=(0.0, 0.99))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr * 0.2, betas=(0.0, 0.99))
+    out = pathlib.Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "teacher.pt"
+    epoch, start_step, wall, val_history = 0, 0, 0.0, []
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path)
+        for m, k in ((enc, "encoder"), (syn, "synthesis"), (mapping, "mapping"), (disc, "disc"), (opt_g, "opt_g"),
+                     (opt_m, "opt_m"), (opt_d, "opt_d")):
+            m.load_state_dict(ck[k])
+        epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
+        print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
+    steps_per_epoch = len(train_idx) // args.batch
+    n_params = sum(q.numel() for m in (enc, syn, mapping) for q in m.parameters())
+    print(f"train: {len(train_idx)} train faces at {size} px, W+ {syn.num_ws} x {args.w_dim}, "
+          f"{n_params / 1e6:.2f} M parameters, {steps_per_epoch} steps per epoch", flush=True)
+
+    def save(ep, st):
+        state = {"encoder": enc.state_dict(), "synthesis": syn.state_dict(), "mapping": mapping.state_dict(),
+                 "disc": disc.state_dict(), "opt_g": opt_g.state_dict(), "opt_m": opt_m.state_dict(),
+                 "opt_d": opt_d.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall, "args": vars(args),
+                 "size": size, "val": val_history}
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(ckpt_path)
+
+    total = 0
+    while epoch < args.epochs:
+        for m in (enc, syn, mapping, disc):
+            m.train()
+        perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
+        g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
+        t_epoch, t_save, first_step, run = time.time(), time.time(), start_step, {}
+        for step in range(start_step, steps_per_epoch):
+            t_step = time.time()
+            x = colours[perm[step * args.batch:(step + 1) * args.batch]].permute(0, 3, 1, 2).float() / 255.0
+            ws = enc(x)
+            fake = syn(ws)
+            d_loss = 0.5 * ((disc(x) - 1) ** 2).mean() + 0.5 * (disc(fake.detach()) ** 2).mean()
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            l1 = (fake - x).abs().mean()
+            adv = ((disc(fake) - 1) ** 2).mean()
+            spread = (ws - ws.mean(0, keepdim=True).detach()).pow(2).mean()
+            g_loss = args.l1 * l1 + args.gan * adv + 0.01 * spread
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            codes = ws.detach().reshape(-1, args.w_dim)
+            m_loss = sliced_wasserstein(mapping(torch.randn(codes.shape[0], 128, generator=g)), codes, g)
+            opt_m.zero_grad(set_to_none=True)
+            m_loss.backward()
+            opt_m.step()
+            wall += time.time() - t_step
+            total += 1
+            for k, v in (("l1", l1.item()), ("adv", adv.item()), ("d", d_loss.item()), ("map", m_loss.item())):
+                run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
+            if step % 10 == 0 or step + 1 == steps_per_epoch:
+                rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
+                left = (args.epochs - epoch) * steps_per_epoch - step - 1
+                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} "
+                      + " ".join(f"{k} {v:.3f}" for k, v in run.items())
+                      + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)
+            if time.time() - t_save > args.save_minutes * 60:
+                save(epoch, step + 1)
+                t_save = time.time()
+            if args.max_steps and total >= args.max_steps:
+                save(epoch, step + 1)
+                print("\ntrain: stopped at --max-steps", flush=True)
+                return
+        epoch, start_step = epoch + 1, 0
+        with torch.no_grad():
+            enc.eval()
+            syn.eval()
+            x = colours[torch.from_numpy(val_idx)].permute(0, 3, 1, 2).float() / 255.0
+            val = {"epoch": epoch, "l1": (syn(enc(x)) - x).abs().mean().item()}
+        val_history.append(val)
+        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val reconstruction L1 {val['l1']:.4f}",
+              flush=True)
+        save(epoch, 0)
+    print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
+
+
+if __name__ == "__main__":
+    main()
