@@ -43,7 +43,9 @@ void bind_graph(py::module_& m) {
              return g;
            }),
            py::arg("name") = "")
-      .def_static("load", &load_graph_file, py::arg("path"), "Reads a graph file (*.sumi.json).")
+      .def_static("load", [](const py::object& path) {
+             return load_graph_file(py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>());
+           }, py::arg("path"), "Reads a graph file (*.sumi.json); path is a str or pathlib.Path.")
       .def_static("from_json", &parse_graph, py::arg("text"), py::arg("source") = "<graph>", "Parses graph-file text.")
       .def("save", [](const Graph& g, const py::object& path) {
              save_graph_file(g, py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>());

@@ -20,12 +20,13 @@ import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from synth_model import PARTS, Synthesis  # noqa: E402
+from synth_model import PARTS, Synthesis, load_line_decoders  # noqa: E402
 
 
 def macs(module, *inputs):
     """Multiply-accumulates of one forward, counted with hooks: nn.Conv2d, nn.Linear, and any other module
-    holding a 4-D convolution `weight` (StyleGAN's modulated convolutions)."""
+    holding a 4-D convolution `weight` (StyleGAN's modulated convolutions). TorchScript submodules (the frozen
+    part decoders inside the feature decoders) are not counted."""
     total = [0]
 
     def conv(m, _, out):
@@ -37,6 +38,8 @@ def macs(module, *inputs):
 
     hooks = []
     for m in module.modules():
+        if isinstance(m, torch.jit.ScriptModule):
+            continue
         if isinstance(m, torch.nn.Linear):
             hooks.append(m.register_forward_hook(linear))
         elif isinstance(getattr(m, "weight", None), torch.Tensor) and m.weight.dim() == 4:
@@ -61,10 +64,11 @@ def main():
     ck = torch.load(pathlib.Path(args.checkpoint).expanduser())
     a, size = ck["args"], ck["size"]
     parts_manifest = json.loads(pathlib.Path(a["parts"]).read_text())
-    model = Synthesis({p: tuple(w) for p, w in ck["windows"].items()}, size=size)
+    lines = load_line_decoders(a["parts"]) if ck.get("line_channel") else None
+    model = Synthesis({p: tuple(w) for p, w in ck["windows"].items()}, size=size, line_decoders=lines)
     model.load_state_dict(ck["model"])
     model.eval()
-    channels, latent, hint = 32, 512, size // 2
+    channels, latent, hint = model.channels, 512, size // 2
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"format": "sumi.synth", "version": 1, "name": f"synth{size}", "size": size, "channels": channels,
@@ -91,6 +95,11 @@ def main():
                         "feature_decoders_gmac": round(dec_macs / 1e9, 3),
                         "note": "multiply-accumulates per portrait (1 GMAC = 2 GFLOP)"}
     manifest["generator"] = "generator.pt"
+    if lines:
+        manifest["line_channel"] = {
+            "note": "the last feature channel is the ink of each part's sketch as the part models' decoder draws it "
+                    "(frozen, inside each feature decoder)",
+            "part_decoders_sha256": {p: parts_manifest["parts"][p]["sha256"]["decoder.pt"] for p in PARTS}}
     manifest["generator_shapes"] = [[[1, channels, size, size], [1, 3, hint, hint], [1, 1, hint, hint]],
                                     [1, 3, size, size]]
     manifest["sha256"] = {f: sha256(out / f) for f in files}
@@ -99,6 +108,7 @@ def main():
         "command": "models/synth/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in a.items()
                                                        if k not in ("sketches", "colours", "out", "parts")),
         "epochs_completed": ck["epoch"], "step_in_epoch": ck["step"], "wall_minutes": round(ck["wall_seconds"] / 60, 1),
+        "line_channel_added": ck.get("line_history", []),
         "parameters": sum(q.numel() for q in model.parameters()),
         "val": ck.get("val", []), "exported": datetime.date.today().isoformat()}
     tmp = out / "manifest.json.tmp"

@@ -1,7 +1,10 @@
 """DeepFaceDrawing's feature mapping + image synthesis, with Sketch2Anime's colour hints.
 
 FeatureDecoder: a part latent (512) -> a `channels`-channel feature map of the
-part (32 x 32 for eyes, nose and mouth; half the output size for the remainder).
+part (32 x 32 for eyes, nose and mouth; half the output size for the remainder),
+plus one more channel: the ink of the part's sketch as the shipped part decoder
+(frozen) draws it from the same latent - a line map the generator can follow
+from the first step, where learnt channels take many epochs to become sharp.
 synth.feature_map pastes the maps, resized bilinearly to each part's window on
 the output canvas, into one canvas: remainder first, then nose, mouth, left
 eye, right eye (later ones win where windows overlap) - `paste` below is the
@@ -36,8 +39,13 @@ def norm(c: int):
 
 
 class FeatureDecoder(nn.Module):
-    def __init__(self, size: int = 32, latent: int = 512, channels: int = 32, widths: Sequence[int] = (96, 64, 48, 32)):
+    def __init__(self, size: int = 32, latent: int = 512, channels: int = 32, widths: Sequence[int] = (96, 64, 48, 32),
+                 line_decoder: Optional[nn.Module] = None):
         super().__init__()
+        self.line_decoder = line_decoder  # frozen: latent -> part sketch (1 = paper)
+        if line_decoder is not None:
+            for q in line_decoder.parameters():
+                q.requires_grad_(False)
         steps = int(math.log2(size // 4))
         assert 4 * 2 ** steps == size, "size must be 4 times a power of two"
         ws = list(widths)
@@ -53,7 +61,12 @@ class FeatureDecoder(nn.Module):
         self.body = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.body(F.leaky_relu(self.fc(z), 0.2).view(-1, self.c0, 4, 4))
+        f = self.body(F.leaky_relu(self.fc(z), 0.2).view(-1, self.c0, 4, 4))
+        if self.line_decoder is None:
+            return f
+        with torch.no_grad():
+            ink = 1.0 - self.line_decoder(z)
+        return torch.cat([f, F.interpolate(ink, size=f.shape[-2:], mode="area")], 1)
 
 
 def scaled_window(window: Sequence[int], canvas: int, size: int) -> Tuple[int, int, int]:
@@ -124,16 +137,48 @@ class PatchDiscriminator(nn.Module):
         return self.body(image if sketch is None else torch.cat([image, sketch], 1))
 
 
+def load_line_decoders(parts_manifest_path) -> Dict[str, nn.Module]:
+    """The shipped part decoders (TorchScript), for the feature maps' line channel."""
+    import json
+    import pathlib
+    path = pathlib.Path(parts_manifest_path)
+    m = json.loads(path.read_text())
+    return {p: torch.jit.load(str(path.parent / m["parts"][p]["decoder"])).eval() for p in PARTS}
+
+
+def upgrade_state(old: Dict[str, torch.Tensor], model: nn.Module) -> Dict[str, torch.Tensor]:
+    """A checkpoint from before the line channel -> this model: weights that now take one more input channel get
+    zeros for it (the network starts exactly where it was and learns to use the new channel); the frozen line
+    decoders come from the model itself."""
+    new = model.state_dict()
+    out = {}
+    for k, v in new.items():
+        w = old.get(k)
+        if w is None:
+            out[k] = v
+        elif w.shape == v.shape:
+            out[k] = w
+        elif w.dim() == 4 and w.shape[0] == v.shape[0] and w.shape[1] + 1 == v.shape[1]:
+            pad = torch.zeros(v.shape[0], 1, *v.shape[2:])
+            # The generator's skip joins [upsampled, features]: the new feature channel is the last one either way.
+            out[k] = torch.cat([w, pad], 1)
+        else:
+            raise ValueError(f"cannot upgrade {k}: {tuple(w.shape)} -> {tuple(v.shape)}")
+    return out
+
+
 class Synthesis(nn.Module):
     """The trainable whole: five feature decoders and the generator."""
 
     def __init__(self, windows: Dict[str, Tuple[int, int, int]], size: int = 128, latent: int = 512, channels: int = 32,
-                 part_map: int = 32):
+                 part_map: int = 32, line_decoders: Optional[Dict[str, nn.Module]] = None):
         super().__init__()
         self.size, self.windows = size, windows
-        self.decoders = nn.ModuleDict({p: FeatureDecoder(size // 2 if p == "remainder" else part_map, latent, channels)
-                                       for p in PARTS})
-        self.generator = Generator(channels)
+        lines = line_decoders or {}
+        self.decoders = nn.ModuleDict({p: FeatureDecoder(size // 2 if p == "remainder" else part_map, latent, channels,
+                                                         line_decoder=lines.get(p)) for p in PARTS})
+        self.channels = channels + (1 if lines else 0)  # what the generator sees
+        self.generator = Generator(self.channels)
 
     def features(self, latents: Dict[str, torch.Tensor]) -> torch.Tensor:
         return paste({p: self.decoders[p](latents[p]) for p in PARTS}, self.windows, self.size)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "parts"))
 from degrade import degrade  # noqa: E402
 from hints import simulate  # noqa: E402
-from synth_model import PARTS, PatchDiscriminator, Synthesis, scaled_window  # noqa: E402
+from synth_model import PARTS, PatchDiscriminator, Synthesis, load_line_decoders, scaled_window, upgrade_state  # noqa: E402
 from train import crops  # noqa: E402  (models/parts/train.py: the part crops exactly as the part models saw them)
 
 
@@ -81,6 +81,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save-minutes", type=float, default=10.0, help="also checkpoint mid-epoch this often")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    ap.add_argument("--line-channel", type=int, default=1,
+                    help="1: add the part decoders' line map to the feature maps (a checkpoint without it is upgraded)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -97,7 +99,7 @@ def main():
     out_windows = {p: scaled_window(manifest["parts"][p]["window"], canvas, size) for p in PARTS}
     train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
 
-    model = Synthesis(out_windows, size=size)
+    model = Synthesis(out_windows, size=size, line_decoders=load_line_decoders(args.parts) if args.line_channel else None)
     disc = PatchDiscriminator()
     opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
@@ -105,13 +107,21 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
     epoch, start_step, wall = 0, 0, 0.0
+    line_history = []
     if ckpt_path.exists():
         ck = torch.load(ckpt_path)
-        model.load_state_dict(ck["model"])
+        upgraded = ck.get("line_channel", 0) != args.line_channel
+        model.load_state_dict(upgrade_state(ck["model"], model) if upgraded else ck["model"])
         disc.load_state_dict(ck["disc"])
-        opt_g.load_state_dict(ck["opt_g"])
+        if upgraded:  # the optimiser's moments no longer fit the widened weights: start it afresh
+            print(f"train: upgraded the checkpoint to --line-channel {args.line_channel} "
+                  f"(epoch {ck['epoch']} step {ck['step']})", flush=True)
+            line_history.append({"epoch": ck["epoch"], "step": ck["step"], "line_channel": args.line_channel})
+        else:
+            opt_g.load_state_dict(ck["opt_g"])
         opt_d.load_state_dict(ck["opt_d"])
         epoch, start_step, wall = ck["epoch"], ck["step"], ck["wall_seconds"]
+        line_history = ck.get("line_history", []) + line_history
         print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
     steps_per_epoch = len(train_idx) // args.batch
     n_g = sum(q.numel() for q in model.parameters())
@@ -121,7 +131,8 @@ def main():
     def save(ep, st):
         state = {"model": model.state_dict(), "disc": disc.state_dict(), "opt_g": opt_g.state_dict(),
                  "opt_d": opt_d.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall, "args": vars(args),
-                 "size": size, "windows": out_windows, "canvas": canvas, "val": val_history}
+                 "size": size, "windows": out_windows, "canvas": canvas, "val": val_history,
+                 "line_channel": args.line_channel, "line_history": line_history}
         tmp = ckpt_path.with_suffix(".tmp")
         torch.save(state, tmp)
         tmp.replace(ckpt_path)

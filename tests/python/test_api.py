@@ -47,6 +47,7 @@ def test_graph_editing_and_file_round_trip(tmp_path):
     g.save(tmp_path / "a.sumi.json")
     back = sumi.Graph.load(str(tmp_path / "a.sumi.json"))
     assert back == g
+    assert sumi.Graph.load(tmp_path / "a.sumi.json") == g  # a pathlib.Path too
     assert back.to_json() == g.to_json()
     g.remove_node("draw")
     assert "strokes" not in g.nodes["sketch"]["inputs"]
