@@ -23,6 +23,7 @@ struct ServeArgs {
   std::string graphs;
   std::string static_dir;
   std::string models = SUMI_MODELS_DIR;  // where the engine's default manifests live
+  std::string references = SUMI_REFERENCES_DIR;  // colour reference images for AniFaceDrawing
   int threads = 0;
 };
 
@@ -64,6 +65,7 @@ int serve(const ServeArgs& a) {
   o.graphs_dir = find_graphs(a.graphs);
   o.static_dir = find_static(a.static_dir);
   o.models_dir = a.models;
+  o.references_dir = a.references;
   editor::EditorServer server(reg, o);
   int port = server.bind();
   std::error_code ec;
@@ -97,6 +99,8 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--graphs", a->graphs, "folder of graph files the editor lists, loads and saves (default: ./graphs)");
   cmd->add_option("--static", a->static_dir, "folder of the built front end (default: editor/web/dist)");
   cmd->add_option("--models", a->models, "folder of model files and manifests listed by the editor")->capture_default_str();
+  cmd->add_option("--references", a->references, "folder of reference images the editor offers for colour")
+      ->capture_default_str();
   cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();
   cmd->callback([a, &exit_code] {
     try {

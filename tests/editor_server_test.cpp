@@ -48,6 +48,7 @@ class EditorServerTest : public ::testing::Test {
     o.port = 0;
     o.graphs_dir = (dir_ / "graphs").string();
     o.models_dir = (dir_ / "models").string();
+    o.references_dir = (dir_ / "references").string();
     o.max_body_bytes = 1 << 20;
     o.threads = 6;  // at most 2 event streams
     server_ = std::make_unique<EditorServer>(reg_, o);
@@ -125,6 +126,34 @@ TEST_F(EditorServerTest, ListsModelFilesAndManifests) {
   EXPECT_EQ(models[0]["graph_path"], "../models/parts/encoder.pt");  // as a graph in the graphs folder names it
   EXPECT_EQ(models[0]["bytes"], 7);
   EXPECT_EQ(models[1]["manifest"]["format"], "sumi.models");
+}
+
+TEST_F(EditorServerTest, ListsAndServesReferenceImages) {
+  auto r = client().Get("/api/references");  // the folder does not exist yet
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(Json::parse(r->body)["references"].empty());
+  fs::create_directories(dir_ / "references/sub");
+  std::ofstream(dir_ / "references/b.png", std::ios::binary) << "\x89PNG-b";
+  std::ofstream(dir_ / "references/a.jpg", std::ios::binary) << "jpeg-a";
+  std::ofstream(dir_ / "references/notes.txt") << "not an image";
+  std::ofstream(dir_ / "references/sub/c.png") << "not listed: only the folder itself";
+  Json refs = Json::parse(client().Get("/api/references")->body)["references"];
+  ASSERT_EQ(refs.size(), 2u) << refs;
+  EXPECT_EQ(refs[0]["name"], "a.jpg");
+  EXPECT_EQ(refs[1]["graph_path"], "../references/b.png");  // as a graph in the graphs folder names it
+  auto img = client().Get(refs[1]["url"].get<std::string>());
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->status, 200);
+  EXPECT_EQ(img->body, "\x89PNG-b");
+  EXPECT_EQ(img->get_header_value("Content-Type"), "image/png");
+  for (const char* bad : {"/api/references/notes.txt", "/api/references/missing.png", "/api/references/..%2Fsecret.sumi.json",
+                          "/api/references/sub%2Fc.png"}) {
+    auto res = client().Get(bad);
+    ASSERT_TRUE(res) << bad;
+    EXPECT_EQ(res->status, 404) << bad;
+    EXPECT_NE(res->body.find("error"), std::string::npos) << bad;
+  }
 }
 
 TEST_F(EditorServerTest, ListsLoadsAndSavesGraphs) {

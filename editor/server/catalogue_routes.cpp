@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <filesystem>
+#include <cctype>
 #include <fstream>
+#include <iterator>
 
 #include "editor/server/http_util.h"
 #include "editor/server/routes.h"
@@ -49,6 +51,30 @@ Json list_models(const std::string& dir, const std::string& graphs_dir) {
   std::sort(out.begin(), out.end(), [](const Json& a, const Json& b) { return a["path"] < b["path"]; });
   return out;
 }
+bool is_image_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp";
+}
+
+// The reference images directly in `dir` (AniFaceDrawing's colour references):
+// name, the path as a graph in the graphs folder names it, and the URL of the image.
+Json list_references(const std::string& dir, const std::string& graphs_dir) {
+  Json out = Json::array();
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir, ec)) return out;
+  for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (!it->is_regular_file(ec) || !is_image_file(p)) continue;
+    const std::string name = p.filename().string();
+    out.push_back({{"name", name},
+                   {"graph_path", fs::proximate(fs::absolute(p, ec), fs::absolute(graphs_dir, ec), ec).generic_string()},
+                   {"url", "/api/references/" + name}});
+  }
+  std::sort(out.begin(), out.end(), [](const Json& a, const Json& b) { return a["name"] < b["name"]; });
+  return out;
+}
 }  // namespace
 
 void add_catalogue_routes(httplib::Server& srv, ServerContext& ctx) {
@@ -59,6 +85,22 @@ void add_catalogue_routes(httplib::Server& srv, ServerContext& ctx) {
           }));
   srv.Get("/api/models", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
             send_json(res, {{"models", list_models(ctx.models_dir, ctx.graphs.dir())}});
+          }));
+  srv.Get("/api/references", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
+            send_json(res, {{"references", list_references(ctx.references_dir, ctx.graphs.dir())}});
+          }));
+  // Only names that the listing offers are served: no paths, no traversal.
+  srv.Get(R"(/api/references/([^/]+))", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
+            const std::string name = req.matches[1];
+            for (const Json& r : list_references(ctx.references_dir, ctx.graphs.dir())) {
+              if (r["name"] != name) continue;
+              std::ifstream f(fs::path(ctx.references_dir) / name, std::ios::binary);
+              std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+              const std::string ext = fs::path(name).extension().string();
+              res.set_content(bytes, ext == ".png" || ext == ".PNG" ? "image/png" : ext == ".webp" ? "image/webp" : "image/jpeg");
+              return;
+            }
+            throw ApiError(404, "no reference image '" + name + "'");
           }));
 }
 

@@ -20,13 +20,14 @@ struct ServerContext {
   GraphStore& graphs;
   SessionManager& sessions;
   std::string models_dir;
+  std::string references_dir;
   // Each open event stream holds a request thread: at most this many at once,
   // so that other requests are always served.
   int max_streams = 12;
   std::atomic<int> open_streams{0};
 };
 
-void add_catalogue_routes(httplib::Server& srv, ServerContext& ctx);  // /api/nodes, /api/models
+void add_catalogue_routes(httplib::Server& srv, ServerContext& ctx);  // /api/nodes, /api/models, /api/references
 void add_graph_routes(httplib::Server& srv, ServerContext& ctx);      // /api/graphs
 void add_run_routes(httplib::Server& srv, ServerContext& ctx);        // /api/sessions, run, outputs
 void add_event_routes(httplib::Server& srv, ServerContext& ctx);      // /api/sessions/ID/events

@@ -34,7 +34,8 @@ const char* status_text(int status) {
 
 struct EditorServer::Impl {
   Impl(const Registry& reg, ServerOptions o)
-      : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, options.max_sessions), ctx{reg, graphs, sessions, options.models_dir, std::max(1, options.threads - 4)} {}
+      : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, options.max_sessions), ctx{reg, graphs, sessions, options.models_dir, options.references_dir,
+                                                                 std::max(1, options.threads - 4)} {}
   ServerOptions options;
   GraphStore graphs;
   SessionManager sessions;

@@ -9,6 +9,7 @@
 // Endpoints (all answers JSON unless noted; errors are {"error": "..."} with a 4xx):
 //   GET  /api/nodes                        the node catalogue (registry_to_json)
 //   GET  /api/models                       model files and manifests under the models folder
+//   GET  /api/references[/NAME]            colour reference images (the list, or one image by its listed name)
 //   GET  /api/graphs                       graph files in the graphs folder
 //   GET  /api/graphs/NAME.sumi.json        one graph;  PUT saves one (validated structure)
 //   POST /api/sessions                     {"session": id}; DELETE /api/sessions/ID ends one
@@ -34,6 +35,7 @@ struct ServerOptions {
   std::string graphs_dir = "graphs";
   std::string static_dir;  // the built front end; empty or missing = a short notice page
   std::string models_dir = "models";  // listed by GET /api/models (missing = an empty list)
+  std::string references_dir;         // reference images listed by GET /api/references (empty/missing = none)
   std::size_t max_body_bytes = std::size_t{8} << 20;
   std::size_t max_sessions = 32;
   int threads = 16;  // request threads; event streams may hold all but 4 of them

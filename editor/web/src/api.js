@@ -23,6 +23,7 @@ async function call(method, path, body) {
 export const api = {
   nodes: () => call('GET', '/api/nodes'),
   models: () => call('GET', '/api/models'),
+  references: () => call('GET', '/api/references'),
   graphs: () => call('GET', '/api/graphs'),
   loadGraph: (file) => call('GET', `/api/graphs/${encodeURIComponent(file)}`),
   saveGraph: (file, graph) => call('PUT', `/api/graphs/${encodeURIComponent(file)}`, graph),

@@ -5,7 +5,7 @@ import { Drawing } from './draw.js';
 import { GraphView, setModelFiles } from './graph_view.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], runs: 0, ready: false };
+const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], runs: 0, ready: false, references: [] };
 window.sumiEditor = state;  // for the browser tests
 
 function setStatus(text, kind = '') {
@@ -87,6 +87,7 @@ async function openGraph(file) {
   graphView.load(graph);
   showOutputsField();
   buildControls();
+  buildReferences();
   showProblems(problems);
   scheduleRun(0);
 }
@@ -149,6 +150,34 @@ function buildControls() {
     };
     row.append(name, input, value);
     box.appendChild(row);
+  }
+}
+
+// ---- colour reference (AniFaceDrawing) ----
+// A graph whose node 'reference' is an io.load_image gets a strip of the
+// server's reference images; picking one sets reference.path and re-runs.
+function buildReferences() {
+  const box = $('references');
+  for (const el of [...box.querySelectorAll('button')]) el.remove();
+  const node = graphView.nodeById('reference');
+  const widget = node?.widgets?.find((w) => w.name === 'path');
+  box.hidden = !(node && node.type === 'io.load_image' && widget && state.references.length);
+  if (box.hidden) return;
+  for (const ref of state.references) {
+    const b = document.createElement('button');
+    b.className = 'reference';
+    b.dataset.name = ref.name;
+    b.title = ref.name;
+    b.innerHTML = '<img alt="">';
+    b.querySelector('img').src = ref.url;
+    b.classList.toggle('active', widget.value === ref.graph_path);
+    b.onclick = () => {
+      widget.value = ref.graph_path;
+      for (const o of box.querySelectorAll('button')) o.classList.toggle('active', o === b);
+      graphView.canvas.setDirty(true, false);
+      scheduleRun(0);
+    };
+    box.appendChild(b);
   }
 }
 
@@ -251,8 +280,10 @@ function showOutputs(outputs) {
 // ---- start -----------------------------------------------------------------
 async function start() {
   try {
-    const [catalogue, { session }, { models }] = await Promise.all([api.nodes(), api.newSession(), api.models()]);
+    const [catalogue, { session }, { models }, { references }] =
+      await Promise.all([api.nodes(), api.newSession(), api.models(), api.references()]);
     state.session = session;
+    state.references = references;
     setModelFiles(models);
     graphView.registerTypes(catalogue);
     // Live per-node status on the graph canvas while a run is in flight.
@@ -263,7 +294,7 @@ async function start() {
     });
     const graphs = await refreshGraphList();
     state.ready = true;
-    const first = graphs.find((g) => g.file === 'sketch_parts.sumi.json') || graphs[0];
+    const first = graphs.find((g) => g.file === 'deepfacedrawing.sumi.json') || graphs[0];  // the portrait graph
     if (first) await openGraph(first.file);
     else setStatus('no graphs in the graphs folder', 'error');
     document.body.dataset.ready = '1';
