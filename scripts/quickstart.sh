@@ -3,8 +3,8 @@
 # drawing into a picture with the default graph.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEFAULT_GRAPH=graphs/sketch_parts.sumi.json   # becomes the portrait graph when the models land
-EXAMPLE=examples/face.strokes.json
+DEFAULT_GRAPH=graphs/deepfacedrawing.sumi.json  # strokes -> parts -> manifold projection -> generator -> portrait
+EXAMPLE=examples/cartoon_face.strokes.json
 OUT=${1:-out}
 
 scripts/setup.sh

@@ -8,8 +8,9 @@ true colour image:
 
   * L1 (mean absolute RGB error, 0..1) and SSIM (luminance, 11 x 11 Gaussian);
   * line fidelity: symmetric chamfer distance in pixels (capped at 8) between
-    the input sketch's lines and the portrait's line art (its dark outlines),
-    next to the same distance for the true image as a floor;
+    the input sketch's lines and the portrait's line art (sketch.xdog, the
+    node AniFaceDrawing's guidance uses), next to the same distance for the
+    true image's line art as a floor;
   * deepfacedrawing: with manifold projection (blend 1) and without (blend 0);
   * sketch2anime: simulated colour hints from the true image
     (colour.simulate_hints, fed in place of node `hints`): the mean colour
@@ -43,7 +44,6 @@ CONDITIONS = [  # name, drop_strokes keep (None = all), roughen
     ("rough, 60% of strokes", 0.6, True),
 ]
 PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
-DARK = 0.3  # a portrait's line art: pixels darker than this (the faces have black outlines)
 
 
 def degrade_graph(keep, rough, seed):
@@ -106,8 +106,17 @@ def chamfer(ink_a, ink_b):
     return 0.5 * (db[ink_a > 0].mean().item() + da[ink_b > 0].mean().item())
 
 
-def line_art(img):
-    return (luminance(img) < DARK).float()
+XDOG = sumi.Graph(name="line_art")
+XDOG.add_node("image", "io.load_image")
+XDOG.add_node("xdog", "sketch.xdog")
+XDOG.link("image.image", "xdog.image")
+XDOG.set_output("lines", "xdog.image")
+
+
+def line_art(session, img):
+    """Binary line art (1 = line) of a 1 x 3 x H x W image, by sketch.xdog."""
+    lines = session.run(XDOG, inputs={"image": img.numpy()}).outputs["lines"]
+    return (torch.from_numpy(lines[:, :1].copy()) < 0.5).float()
 
 
 def main():
@@ -145,7 +154,7 @@ def main():
             truth = torch.from_numpy(co["colours"][face].astype(np.float32) / 255.0).permute(2, 0, 1)[None]
             hints = session.run(hints_graph(args.hint_strokes, int(face)), inputs={"truth": truth.numpy()}).outputs
             ink_in = (F.interpolate(torch.from_numpy(sketch[:, :1].copy()), size=truth.shape[-2:], mode="area") < 0.5).float()
-            truth_chamfer[cname].append(chamfer(ink_in, line_art(truth)))
+            truth_chamfer[cname].append(chamfer(ink_in, line_art(session, truth)))
             out = {}
             for name, g in runs.items():
                 feed = {"sketch": sketch}
@@ -156,7 +165,7 @@ def main():
                 s = stats[(cname, name)]
                 s["l1"].append((img - truth).abs().mean().item())
                 s["ssim"].append(ssim(img, truth))
-                s["chamfer"].append(chamfer(ink_in, line_art(img)))
+                s["chamfer"].append(chamfer(ink_in, line_art(session, img)))
             if cname == "100% of strokes" or keep is not None:  # hint fidelity on every non-rough condition
                 mask = torch.from_numpy(hints["mask"].copy())
                 inside = (F.interpolate(mask, size=truth.shape[-2:], mode="area") > 0.5).float()
@@ -195,7 +204,7 @@ def main():
             names="input,deepfacedrawing,no projection,sketch2anime + hints,hints,truth")
     header = (f"Portrait graphs on {len(test_idx)} held-out test faces (`models/synth/evaluate.py --faces {args.faces}`, "
               f"{time.time() - t0:.0f} s). L1 and SSIM against the face's true 128 x 128 colour image; line chamfer "
-              f"between the input sketch's lines and the portrait's dark outlines (luminance < {DARK}), with the true "
+              "between the input sketch's lines and the portrait's line art (`sketch.xdog`), with the true "
               "image's own distance in brackets as the floor.\n\n")
     tmp = out_dir / "evaluation.md.tmp"
     tmp.write_text(header + table + "\n\n" + hint_line + "\n")

@@ -2,7 +2,9 @@
 // over a copy of the graphs folder, drives Debian's Chromium with
 // playwright-core, draws a face with mouse strokes, waits for the preview,
 // adds a colour hint, undoes/redoes, saves the graph and reloads it, opens
-// the graph view and connects two nodes by dragging. Writes screenshots and
+// the graph view and connects two nodes by dragging, follows the part sliders
+// (shadow guidance) and colour hints (Sketch2Anime) and picks a colour
+// reference image. Writes screenshots and
 // reports (does not assert) the median stroke-to-preview latency.
 //
 //   node tests/editor.browser.mjs --sumi build/cli/sumi [--screenshots docs/images]
@@ -33,6 +35,16 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sumi-browser-'));
 const graphs = path.join(tmp, 'graphs');
 fs.mkdirSync(graphs);
 for (const f of fs.readdirSync(path.join(repo, 'graphs'))) if (f.endsWith('.sumi.json')) fs.copyFileSync(path.join(repo, 'graphs', f), path.join(graphs, f));
+// A graph with a colour-reference input (node 'reference', as AniFaceDrawing graphs have one).
+fs.writeFileSync(path.join(graphs, 'reference_test.sumi.json'), JSON.stringify({
+  format: 'sumi.graph', version: 1, name: 'reference_test',
+  nodes: {
+    draw: { type: 'io.strokes_input' },
+    reference: { type: 'io.load_image', params: { path: path.join(repo, 'examples/references/face_00001.png') } },
+    small: { type: 'image.resize', in: { image: 'reference.image' }, params: { width: 64, height: 64 } },
+  },
+  outputs: { reference: 'small.image' },
+}));
 
 const server = spawn(sumi, ['serve', '--port', '0', '--graphs', graphs, '--static', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
@@ -64,6 +76,10 @@ try {
 
   const box = await page.locator('#paper').boundingBox();
   const runs = () => page.evaluate(() => window.sumiEditor.latencies.length);
+  const nodeStatus = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
+    .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
+  const imageBytes = (name) => page.evaluate((n) => fetch(document.querySelector(`figure[data-name="${n}"] img`).src)
+    .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b).join(',')), name);
   async function stroke(points) {
     const before = await runs();
     await page.mouse.move(box.x + points[0][0], box.y + points[0][1]);
@@ -101,7 +117,7 @@ try {
     const pngBefore = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] img').src).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
     await slider.fill('2.5');
     await page.waitForFunction((n) => window.sumiEditor.runs > n, runsBefore);
-    const sketchStatus = await page.textContent('#node-table tr:nth-child(3) td:nth-child(3)');
+    const sketchStatus = (await nodeStatus()).sketch;
     const pngAfter = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] img').src).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
     check(sketchStatus === 'computed' && pngAfter !== pngBefore, `slider sketch.width_scale re-ran the sketch (${sketchStatus}, ${pngBefore} -> ${pngAfter} bytes)`);
     await slider.fill('1');
@@ -132,7 +148,9 @@ try {
   await page.waitForFunction((n) => window.sumiEditor.runs > n, before);
   check((await page.evaluate(() => window.sumiEditor.drawing.strokes.length)) === doc.strokes.length, 'strokes file loaded back and re-run');
 
-  // Graph view: connect two nodes by dragging from an output slot to an input slot.
+  // Graph view (on the small sketch_parts graph): connect two nodes by dragging from an output slot to an input slot.
+  await page.selectOption('#graph-select', 'sketch_parts.sumi.json');
+  await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('split') && !window.sumiEditor.graphView.nodeById('portrait'));
   await page.click('#tab-graph');
   await page.waitForTimeout(300);
   await page.click('.palette-item[data-type="image.invert"]');
@@ -200,8 +218,6 @@ try {
   check((await blend.count()) === 1, 'a fidelity slider for the mouth (project_mouth.blend)');
   const guidanceBytes = () => page.evaluate(() => fetch(document.querySelector('figure[data-name="guidance"] img').src)
     .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b).join(',')));
-  const nodeStatus = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
-    .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
   const guidanceBefore = await guidanceBytes();
   before = await page.evaluate(() => window.sumiEditor.runs);
   await blend.fill('0');
@@ -219,6 +235,41 @@ try {
   });
   check(decoders.includes('') && decoders.some((d) => d.endsWith('models/parts/mouth_decoder.pt')),
     `the decoder parameter offers the model files (${decoders.length} listed)`);
+
+  // Sketch2Anime: the drawing's colour hints reach the generator; a new hint stroke re-runs
+  // only the hints and the generator (the parts' feature maps come from the cache).
+  await page.selectOption('#graph-select', 'sketch2anime.sumi.json');
+  await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('hints'));
+  await page.click('#tab-draw');
+  await page.waitForSelector('figure[data-name="portrait"] img', { timeout: 30000 });
+  await page.waitForFunction(() => window.sumiEditor.shownSeq === window.sumiEditor.runSeq, null, { timeout: 30000 });
+  const portraitBefore = await imageBytes('portrait');
+  await page.fill('#hint-color', '#2a6bd6');
+  await page.dispatchEvent('#hint-color', 'input');
+  await stroke([[150, 110], [200, 95], [260, 92], [320, 100], [360, 115]]);
+  const s2a = await nodeStatus();
+  check(s2a.hints === 'computed' && s2a.portrait === 'computed' && s2a.features_mouth === 'cached' && s2a.paste === 'cached',
+    `a hint stroke re-ran only the hints and the generator (hints ${s2a.hints}, features_mouth ${s2a.features_mouth})`);
+  check((await imageBytes('portrait')) !== portraitBefore, 'the portrait changed with the hint');
+  await page.click('#tool-pen');
+  if (shots) await page.screenshot({ path: path.join(shots, 'editor_hints.png') });
+
+  // Colour reference: a graph with a 'reference' image node offers the server's reference
+  // images; picking one re-runs the graph with it.
+  await page.selectOption('#graph-select', 'reference_test.sumi.json');
+  await page.waitForSelector('#references:not([hidden]) button.reference', { timeout: 10000 });
+  await page.waitForSelector('figure[data-name="reference"] img', { timeout: 10000 });
+  const refBefore = await imageBytes('reference');
+  const nRefs = await page.locator('#references button.reference').count();
+  before = await page.evaluate(() => window.sumiEditor.runs);
+  await page.click('#references button.reference[data-name="face_00010.png"]');
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, before, { timeout: 10000 });
+  const picked = await page.evaluate(() => window.sumiEditor.graphView.nodeById('reference').widgets.find((w) => w.name === 'path').value);
+  check(nRefs >= 2 && picked.endsWith('face_00010.png') && (await imageBytes('reference')) !== refBefore,
+    `picking a reference image re-ran the graph with it (${nRefs} offered, path ${picked})`);
+  await page.selectOption('#graph-select', 'sketch_parts.sumi.json');
+  await page.waitForSelector('#references[hidden]', { state: 'attached', timeout: 10000 });
+  check(true, 'no reference strip on a graph without a reference input');
 
   check(external.length === 0, `no requests outside the editor (${external.slice(0, 3).join(', ')})`);
   const lat = await page.evaluate(() => window.sumiEditor.latencies);
