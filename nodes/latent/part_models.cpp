@@ -19,17 +19,24 @@ const PartModel& PartModels::part(const std::string& name) const {
 
 std::string default_parts_manifest() { return std::string(SUMI_MODELS_DIR) + "/parts/manifest.json"; }
 
+nlohmann::json read_manifest(const std::string& path, const std::string& format, const std::string& kind) {
+  const ErrorContext ctx{path, {}, {}, {}, {}};
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ctx, std::string("malformed manifest: ") + e.what());
+  }
+  if (!j.is_object() || j.value("format", "") != format)
+    throw Error(ctx, "not a Sumi " + kind + " manifest (\"format\": \"" + format + "\")");
+  return j;
+}
+
 std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std::string& manifest_path) {
   return store.resource<PartModels>(manifest_path, "part-manifest", [&] {
     ErrorContext ctx;
     ctx.file = manifest_path;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(manifest_path));
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ctx, std::string("malformed manifest: ") + e.what());
-    }
-    if (j.value("format", "") != "sumi.models") throw Error(ctx, "not a Sumi model manifest (\"format\": \"sumi.models\")");
+    const nlohmann::json j = read_manifest(manifest_path, "sumi.models", "model");
     auto pm = std::make_shared<PartModels>();
     pm->path = manifest_path;
     pm->canvas = j.value("canvas", 256);

@@ -20,6 +20,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "engine/node_context.h"
 
 namespace sumi {
@@ -39,6 +41,10 @@ struct PartModels {
   // Throws an Error naming the manifest when the part is missing.
   const PartModel& part(const std::string& name) const;
 };
+
+// Reads any model manifest: JSON whose "format" is `format`. Errors name the
+// file: "malformed manifest: ...", "not a Sumi <kind> manifest (...)".
+nlohmann::json read_manifest(const std::string& path, const std::string& format, const std::string& kind);
 
 // Loads (once per session, reloaded when the file changes) and validates a manifest.
 std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std::string& manifest_path);

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "engine/atomic_file.h"
 #include "engine/model_store.h"
+#include "nodes/latent/part_models.h"  // read_manifest
 
 namespace sumi {
 
@@ -16,14 +16,7 @@ std::shared_ptr<const StyleganModels> load_stylegan_models(ModelStore& store, co
   return store.resource<StyleganModels>(manifest_path, "stylegan-manifest", [&] {
     ErrorContext ctx;
     ctx.file = manifest_path;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(manifest_path));
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ctx, std::string("malformed manifest: ") + e.what());
-    }
-    if (j.value("format", "") != "sumi.stylegan")
-      throw Error(ctx, "not a Sumi StyleGAN manifest (\"format\": \"sumi.stylegan\")");
+    const nlohmann::json j = read_manifest(manifest_path, "sumi.stylegan", "StyleGAN");
     auto m = std::make_shared<StyleganModels>();
     m->path = manifest_path;
     const auto dir = std::filesystem::path(manifest_path).parent_path();

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/atomic_file.h"
 #include "engine/model_store.h"
+#include "nodes/latent/part_models.h"  // read_manifest
 
 namespace sumi {
 
@@ -22,14 +22,7 @@ std::shared_ptr<const SynthModels> load_synth_models(ModelStore& store, const st
   return store.resource<SynthModels>(manifest_path, "synth-manifest", [&] {
     ErrorContext ctx;
     ctx.file = manifest_path;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(manifest_path));
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ctx, std::string("malformed manifest: ") + e.what());
-    }
-    if (j.value("format", "") != "sumi.synth")
-      throw Error(ctx, "not a Sumi synthesis-model manifest (\"format\": \"sumi.synth\")");
+    const nlohmann::json j = read_manifest(manifest_path, "sumi.synth", "synthesis-model");
     auto sm = std::make_shared<SynthModels>();
     sm->path = manifest_path;
     const auto dir = std::filesystem::path(manifest_path).parent_path();
