@@ -22,13 +22,8 @@ NodeDescriptor colour_hints_input_node() {
               ParamSpec::number("width_scale", 1.0, "multiplies every hint stroke's width").range(0.05, 20)};
   d.compute = [](NodeContext& ctx) {
     const Strokes& s = ctx.input("strokes").strokes();
-    const int size = static_cast<int>(ctx.param_int("size"));
-    int w = s.width, h = s.height;
-    if (size > 0) {
-      const double k = static_cast<double>(size) / std::max(s.width, s.height);
-      w = std::max(1, static_cast<int>(std::lround(s.width * k)));
-      h = std::max(1, static_cast<int>(std::lround(s.height * k)));
-    }
+    const cv::Size raster = raster_size(s, static_cast<int>(ctx.param_int("size")));
+    const int w = raster.width, h = raster.height;
     const bool all = ctx.param_string("use") == "all";
     const float sx = static_cast<float>(w) / static_cast<float>(s.width);
     const float sy = static_cast<float>(h) / static_cast<float>(s.height);

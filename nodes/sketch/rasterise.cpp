@@ -50,6 +50,13 @@ void stroke_coverage(const Stroke& stroke, float sx, float sy, float width_scale
                      radius(pts[i + 1]), antialias, coverage);
 }
 
+cv::Size raster_size(const Strokes& strokes, int size) {
+  if (size <= 0) return {strokes.width, strokes.height};
+  const double k = static_cast<double>(size) / std::max(strokes.width, strokes.height);
+  return {std::max(1, static_cast<int>(std::lround(strokes.width * k))),
+          std::max(1, static_cast<int>(std::lround(strokes.height * k)))};
+}
+
 cv::Mat rasterise_ink(const Strokes& strokes, int out_w, int out_h, float width_scale, bool antialias) {
   cv::Mat ink(out_h, out_w, CV_32F, cv::Scalar(0));
   cv::Mat cov(out_h, out_w, CV_32F);
@@ -78,13 +85,8 @@ NodeDescriptor sketch_rasterise_node() {
               ParamSpec::boolean("antialias", true, "smooth line edges")};
   d.compute = [](NodeContext& ctx) {
     const Strokes& s = ctx.input("strokes").strokes();
-    const int size = static_cast<int>(ctx.param_int("size"));
-    int w = s.width, h = s.height;
-    if (size > 0) {
-      const double k = static_cast<double>(size) / std::max(s.width, s.height);
-      w = std::max(1, static_cast<int>(std::lround(s.width * k)));
-      h = std::max(1, static_cast<int>(std::lround(s.height * k)));
-    }
+    const cv::Size raster = raster_size(s, static_cast<int>(ctx.param_int("size")));
+    const int w = raster.width, h = raster.height;
     cv::Mat ink = rasterise_ink(s, w, h, static_cast<float>(ctx.param_float("width_scale")), ctx.param_bool("antialias"));
     ctx.set_output("image", mat_to_image(1.0f - ink, ctx.device()));
   };

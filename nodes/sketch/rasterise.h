@@ -16,6 +16,10 @@ NodeDescriptor sketch_rasterise_node();
 // Reused by nodes that draw strokes in colour.
 void stroke_coverage(const Stroke& stroke, float sx, float sy, float width_scale, bool antialias, cv::Mat& coverage);
 
+// The raster for a `size` parameter: the canvas scaled so its longest side is
+// `size` (aspect kept, at least 1 px); size <= 0 = the strokes' canvas size.
+cv::Size raster_size(const Strokes& strokes, int size);
+
 // Ink (0 = paper, 1 = black) of the line and erase strokes at out_w x out_h.
 cv::Mat rasterise_ink(const Strokes& strokes, int out_w, int out_h, float width_scale, bool antialias);
 
