@@ -11,7 +11,9 @@ std::uint64_t stored_key(std::uint64_t key) { return key == 0 ? 1 : key; }
 
 }  // namespace
 
-Cache::Cache(std::size_t budget_bytes) : keys_(kInitialSlots), entries_(kInitialSlots) { stats_.budget = budget_bytes; }
+Cache::Cache(std::size_t budget_bytes) : keys_(kInitialSlots), slot_entry_(kInitialSlots) {
+  stats_.budget = budget_bytes;
+}
 
 std::size_t Cache::find(std::uint64_t key) const {
   const std::size_t mask = keys_.size() - 1;
@@ -20,45 +22,53 @@ std::size_t Cache::find(std::uint64_t key) const {
   return i;
 }
 
-void Cache::erase_at(std::size_t i) {
+void Cache::erase_slot(std::size_t slot) {
+  // Swap-remove the entry from the dense array, repointing the moved one's slot.
+  const std::size_t e = slot_entry_[slot];
+  if (e + 1 != entries_.size()) {
+    entries_[e] = std::move(entries_.back());
+    slot_entry_[find(entries_[e].key)] = static_cast<std::uint32_t>(e);
+  }
+  entries_.pop_back();
   // Backward-shift deletion keeps every probe sequence unbroken.
   const std::size_t mask = keys_.size() - 1;
+  std::size_t i = slot;
   keys_[i] = 0;
-  entries_[i] = Entry{};
-  --used_;
-  std::size_t j = i;
-  for (;;) {
+  for (std::size_t j = i;;) {
     j = (j + 1) & mask;
     if (keys_[j] == 0) return;
     const std::size_t home = static_cast<std::size_t>(keys_[j]) & mask;
     // Move j back to i when its home is not cyclically within (i, j].
     if (((j - home) & mask) >= ((j - i) & mask)) {
       keys_[i] = keys_[j];
-      entries_[i] = std::move(entries_[j]);
+      slot_entry_[i] = slot_entry_[j];
       keys_[j] = 0;
-      entries_[j] = Entry{};
       i = j;
     }
   }
 }
 
-void Cache::grow() {
-  std::vector<std::uint64_t> old_keys(keys_.size() * 2);
-  std::vector<Entry> old_entries(entries_.size() * 2);
-  old_keys.swap(keys_);
-  old_entries.swap(entries_);
-  for (std::size_t i = 0; i < old_keys.size(); ++i) {
-    if (old_keys[i] == 0) continue;
-    const std::size_t j = find(old_keys[i]);
-    keys_[j] = old_keys[i];
-    entries_[j] = std::move(old_entries[i]);
+void Cache::rebuild_index(std::size_t slots) {
+  keys_.assign(slots, 0);
+  slot_entry_.assign(slots, 0);
+  for (std::size_t e = 0; e < entries_.size(); ++e) {
+    const std::size_t i = find(entries_[e].key);
+    keys_[i] = entries_[e].key;
+    slot_entry_[i] = static_cast<std::uint32_t>(e);
   }
 }
 
 OutputsPtr Cache::get(std::uint64_t key) {
+  std::uint64_t filtered = 0;
+  OutputsPtr hit = get(key, &filtered);
+  if (filtered) count_misses(filtered);
+  return hit;
+}
+
+OutputsPtr Cache::get(std::uint64_t key, std::uint64_t* uncounted_misses) {
   key = stored_key(key);
   if (!maybe_present(key)) {
-    filtered_misses_.fetch_add(1, std::memory_order_relaxed);
+    ++*uncounted_misses;
     return nullptr;
   }
   std::lock_guard<std::mutex> lock(mutex_);
@@ -68,8 +78,9 @@ OutputsPtr Cache::get(std::uint64_t key) {
     return nullptr;
   }
   ++stats_.hits;
-  entries_[i].last_use = ++clock_;
-  return entries_[i].outputs;
+  Entry& entry = entries_[slot_entry_[i]];
+  entry.last_use = ++clock_;
+  return entry.outputs;
 }
 
 void Cache::put(std::uint64_t key, OutputsPtr outputs) {
@@ -79,15 +90,16 @@ void Cache::put(std::uint64_t key, OutputsPtr outputs) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (bytes > stats_.budget) return;
   mark_present(key);
-  if ((used_ + 1) * 10 > keys_.size() * 7) grow();  // keep the load under 70 %
+  if ((entries_.size() + 1) * 10 > keys_.size() * 7) rebuild_index(keys_.size() * 2);  // keep the load under 70 %
   const std::size_t i = find(key);
-  Entry& s = entries_[i];
   if (keys_[i] == 0) {
     keys_[i] = key;
-    ++used_;
+    slot_entry_[i] = static_cast<std::uint32_t>(entries_.size());
+    entries_.push_back(Entry{key, nullptr, 0, 0});
   } else {
-    stats_.bytes -= s.bytes;  // the same key stored again (e.g. by two identical branches)
+    stats_.bytes -= entries_[slot_entry_[i]].bytes;  // the same key stored again (e.g. by two identical branches)
   }
+  Entry& s = entries_[slot_entry_[i]];
   s.outputs = std::move(outputs);
   s.bytes = bytes;
   s.last_use = ++clock_;
@@ -96,37 +108,33 @@ void Cache::put(std::uint64_t key, OutputsPtr outputs) {
     // Evict down to 90 % so that a full cache sorts once per many puts, not on every put.
     s.last_use = ~std::uint64_t{0};  // never evict what was just stored
     evict_to(stats_.budget - stats_.budget / 10);
-    entries_[find(key)].last_use = clock_;  // eviction may have moved it
+    entries_[slot_entry_[find(key)]].last_use = clock_;  // eviction may have moved it (never removed it)
   }
-  stats_.entries = used_;
+  stats_.entries = entries_.size();
 }
 
 void Cache::evict_to(std::size_t budget) {
   if (stats_.bytes <= budget) return;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> order;  // (last_use, key)
-  order.reserve(used_);
-  for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (keys_[i] != 0) order.emplace_back(entries_[i].last_use, keys_[i]);
+  order.reserve(entries_.size());
+  for (const Entry& e : entries_) order.emplace_back(e.last_use, e.key);
   std::sort(order.begin(), order.end());
   for (const auto& [use, key] : order) {
     if (stats_.bytes <= budget) break;
+    if (use == ~std::uint64_t{0}) continue;  // the entry put() is storing
     const std::size_t i = find(key);
-    stats_.bytes -= entries_[i].bytes;
-    erase_at(i);
+    stats_.bytes -= entries_[slot_entry_[i]].bytes;
+    erase_slot(i);
     ++stats_.evictions;
   }
-  stats_.entries = used_;
+  stats_.entries = entries_.size();
 }
 
 void Cache::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& word : filter_) word.store(0, std::memory_order_relaxed);
-  for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (keys_[i] != 0) {
-      keys_[i] = 0;
-      entries_[i] = Entry{};
-    }
-  used_ = 0;
+  entries_.clear();  // keeps the capacity for the next run
+  std::fill(keys_.begin(), keys_.end(), 0);
   stats_.bytes = 0;
   stats_.entries = 0;
 }

@@ -57,6 +57,11 @@ class Cache {
  public:
   explicit Cache(std::size_t budget_bytes = std::size_t{1} << 30);
   OutputsPtr get(std::uint64_t key);
+  // The same, but a certain miss (the filter below) is added to
+  // `*uncounted_misses` instead of the shared counter; the caller reports the
+  // sum later with count_misses(). Saves an atomic add per node of a cold run.
+  OutputsPtr get(std::uint64_t key, std::uint64_t* uncounted_misses);
+  void count_misses(std::uint64_t n) { filtered_misses_.fetch_add(n, std::memory_order_relaxed); }
   // Stores `outputs` unless it alone exceeds the budget. When over budget,
   // evicts least-recently-used entries down to 90 % of it.
   void put(std::uint64_t key, OutputsPtr outputs);
@@ -66,20 +71,22 @@ class Cache {
   void reset_stats();
 
  private:
-  // An open-addressing table (linear probing, backward-shift deletion) keyed
-  // by the already well-mixed 64-bit cache keys: no allocation per entry and
-  // one probe per lookup. Keys live in their own array (8 bytes a slot, so
-  // probing stays in the CPU cache); the entries beside them are touched only
-  // on a hit or a store. Recency is a use counter per slot; the rare eviction
-  // sorts by it.
+  // An open-addressing index (linear probing, backward-shift deletion) keyed
+  // by the already well-mixed 64-bit cache keys, over a dense array of
+  // entries: no allocation per entry, one probe per lookup, and a store
+  // appends to the entries instead of writing a random slot of a large table
+  // (in a cold run that cache miss was most of put()'s time). Keys live in
+  // their own array (8 bytes a slot, so probing stays in the CPU cache).
+  // Recency is a use counter per entry; the rare eviction sorts by it.
   struct Entry {
+    std::uint64_t key = 0;
     OutputsPtr outputs;
     std::size_t bytes = 0;
     std::uint64_t last_use = 0;
   };
   std::size_t find(std::uint64_t key) const;  // slot index, or the empty slot where it would go
-  void erase_at(std::size_t i);
-  void grow();
+  void erase_slot(std::size_t slot);
+  void rebuild_index(std::size_t slots);
   void evict_to(std::size_t budget);
   // A lock-free filter of keys ever stored since the last clear(): a get()
   // for a key whose bit is unset is a certain miss and skips the lock (every
@@ -90,16 +97,17 @@ class Cache {
     const std::size_t bit = static_cast<std::size_t>(key >> 40) % (kFilterWords * 64);
     return (filter_[bit / 64].load(std::memory_order_relaxed) >> (bit % 64)) & 1u;
   }
-  void mark_present(std::uint64_t key) {
+  void mark_present(std::uint64_t key) {  // called with mutex_ held: writers never race, so no locked RMW
     const std::size_t bit = static_cast<std::size_t>(key >> 40) % (kFilterWords * 64);
-    filter_[bit / 64].fetch_or(std::uint64_t{1} << (bit % 64), std::memory_order_relaxed);
+    auto& word = filter_[bit / 64];
+    word.store(word.load(std::memory_order_relaxed) | (std::uint64_t{1} << (bit % 64)), std::memory_order_relaxed);
   }
   std::atomic<std::uint64_t> filtered_misses_{0};
 
   mutable std::mutex mutex_;
-  std::vector<std::uint64_t> keys_;  // 0 = empty (a real key of 0 is stored as 1); size is a power of two
-  std::vector<Entry> entries_;       // same size as keys_
-  std::size_t used_ = 0;
+  std::vector<std::uint64_t> keys_;       // 0 = empty (a real key of 0 is stored as 1); size is a power of two
+  std::vector<std::uint32_t> slot_entry_;  // same size as keys_: the entry a used slot points at
+  std::vector<Entry> entries_;            // dense, in no particular order
   std::uint64_t clock_ = 0;
   CacheStats stats_;
 };

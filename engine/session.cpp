@@ -193,8 +193,9 @@ class Run {
     return hash_bytes(w, k * sizeof(std::uint64_t));
   }
 
-  // Runs node i; returns false when the run must stop.
-  bool run_node(std::size_t i) {
+  // Runs node i; returns false when the run must stop. Certain cache misses
+  // are counted in `misses` (the caller reports them to the cache).
+  bool run_node(std::size_t i, std::uint64_t& misses) {
     const PlanNode& n = plan_.nodes[i];
     if (stop_.load(std::memory_order_relaxed)) return false;
     if (opts_.cancel.cancelled()) {
@@ -205,7 +206,7 @@ class Run {
     std::uint64_t key = 0;
     if (cacheable) {
       key = cache_key(n);
-      if (OutputsPtr hit = impl_.cache.get(key)) {
+      if (OutputsPtr hit = impl_.cache.get(key, &misses)) {
         results_[i] = std::move(hit);
         stats_[i].status = NodeStatus::Cached;
         if (opts_.progress) done_.fetch_add(1, std::memory_order_relaxed);
@@ -271,10 +272,18 @@ class Run {
   }
 
   void run_from(int start) {
+    std::uint64_t misses = 0;
+    struct Report {  // one atomic add per chain of nodes, not one per node
+      Cache& cache;
+      std::uint64_t& n;
+      ~Report() {
+        if (n) cache.count_misses(n);
+      }
+    } report{impl_.cache, misses};
     int current = start;
     while (current >= 0) {
       const auto i = static_cast<std::size_t>(current);
-      if (!run_node(i)) return;
+      if (!run_node(i, misses)) return;
       current = -1;
       for (int s : plan_.nodes[i].successors) {
         const auto si = static_cast<std::size_t>(s);

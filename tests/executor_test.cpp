@@ -300,6 +300,28 @@ TEST(Cache, StoringAKeyAgainReplacesTheEntry) {
   EXPECT_EQ(cache.stats().bytes, bytes);
 }
 
+TEST(Cache, AnEntryNearTheBudgetEvictsTheOthersButStays) {
+  auto out = [](int n) {
+    Outputs o(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) o[static_cast<std::size_t>(i)] = Value::make_scalar(i);
+    return std::make_shared<const Outputs>(std::move(o));
+  };
+  Cache probe(1 << 20);
+  probe.put(1, out(8));
+  const std::size_t big = probe.stats().bytes;
+  Cache cache(big + big / 20);  // the big entry alone is over the 90 % eviction target
+  cache.put(1, out(1));
+  cache.put(2, out(8));
+  EXPECT_EQ(cache.get(1), nullptr);
+  ASSERT_NE(cache.get(2), nullptr);
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().bytes, big);
+  cache.clear();
+  EXPECT_EQ(cache.get(2), nullptr);
+  cache.put(3, out(1));  // usable again after clear()
+  EXPECT_NE(cache.get(3), nullptr);
+}
+
 TEST(Cache, AnEvictedEntryStaysValidForItsHolder) {
   Cache cache(1);  // nothing fits: put() stores nothing
   auto v = std::make_shared<const Outputs>(Outputs{Value::make_scalar(1)});
