@@ -4,6 +4,10 @@
 #include <mutex>
 #include <thread>
 
+#ifdef SUMI_HAVE_OPENMP
+#include <omp.h>
+#endif
+
 #include <ATen/Parallel.h>
 #include <c10/core/Device.h>
 #include <tbb/global_control.h>
@@ -34,6 +38,17 @@ ThreadBudget configure_threads(int threads) {
   g_budget = b;
   g_configured = true;
   return b;
+}
+
+void set_intra_op_threads_here(int threads) {
+#ifdef SUMI_HAVE_OPENMP
+  // The first ATen call on a thread initialises its OpenMP setting from the
+  // global one; make it happen now so that it cannot undo ours later.
+  (void)at::get_num_threads();
+  omp_set_num_threads(std::max(1, threads));
+#else
+  (void)threads;
+#endif
 }
 
 ThreadBudget thread_budget() {

@@ -24,6 +24,13 @@ struct ThreadBudget {
 
 // `threads` <= 0 means all cores; larger than the core count is clamped.
 ThreadBudget configure_threads(int threads);
+
+// Sets LibTorch's intra-op threads for parallel work started by the calling
+// thread only (OpenMP's per-thread setting; under a microsecond, where
+// at::set_num_threads rebuilds thread pools and costs milliseconds). The
+// executor gives a model node running alone every core this way and restores
+// the budget afterwards. A no-op where LibTorch's backend is not OpenMP.
+void set_intra_op_threads_here(int threads);
 // The current budget (configures with all cores on first use).
 ThreadBudget thread_budget();
 

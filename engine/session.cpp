@@ -96,10 +96,7 @@ class Run {
     impl_.arena.execute([&] {
       tbb::task_group tg;
       tg_ = &tg;
-      for (std::size_t r = 1; r < roots.size(); ++r) {
-        int node = roots[r];
-        tg.run([this, node] { run_from(node); });
-      }
+      for (std::size_t r = 1; r < roots.size(); ++r) spawn(roots[r]);
       if (!roots.empty()) run_from(roots.front());
       tg.wait();
     });
@@ -231,6 +228,7 @@ class Run {
     const ProgressFn* progress = opts_.progress ? &serial_progress_ : nullptr;
     const std::uint64_t t0 = tick_now();
     try {
+      ModelThreads threads(*this, *n.desc);
       NodeContext ctx(n, inputs, *outputs, opts_.device, impl_.models, opts_.cancel, progress);
       n.desc->compute(ctx);
       for (std::size_t o = 0; o < outputs->size(); ++o)
@@ -271,6 +269,49 @@ class Run {
     return true;
   }
 
+  void spawn(int node) {
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    tg_->run([this, node] {
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      run_from(node);
+    });
+  }
+
+  // A node with a model parameter, starting while no other model node runs
+  // and no task waits, gets every core's LibTorch threads for its forward
+  // pass (the last generator of a portrait, a one-stroke re-run's chain);
+  // side by side, model nodes keep the budget's share so the cores are never
+  // oversubscribed. Non-model nodes pay nothing for this.
+  class ModelThreads {
+   public:
+    ModelThreads(Run& run, const NodeDescriptor& desc) {
+      if (run.boost_threads_ <= run.base_threads_ || !uses_models(desc)) return;
+      run_ = &run;
+      const bool alone = run.running_models_.fetch_add(1, std::memory_order_acq_rel) == 0 &&
+                         run.queued_.load(std::memory_order_acquire) == 0;
+      if (alone) {
+        set_intra_op_threads_here(run.boost_threads_);
+        boosted_ = true;
+      }
+    }
+    ~ModelThreads() {
+      if (!run_) return;
+      if (boosted_) set_intra_op_threads_here(run_->base_threads_);
+      run_->running_models_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    ModelThreads(const ModelThreads&) = delete;
+    ModelThreads& operator=(const ModelThreads&) = delete;
+
+   private:
+    static bool uses_models(const NodeDescriptor& d) {
+      for (const ParamSpec& p : d.params)
+        if (p.type == ParamType::Model) return true;
+      return false;
+    }
+    Run* run_ = nullptr;
+    bool boosted_ = false;
+  };
+
   void run_from(int start) {
     std::uint64_t misses = 0;
     struct Report {  // one atomic add per chain of nodes, not one per node
@@ -292,7 +333,7 @@ class Run {
         if (current < 0) {
           current = s;  // continue the chain on this thread
         } else {
-          tg_->run([this, s] { run_from(s); });
+          spawn(s);
         }
       }
     }
@@ -329,6 +370,11 @@ class Run {
     opts_.progress(ev);
   };
   tbb::task_group* tg_ = nullptr;
+  std::atomic<int> queued_{0};          // spawned tasks not yet started
+  std::atomic<int> running_models_{0};  // model nodes computing now
+  const ThreadBudget budget_ = thread_budget();
+  const int base_threads_ = budget_.torch_threads;
+  const int boost_threads_ = budget_.cores;
 };
 
 }  // namespace

@@ -1,0 +1,77 @@
+// The executor's LibTorch thread rule: a model node (one with a model
+// parameter) running alone gets every core's intra-op threads; model nodes
+// side by side keep the budget's share; the budget is restored afterwards.
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "engine/graph.h"
+#include "engine/node_context.h"
+#include "engine/registry.h"
+#include "engine/runtime.h"
+#include "engine/session.h"
+
+namespace sumi::test {
+namespace {
+
+struct Seen {
+  std::mutex mutex;
+  std::map<std::string, int> threads;  // node id -> LibTorch threads seen inside compute
+};
+
+void register_model_stub(Registry& reg, Seen& seen) {
+  NodeDescriptor d;
+  d.id = "test.model_threads";
+  d.doc = "records the LibTorch intra-op threads it was given";
+  d.inputs = {PortSpec::optional("in", ValueKind::Scalar, "ordering only"),
+              PortSpec::optional("in2", ValueKind::Scalar, "ordering only")};
+  d.outputs = {PortSpec::out("out", ValueKind::Scalar, "1")};
+  d.params = {ParamSpec::model("model", "", "unused: makes this a model node"),
+              ParamSpec::number("ms", 0.0, "sleep, so that branches overlap").range(0, 1000),
+              ParamSpec::number("id", 0.0, "keeps cache keys apart").range(0, 1e9)};
+  d.compute = [&seen](NodeContext& ctx) {
+    const int n = at::get_num_threads();
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ctx.param_float("ms")));
+    {
+      std::lock_guard<std::mutex> lock(seen.mutex);
+      seen.threads[ctx.node_id()] = n;
+    }
+    ctx.set_output("out", Value::make_scalar(1.0));
+  };
+  reg.add(d);
+}
+
+TEST(ModelThreads, ALoneModelNodeGetsEveryCoreAndSideBySideTheyShare) {
+  const ThreadBudget b = configure_threads(0);
+  if (b.cores < 2) GTEST_SKIP() << "needs 2 cores";
+  Registry reg;
+  Seen seen;
+  register_model_stub(reg, seen);
+  Session session(reg);
+  Graph g;
+  g.add_node("first", "test.model_threads");  // alone
+  g.add_node("left", "test.model_threads");   // left and right overlap
+  g.add_node("right", "test.model_threads");
+  g.add_node("last", "test.model_threads");   // alone again
+  g.set_param("left", "ms", 150.0);
+  g.set_param("right", "ms", 150.0);
+  g.set_param("right", "id", 1.0);
+  g.set_param("last", "id", 2.0);
+  g.link("first.out", "left.in");
+  g.link("first.out", "right.in");
+  g.link("left.out", "last.in");
+  g.link("right.out", "last.in2");
+  g.set_output("end", "last.out");
+  session.run(g);
+  EXPECT_EQ(seen.threads.at("first"), b.cores);
+  EXPECT_EQ(seen.threads.at("left"), b.torch_threads);
+  EXPECT_EQ(seen.threads.at("right"), b.torch_threads);
+  EXPECT_EQ(seen.threads.at("last"), b.cores);
+  EXPECT_EQ(at::get_num_threads(), b.torch_threads);  // the budget is back on this thread
+}
+
+}  // namespace
+}  // namespace sumi::test
