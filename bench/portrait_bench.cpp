@@ -39,7 +39,9 @@ double median(std::vector<double> v) {
 }
 
 bool is_model_forward(const std::string& type) {
-  static const std::set<std::string> kinds = {"latent.encode", "latent.decode", "synth.feature_map", "synth.image"};
+  static const std::set<std::string> kinds = {"latent.encode",       "latent.decode",      "synth.feature_map",
+                                              "synth.image",         "latent.encode_image", "latent.encode_sketch",
+                                              "synth.stylegan"};
   return kinds.count(type) > 0;
 }
 
@@ -161,8 +163,11 @@ int main_impl(int argc, char** argv) {
               "(nodes run in parallel, so node time can exceed wall time)\n",
               median(cold_model), median(cold_nodes), 100.0 * (1.0 - model_share));
 
-  // The generator's size, from the manifest next to the weights (written by models/synth/export.py).
-  std::ifstream mf(std::string(SUMI_SOURCE_DIR) + "/models/synth/manifest.json");
+  // The models' size, from the manifest next to the weights (models/synth or, for StyleGAN graphs,
+  // models/stylegan: written by their export.py).
+  bool stylegan = false;
+  for (const auto& [id, node] : g.nodes()) stylegan = stylegan || node.type == "synth.stylegan";
+  std::ifstream mf(std::string(SUMI_SOURCE_DIR) + (stylegan ? "/models/stylegan" : "/models/synth") + "/manifest.json");
   if (mf) {
     const auto m = nlohmann::json::parse(mf, nullptr, false);
     if (!m.is_discarded() && m.contains("cost"))

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Run every portrait graph in graphs/ on the same drawing and put the results
-side by side: the drawing, each graph's portrait, and the colour hints the
-drawing carries. Graph files are data: load them, feed the strokes, read the
+side by side: the drawing, each graph's portrait (and the colour reference
+of a graph that has one), and the colour hints the drawing carries. Graph files are data: load them, feed the strokes, read the
 outputs. The drawing with colour hints is examples/cartoon_face_hints.strokes.json;
 graphs without a hint input simply ignore the hint strokes.
 
@@ -31,6 +31,8 @@ for path in sorted((root / "graphs").glob("*.sumi.json")):
     if "hints" in r.outputs:
         pictures.setdefault("hints", r.outputs["hints"])
     pictures[name] = r.outputs["portrait"]
+    if "reference" in r.outputs:  # AniFaceDrawing's colour reference, shown after its portrait
+        pictures[f"{name} reference"] = r.outputs["reference"]
     print(f"{name}: {r.computed} nodes computed, {r.cached} from the cache, {r.total_ms:.0f} ms")
 assert len(pictures) >= 3, "expected at least two portrait graphs in graphs/"
 

@@ -101,7 +101,7 @@ class ToRGB(nn.Module):
 
 
 class Synthesis(nn.Module):
-    """W+ (N x num_ws x w_dim) -> RGB image in 0..1 (N x 3 x size x size)."""
+    """W+ (N x num_ws x w_dim) -> RGB image (N x 3 x size x size), 0..1 in eval mode."""
 
     def __init__(self, size: int = 128, w_dim: int = 256, channels: Dict[int, int] = None):
         super().__init__()
@@ -128,7 +128,10 @@ class Synthesis(nn.Module):
             x = self.convs[2 * k + 1](x, ws[:, i + 1])
             i += 2
             rgb = F.interpolate(rgb, scale_factor=2.0, mode="bilinear", align_corners=False) + to_rgb(x, ws[:, i])
-        return torch.sigmoid(rgb)
+        # Linear output around mid-grey while training, clamped to 0..1 otherwise: a sigmoid here saturated to
+        # white paper early in training and its gradient vanished (the first teacher run stalled at L1 0.21).
+        rgb = rgb + 0.5
+        return rgb if self.training else rgb.clamp(0.0, 1.0)
 
     def freeze_noise(self):
         for m in self.modules():

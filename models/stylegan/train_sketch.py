@@ -7,7 +7,9 @@ code of the finished face. Resumable like the other training scripts.
         --colours ~/sumi-data/colours128.npz --teacher ~/sumi-work/stylegan/teacher.pt \\
         --out ~/sumi-work/stylegan --epochs 6
 
-Losses: mean squared error to the teacher's W+ code (x1), and L1 between the
+Losses: mean squared error to the teacher's W+ code (x100: the teacher's
+codes differ from face to face by a few hundredths per dimension, so a weight
+of 1 left the code term a hundredth of the image term), and L1 between the
 face synthesised from the predicted code and the true image (x1, on a quarter
 of each batch: it is the costly part).
 """
@@ -37,6 +39,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--code-weight", type=float, default=100.0)
     ap.add_argument("--image-weight", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
@@ -112,7 +115,7 @@ def main():
             q = max(1, len(idx) // 4)
             x = colours[idx[:q]].permute(0, 3, 1, 2).float() / 255.0
             image_loss = (syn(ws[:q]) - x).abs().mean()
-            loss = code_loss + args.image_weight * image_loss
+            loss = args.code_weight * code_loss + args.image_weight * image_loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

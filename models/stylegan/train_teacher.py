@@ -7,11 +7,14 @@ rewritten every few minutes and after every epoch; a re-run continues from it.
     /usr/bin/python3 models/stylegan/train_teacher.py --colours ~/sumi-data/colours128.npz \\
         --out ~/sumi-work/stylegan --epochs 8
 
-Losses: L1 reconstruction (x50), a least-squares patch GAN on the
-reconstructions (x1) for sharpness, a small penalty keeping codes near their
+Losses: L1 reconstruction (x50), optionally a least-squares patch GAN on the
+reconstructions (--gan, off by default: in the first runs the discriminator
+won outright and only cost time), a small penalty keeping codes near their
 per-layer mean (x0.01; W+ codes that wander far synthesise badly when mixed),
 and for the mapping network a sliced Wasserstein distance between its samples
-and the teacher's per-layer codes.
+and the teacher's per-layer codes. Adam with beta1 0.9 for the autoencoder:
+with StyleGAN's beta1 0 (and a sigmoid output, since replaced by a clamp) the
+first run stalled on the mean face.
 """
 import argparse
 import pathlib
@@ -45,11 +48,14 @@ def main():
     ap.add_argument("--colours", required=True, help=".npz from models/parts/prepare.py --colours N")
     ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
     ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=5e-3, help="mapping lr; encoder + synthesis use 0.2 x")
     ap.add_argument("--w-dim", type=int, default=256)
     ap.add_argument("--l1", type=float, default=50.0)
-    ap.add_argument("--gan", type=float, default=1.0)
+    ap.add_argument("--gan", type=float, default=0.0, help="weight of the patch GAN (0 = none: the first runs' D "
+                    "won outright and added nothing but time)")
+    ap.add_argument("--beta1", type=float, default=0.9, help="Adam's beta1 for encoder + synthesis (0 stalled the "
+                    "autoencoder on the mean face)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save-minutes", type=float, default=10.0)
@@ -63,7 +69,7 @@ def main():
     train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
     enc, syn, mapping = ImageEncoder(size, args.w_dim), Synthesis(size, args.w_dim), Mapping(128, args.w_dim)
     disc = PatchDiscriminator(cin=3)
-    opt_g = torch.optim.Adam(list(enc.parameters()) + list(syn.parameters()), lr=args.lr * 0.2, betas=(0.0, 0.99))
+    opt_g = torch.optim.Adam(list(enc.parameters()) + list(syn.parameters()), lr=args.lr * 0.2, betas=(args.beta1, 0.99))
     opt_m = torch.optim.Adam(mapping.parameters(), lr=args.lr, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr * 0.2, betas=(0.0, 0.99))
     out = pathlib.Path(args.out).expanduser()
@@ -76,6 +82,9 @@ def main():
                      (opt_m, "opt_m"), (opt_d, "opt_d")):
             m.load_state_dict(ck[k])
         epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
+        for opt, lr in ((opt_g, args.lr * 0.2), (opt_m, args.lr), (opt_d, args.lr * 0.2)):  # --lr wins on resume
+            for group in opt.param_groups:
+                group["lr"] = lr
         print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
     steps_per_epoch = len(train_idx) // args.batch
     n_params = sum(q.numel() for m in (enc, syn, mapping) for q in m.parameters())
@@ -103,12 +112,15 @@ def main():
             x = colours[perm[step * args.batch:(step + 1) * args.batch]].permute(0, 3, 1, 2).float() / 255.0
             ws = enc(x)
             fake = syn(ws)
-            d_loss = 0.5 * ((disc(x) - 1) ** 2).mean() + 0.5 * (disc(fake.detach()) ** 2).mean()
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
             l1 = (fake - x).abs().mean()
-            adv = ((disc(fake) - 1) ** 2).mean()
+            if args.gan > 0:
+                d_loss = 0.5 * ((disc(x) - 1) ** 2).mean() + 0.5 * (disc(fake.detach()) ** 2).mean()
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+                adv = ((disc(fake) - 1) ** 2).mean()
+            else:  # no discriminator: about a third less time per step
+                d_loss = adv = torch.zeros(())
             spread = (ws - ws.mean(0, keepdim=True).detach()).pow(2).mean()
             g_loss = args.l1 * l1 + args.gan * adv + 0.01 * spread
             opt_g.zero_grad(set_to_none=True)

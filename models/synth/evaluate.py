@@ -14,7 +14,12 @@ true colour image:
   * deepfacedrawing: with manifold projection (blend 1) and without (blend 0);
   * sketch2anime: simulated colour hints from the true image
     (colour.simulate_hints, fed in place of node `hints`): the mean colour
-    error inside the hinted pixels with hints vs without (target: halved).
+    error inside the hinted pixels with hints vs without (target: halved);
+  * anifacedrawing: the sketch's own code (mix strength 0) for L1, SSIM and
+    lines; and, on complete sketches, colour from a reference (another test
+    face's true image fed in place of node `reference`): the colour histogram
+    distance of the portrait to the reference vs to the sketch's own face,
+    with and without the mixing.
 
 Writes a Markdown table and a picture (input | portraits | truth) to --out.
 
@@ -70,6 +75,19 @@ def hints_graph(count, seed):
     g.set_output("hints", "sim.hints")
     g.set_output("mask", "sim.mask")
     return g
+
+
+def colour_histogram(img, bins=8):
+    """Joint RGB histogram (bins^3, sums to 1) of a 1 x 3 x H x W image in 0..1."""
+    q = (img[0].clamp(0, 1) * (bins - 1e-6)).long()
+    idx = (q[0] * bins + q[1]) * bins + q[2]
+    h = torch.bincount(idx.flatten(), minlength=bins ** 3).float()
+    return h / h.sum()
+
+
+def histogram_distance(a, b):
+    """Total variation between two images' colour histograms: 0 = same colours, 1 = none shared."""
+    return 0.5 * (colour_histogram(a) - colour_histogram(b)).abs().sum().item()
 
 
 def gaussian_window(size=11, sigma=1.5):
@@ -141,10 +159,18 @@ def main():
         dfd_raw.set_param(f"project_{p}", "blend", 0.0)
     s2a = sumi.Graph.load(str(graphs / "sketch2anime.sumi.json"))
     runs = {"deepfacedrawing": dfd, "deepfacedrawing, no projection": dfd_raw, "sketch2anime, hints": s2a}
+    afd_ref = None
+    if (graphs / "anifacedrawing.sumi.json").exists():
+        afd = sumi.Graph.load(str(graphs / "anifacedrawing.sumi.json"))
+        afd.set_param("mix", "strength", 0.0)  # the sketch's own code
+        runs["anifacedrawing"] = afd
+        afd_ref = sumi.Graph.load(str(graphs / "anifacedrawing.sumi.json"))
     session = sumi.Session(threads=args.threads)
     stats = {(c[0], r): {"l1": [], "ssim": [], "chamfer": []} for c in CONDITIONS for r in runs}
     truth_chamfer = {c[0]: [] for c in CONDITIONS}
     hint_err = {"with": [], "without": []}
+    ref_dist = {"to reference, mixed": [], "to own face, mixed": [], "to reference, unmixed": [],
+                "to own face, unmixed": []}
     examples = {}
     t0 = time.time()
     for ci, (cname, keep, rough) in enumerate(CONDITIONS):
@@ -173,9 +199,23 @@ def main():
                     hint_rgb = F.interpolate(torch.from_numpy(hints["hints"][:, :3].copy()), size=truth.shape[-2:], mode="area")
                     for key, img in (("with", out["sketch2anime, hints"]), ("without", out["deepfacedrawing"])):
                         hint_err[key].append(((img - hint_rgb).abs() * inside).sum().item() / (3 * inside.sum().item()))
+            mixed = reference = None
+            if afd_ref is not None and cname == "100% of strokes":
+                other = test_idx[(fi + 1) % len(test_idx)]
+                reference = torch.from_numpy(co["colours"][other].astype(np.float32) / 255.0).permute(2, 0, 1)[None]
+                r = session.run(afd_ref, outputs=["portrait"], inputs={"sketch": sketch, "reference": reference.numpy()})
+                mixed = torch.from_numpy(r.outputs["portrait"].copy())
+                for key, img in (("mixed", mixed), ("unmixed", out["anifacedrawing"])):
+                    ref_dist[f"to reference, {key}"].append(histogram_distance(img, reference))
+                    ref_dist[f"to own face, {key}"].append(histogram_distance(img, truth))
             if fi < 2:
-                examples[(cname, fi)] = [sketch, out["deepfacedrawing"], out["deepfacedrawing, no projection"],
-                                         out["sketch2anime, hints"], hints["hints"], truth.numpy()]
+                row = [sketch, out["deepfacedrawing"], out["deepfacedrawing, no projection"], out["sketch2anime, hints"],
+                       hints["hints"]]
+                if "anifacedrawing" in out:
+                    row.append(out["anifacedrawing"])
+                    if mixed is not None:
+                        row += [mixed, reference.numpy()]
+                examples[(cname, fi)] = row + [truth.numpy()]
             done = ci * len(test_idx) + fi + 1
             print(f"\revaluate: {cname:<22} face {fi + 1}/{len(test_idx)}  {done / (time.time() - t0):.2f} faces/s",
                   end="", flush=True)
@@ -195,20 +235,36 @@ def main():
                  f"{len(hint_err['with'])} hinted sketches): mean colour error inside the hinted pixels "
                  f"{m(hint_err['without']):.4f} without hints -> {m(hint_err['with']):.4f} with hints "
                  f"({m(hint_err['without']) / max(m(hint_err['with']), 1e-9):.1f}x lower).")
+    ref_line = ""
+    if ref_dist["to reference, mixed"]:
+        d = {k: m(v) for k, v in ref_dist.items()}
+        ref_line = (f"Reference colour (anifacedrawing, complete sketches, reference = another test face, "
+                    f"{len(ref_dist['to reference, mixed'])} faces; colour histogram distance, total variation of "
+                    f"8 x 8 x 8 RGB histograms, 0 = same colours): to the reference {d['to reference, unmixed']:.3f} "
+                    f"with the sketch's code alone -> {d['to reference, mixed']:.3f} with the reference's colour "
+                    f"layers mixed in; to the sketch's own face {d['to own face, unmixed']:.3f} -> "
+                    f"{d['to own face, mixed']:.3f}.")
     print(table)
     print(hint_line)
+    if ref_line:
+        print(ref_line)
     out_dir = pathlib.Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [(f"{c} ({i + 1})", examples[(c, i)]) for c in ("30% of strokes", "100% of strokes", "rough") for i in range(2)]
-    picture(session, rows, out_dir / "evaluation.png",
-            names="input,deepfacedrawing,no projection,sketch2anime + hints,hints,truth")
     header = (f"Portrait graphs on {len(test_idx)} held-out test faces (`models/synth/evaluate.py --faces {args.faces}`, "
               f"{time.time() - t0:.0f} s). L1 and SSIM against the face's true 128 x 128 colour image; line chamfer "
               "between the input sketch's lines and the portrait's line art (`sketch.xdog`), with the true "
               "image's own distance in brackets as the floor.\n\n")
     tmp = out_dir / "evaluation.md.tmp"
-    tmp.write_text(header + table + "\n\n" + hint_line + "\n")
+    tmp.write_text(header + table + "\n\n" + hint_line + "\n" + (f"\n{ref_line}\n" if ref_line else ""))
     tmp.replace(out_dir / "evaluation.md")
+    # Every row has the same columns; the reference is tried on complete sketches only, blank elsewhere.
+    width = max(len(v) for v in examples.values())
+    rows = [(f"{c} ({i + 1})", examples[(c, i)]) for c in ("30% of strokes", "100% of strokes", "rough") for i in range(2)]
+    rows = [(label, imgs[:-1] + [np.ones_like(imgs[-1])] * (width - len(imgs)) + imgs[-1:]) for label, imgs in rows]
+    names = "input,deepfacedrawing,no projection,sketch2anime + hints,hints"
+    if width == 9:
+        names += ",anifacedrawing,+ reference colour,reference"
+    picture(session, rows, out_dir / "evaluation.png", names=names + ",truth")
     print(f"evaluate: wrote {out_dir / 'evaluation.md'} and {out_dir / 'evaluation.png'}")
 
 

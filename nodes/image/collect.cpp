@@ -8,7 +8,7 @@
 namespace sumi {
 namespace {
 
-constexpr int kSlots = 8;
+constexpr int kSlots = 12;
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");

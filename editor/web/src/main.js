@@ -183,9 +183,26 @@ function buildReferences() {
 
 // ---- shadow guidance ----
 $('guidance-show').onchange = (e) => { drawing.showGuidance = e.target.checked; drawing.redraw(); };
+$('guidance-choice').onchange = () => updateGuidance(state.lastOutputs || []);
+// A graph may offer several guidance outputs (AniFaceDrawing: 'guidance' =
+// detail, 'rough_guidance'); the choice box appears when it does.
+function guidanceLabel(name) {
+  return name === 'guidance' ? 'detail' : name.replace(/_?guidance$/, '').replace(/_/g, ' ') || name;
+}
 function updateGuidance(outputs) {
+  state.lastOutputs = outputs;
+  const choices = outputs.filter((o) => o.url && /guidance|shadow/.test(o.name));
+  const select = $('guidance-choice');
+  const names = choices.map((o) => o.name).join(',');
+  if (select.dataset.names !== names) {
+    const previous = select.value;
+    select.replaceChildren(...choices.map((o) => new Option(guidanceLabel(o.name), o.name)));
+    if (choices.some((o) => o.name === previous)) select.value = previous;
+    select.dataset.names = names;
+  }
+  select.hidden = choices.length < 2;
   if ($('guidance-pin').checked) return;
-  const g = outputs.find((o) => o.url && /guidance|shadow/.test(o.name));
+  const g = choices.find((o) => o.name === select.value) || choices[0];
   if (!g) { if (drawing.guidance) { drawing.guidance = null; drawing.redraw(); } return; }
   const img = new Image();
   img.onload = () => { drawing.guidance = img; drawing.redraw(); };

@@ -3,8 +3,9 @@
 // playwright-core, draws a face with mouse strokes, waits for the preview,
 // adds a colour hint, undoes/redoes, saves the graph and reloads it, opens
 // the graph view and connects two nodes by dragging, follows the part sliders
-// (shadow guidance) and colour hints (Sketch2Anime) and picks a colour
-// reference image. Writes screenshots and
+// (shadow guidance) and colour hints (Sketch2Anime), picks a colour
+// reference image and switches detail / rough guidance (AniFaceDrawing).
+// Writes screenshots and
 // reports (does not assert) the median stroke-to-preview latency.
 //
 //   node tests/editor.browser.mjs --sumi build/cli/sumi [--screenshots docs/images]
@@ -34,17 +35,17 @@ try { ({ chromium } = await import('playwright-core')); } catch {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sumi-browser-'));
 const graphs = path.join(tmp, 'graphs');
 fs.mkdirSync(graphs);
-for (const f of fs.readdirSync(path.join(repo, 'graphs'))) if (f.endsWith('.sumi.json')) fs.copyFileSync(path.join(repo, 'graphs', f), path.join(graphs, f));
-// A graph with a colour-reference input (node 'reference', as AniFaceDrawing graphs have one).
-fs.writeFileSync(path.join(graphs, 'reference_test.sumi.json'), JSON.stringify({
-  format: 'sumi.graph', version: 1, name: 'reference_test',
-  nodes: {
-    draw: { type: 'io.strokes_input' },
-    reference: { type: 'io.load_image', params: { path: path.join(repo, 'examples/references/face_00001.png') } },
-    small: { type: 'image.resize', in: { image: 'reference.image' }, params: { width: 64, height: 64 } },
-  },
-  outputs: { reference: 'small.image' },
-}));
+for (const f of fs.readdirSync(path.join(repo, 'graphs'))) {
+  if (!f.endsWith('.sumi.json')) continue;
+  const g = JSON.parse(fs.readFileSync(path.join(repo, 'graphs', f), 'utf8'));
+  // Relative file parameters (AniFaceDrawing's reference image) are relative to the graph's own folder.
+  for (const n of Object.values(g.nodes)) {
+    const p = n.params?.path;
+    if (n.type === 'io.load_image' && typeof p === 'string' && !path.isAbsolute(p)) n.params.path = path.resolve(repo, 'graphs', p);
+  }
+  fs.writeFileSync(path.join(graphs, f), JSON.stringify(g, null, 2));
+}
+if (!fs.existsSync(path.join(graphs, 'anifacedrawing.sumi.json'))) { console.error('FAIL: graphs/anifacedrawing.sumi.json is missing'); process.exit(1); }
 
 const server = spawn(sumi, ['serve', '--port', '0', '--graphs', graphs, '--static', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
@@ -254,22 +255,35 @@ try {
   await page.click('#tool-pen');
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_hints.png') });
 
-  // Colour reference: a graph with a 'reference' image node offers the server's reference
-  // images; picking one re-runs the graph with it.
-  await page.selectOption('#graph-select', 'reference_test.sumi.json');
+  // AniFaceDrawing: the graph with a 'reference' image node offers the server's reference
+  // images; picking one re-runs the graph and recolours the portrait. It has two guidance
+  // outputs (detail, rough): a choice box picks the one drawn under the strokes.
+  await page.selectOption('#graph-select', 'anifacedrawing.sumi.json');
   await page.waitForSelector('#references:not([hidden]) button.reference', { timeout: 10000 });
-  await page.waitForSelector('figure[data-name="reference"] img', { timeout: 10000 });
+  await stroke([[200, 330], [256, 350], [312, 330]]);
+  await page.waitForSelector('figure[data-name="portrait"] img', { timeout: 30000 });
+  const afdBefore = await imageBytes('portrait');
   const refBefore = await imageBytes('reference');
   const nRefs = await page.locator('#references button.reference').count();
   before = await page.evaluate(() => window.sumiEditor.runs);
-  await page.click('#references button.reference[data-name="face_00010.png"]');
-  await page.waitForFunction((n) => window.sumiEditor.runs > n, before, { timeout: 10000 });
+  await page.click('#references button.reference[data-name="face_00030.png"]');
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, before, { timeout: 30000 });
   const picked = await page.evaluate(() => window.sumiEditor.graphView.nodeById('reference').widgets.find((w) => w.name === 'path').value);
-  check(nRefs >= 2 && picked.endsWith('face_00010.png') && (await imageBytes('reference')) !== refBefore,
-    `picking a reference image re-ran the graph with it (${nRefs} offered, path ${picked})`);
+  check(nRefs >= 2 && picked.endsWith('face_00030.png') && (await imageBytes('reference')) !== refBefore &&
+    (await imageBytes('portrait')) !== afdBefore,
+    `picking a reference image re-ran the graph and changed the portrait (${nRefs} offered, path ${picked})`);
+  const choices = await page.evaluate(() => [...document.querySelectorAll('#guidance-choice option')].map((o) => o.value));
+  const guidanceSrc = () => page.evaluate(() => window.sumiEditor.drawing?.guidance?.src || '');
+  const detailSrc = await guidanceSrc();
+  await page.selectOption('#guidance-choice', 'rough_guidance');
+  await page.waitForFunction((s) => (window.sumiEditor.drawing?.guidance?.src || '') !== s, detailSrc, { timeout: 10000 });
+  check(!(await page.isHidden('#guidance-choice')) && choices.includes('guidance') && choices.includes('rough_guidance'),
+    `AniFaceDrawing offers detail and rough guidance (${choices.join(', ')}), and the choice swaps the image under the strokes`);
+  if (shots) await page.screenshot({ path: path.join(shots, 'editor_anifacedrawing.png') });
   await page.selectOption('#graph-select', 'sketch_parts.sumi.json');
   await page.waitForSelector('#references[hidden]', { state: 'attached', timeout: 10000 });
-  check(true, 'no reference strip on a graph without a reference input');
+  await page.waitForSelector('#guidance-choice[hidden]', { state: 'attached', timeout: 10000 });
+  check(true, 'no reference strip and no guidance choice on a graph without them');
 
   check(external.length === 0, `no requests outside the editor (${external.slice(0, 3).join(', ')})`);
   const lat = await page.evaluate(() => window.sumiEditor.latencies);
