@@ -69,3 +69,19 @@ def awkward_drawing(request):
         strokes["strokes"].append({"kind": "line", "width": 3, "points": [[-400, -50], [-100, 900]]})
         strokes["strokes"].append({"kind": "hint", "width": 20, "color": "#ff0000", "points": [[900, 900], [1200, 950]]})
     return strokes
+
+
+@pytest.fixture(scope="module")
+def portrait_and_flat_l1(session, held_out):
+    """graph -> (mean L1 of its portraits, mean L1 of a flat image of each face's own mean colour) on held_out."""
+    import numpy as np
+
+    def measure(graph):
+        ours, flat = [], []
+        for sketch, truth in held_out:
+            img = session.run(graph, outputs=["portrait"], inputs={"sketch": sketch}).outputs["portrait"]
+            assert img.shape == truth.shape
+            ours.append(np.abs(img - truth).mean())
+            flat.append(np.abs(truth.mean(axis=(2, 3), keepdims=True) - truth).mean())
+        return np.mean(ours), np.mean(flat)
+    return measure
