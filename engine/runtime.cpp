@@ -1,5 +1,7 @@
 #include "engine/runtime.h"
 
+#include <dlfcn.h>
+
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -23,6 +25,20 @@ ThreadBudget g_budget;
 bool g_configured = false;
 std::unique_ptr<tbb::global_control> g_control;
 
+// LibTorch's convolutions run on oneDNN under its OpenMP threads, but its
+// matrix products (linear layers) call the system BLAS. Debian's OpenBLAS
+// (the pthread build) keeps its own pool of one thread per core whose idle
+// threads spin on sched_yield for a long time after each call: beside TBB's
+// workers and LibTorch's threads that oversubscribed the cores (a portrait's
+// generator took 50 ms instead of 33 ms after the feature decoders had used
+// the BLAS). BLAS calls therefore run on the calling thread; parallelism comes
+// from the budget. Looked up at run time: the BLAS behind LibTorch may be
+// another one (no such symbol: nothing to do).
+void keep_blas_on_the_calling_thread() {
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+}
+
 }  // namespace
 
 ThreadBudget configure_threads(int threads) {
@@ -35,6 +51,7 @@ ThreadBudget configure_threads(int threads) {
   g_control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<std::size_t>(b.tbb_threads));
   at::set_num_threads(b.torch_threads);
+  keep_blas_on_the_calling_thread();
   g_budget = b;
   g_configured = true;
   return b;

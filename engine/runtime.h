@@ -6,7 +6,9 @@
 // threads, LibTorch gets max(1, cores / N) threads. Independent branches run
 // as parallel TBB tasks with 1 torch thread each (measured faster here than
 // one model at a time with 2 torch threads); a run limited to 1 TBB thread
-// lets LibTorch use every core.
+// lets LibTorch use every core. OpenBLAS, when it is the BLAS behind
+// LibTorch, is kept to the calling thread (its own thread pool would
+// oversubscribe the cores).
 //
 // Thread safety: call configure_threads() at start-up or between runs, never
 // while a run is in progress. thread_budget() is safe from any thread.

@@ -4,6 +4,8 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -71,6 +73,20 @@ TEST(ModelThreads, ALoneModelNodeGetsEveryCoreAndSideBySideTheyShare) {
   EXPECT_EQ(seen.threads.at("right"), b.torch_threads);
   EXPECT_EQ(seen.threads.at("last"), b.cores);
   EXPECT_EQ(at::get_num_threads(), b.torch_threads);  // the budget is back on this thread
+}
+
+// OpenBLAS's own thread pool would oversubscribe the cores beside TBB and
+// LibTorch's threads (and its idle threads spin): the budget keeps BLAS calls
+// on the calling thread.
+TEST(ModelThreads, OpenBlasRunsOnTheCallingThread) {
+  using GetThreads = int (*)();
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  if (!get) GTEST_SKIP() << "the BLAS behind LibTorch is not OpenBLAS";
+  configure_threads(0);
+  EXPECT_EQ(get(), 1);
+  configure_threads(1);  // one TBB thread: LibTorch gets every core, BLAS still one
+  EXPECT_EQ(get(), 1);
+  configure_threads(0);
 }
 
 }  // namespace
