@@ -177,11 +177,11 @@ void run_engine(benchmark::State& state, const std::function<Graph(int)>& make, 
   for (int v = 0; v < (mode == 1 ? variants : 1); ++v) plans.push_back(compile(make(v), fixture().reg));
   RunOptions opts;
   opts.use_cache = mode != 0;
-  if (mode == 2) session.run(*plans[0], opts);
+  if (mode == 2) session.run(plans[0], opts);
   std::size_t i = 0;
   for (auto _ : state) {
     if (mode == 1 && i % plans.size() == 0) session.cache().clear();
-    RunResult r = session.run(*plans[i++ % plans.size()], opts);
+    RunResult r = session.run(plans[i++ % plans.size()], opts);
     benchmark::DoNotOptimize(r);
   }
   state.counters["nodes"] = nodes;
@@ -258,10 +258,15 @@ int main(int argc, char** argv) {
   std::vector<char*> args(argv, argv + argc);
   bool has_reps = false;
   for (int i = 1; i < argc; ++i) has_reps = has_reps || std::string(argv[i]).rfind("--benchmark_repetitions", 0) == 0;
-  std::string reps = "--benchmark_repetitions=15", agg = "--benchmark_report_aggregates_only=true";
+  // Repetitions of all benchmarks are interleaved in random order, so that the
+  // machine's load drifting during the run hits raw TBB and the engine alike
+  // (otherwise the ratios moved by a third between runs here).
+  std::string reps = "--benchmark_repetitions=15", agg = "--benchmark_report_aggregates_only=true",
+              interleave = "--benchmark_enable_random_interleaving=true";
   if (!has_reps) {
     args.push_back(reps.data());
     args.push_back(agg.data());
+    args.push_back(interleave.data());
   }
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());

@@ -63,10 +63,10 @@ Timing timed_run(Session& s, const Graph& g, const Strokes& strokes, const std::
   t.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   for (const NodeRun& n : r.nodes) {
     if (n.status != NodeStatus::Computed) continue;
-    t.computed.push_back(n.id);
+    t.computed.emplace_back(n.id);
     t.node_times.emplace_back(n.ms, n.id);
     t.node_ms += n.ms;
-    if (is_model_forward(n.type)) t.model_ms += n.ms;
+    if (is_model_forward(std::string(n.type))) t.model_ms += n.ms;
   }
   return t;
 }

@@ -60,8 +60,8 @@ py::dict run_result_dict(const RunResult& r, bool as_torch) {
   for (const NodeRun& n : r.nodes) {
     if (n.status == NodeStatus::NotNeeded) continue;
     py::dict d;
-    d["id"] = n.id;
-    d["type"] = n.type;
+    d["id"] = std::string(n.id);
+    d["type"] = std::string(n.type);
     d["status"] = std::string(node_status_name(n.status));
     d["ms"] = n.ms;
     nodes.append(d);

@@ -63,8 +63,13 @@ std::shared_ptr<Outputs> new_outputs(std::size_t n) {
 // itself and hands the others to TBB.
 class Run {
  public:
-  Run(const Plan& plan, const RunOptions& opts, Session::Impl& impl)
-      : plan_(plan), opts_(opts), impl_(impl), results_(plan.nodes.size()), stats_(plan.nodes.size()) {}
+  Run(std::shared_ptr<const Plan> plan, const RunOptions& opts, Session::Impl& impl)
+      : holder_(std::move(plan)),
+        plan_(*holder_),
+        opts_(opts),
+        impl_(impl),
+        results_(plan_.nodes.size()),
+        stats_(plan_.nodes.size()) {}
 
   RunResult execute() {
     const std::uint64_t t0 = tick_now();
@@ -108,6 +113,7 @@ class Run {
       result.cached += s.status == NodeStatus::Cached;
     }
     result.nodes = std::move(stats_);
+    result.plan = holder_;
     if (error_) {
       try {
         std::rethrow_exception(error_);
@@ -191,8 +197,12 @@ class Run {
   }
 
   // Runs node i; returns false when the run must stop. Certain cache misses
-  // are counted in `misses` (the caller reports them to the cache).
-  bool run_node(std::size_t i, std::uint64_t& misses) {
+  // are counted in `misses` (the caller reports them to the cache). `clock`
+  // is the tick of the previous node boundary on this thread's chain: a
+  // computed node's time runs from there (so it includes its few hundred
+  // nanoseconds of cache lookup) and its end becomes the next boundary, one
+  // clock read per node (the reads were ~8 % of a cold run's cycles).
+  bool run_node(std::size_t i, std::uint64_t& misses, std::uint64_t& clock) {
     const PlanNode& n = plan_.nodes[i];
     if (stop_.load(std::memory_order_relaxed)) return false;
     if (opts_.cancel.cancelled()) {
@@ -226,7 +236,7 @@ class Run {
     }
     auto outputs = new_outputs(n.desc->outputs.size());
     const ProgressFn* progress = opts_.progress ? &serial_progress_ : nullptr;
-    const std::uint64_t t0 = tick_now();
+    const std::uint64_t t0 = clock;
     try {
       ModelThreads threads(*this, *n.desc);
       NodeContext ctx(n, inputs, *outputs, opts_.device, impl_.models, opts_.cancel, progress);
@@ -260,7 +270,8 @@ class Run {
       fail(std::make_exception_ptr(Error(ErrorContext{plan_.source_file, n.id, n.desc->id, {}, {}}, "unknown exception")));
       return false;
     }
-    stats_[i].ms = ticks_to_ms(tick_now() - t0);
+    clock = tick_now();
+    stats_[i].ms = ticks_to_ms(clock - t0);
     stats_[i].status = NodeStatus::Computed;
     results_[i] = outputs;
     if (cacheable) impl_.cache.put(key, std::move(outputs));
@@ -321,10 +332,11 @@ class Run {
         if (n) cache.count_misses(n);
       }
     } report{impl_.cache, misses};
+    std::uint64_t clock = tick_now();
     int current = start;
     while (current >= 0) {
       const auto i = static_cast<std::size_t>(current);
-      if (!run_node(i, misses)) return;
+      if (!run_node(i, misses, clock)) return;
       current = -1;
       for (int s : plan_.nodes[i].successors) {
         const auto si = static_cast<std::size_t>(s);
@@ -350,6 +362,7 @@ class Run {
     }
   }
 
+  std::shared_ptr<const Plan> holder_;
   const Plan& plan_;
   const RunOptions& opts_;
   Session::Impl& impl_;
@@ -395,11 +408,11 @@ RunResult Session::run(const Graph& graph, const RunOptions& options) {
     }
     plan = impl_->plan;
   }
-  return run(*plan, options);
+  return run(std::move(plan), options);
 }
 
-RunResult Session::run(const Plan& plan, const RunOptions& options) {
-  Run r(plan, options, *impl_);
+RunResult Session::run(std::shared_ptr<const Plan> plan, const RunOptions& options) {
+  Run r(std::move(plan), options, *impl_);
   return r.execute();
 }
 

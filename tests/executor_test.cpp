@@ -345,6 +345,27 @@ TEST(SessionPlan, ReusesThePlanWhileTheGraphIsUnchanged) {
   EXPECT_SUMI_ERROR(s.run(g), "node 'a'", "param 'value'");
 }
 
+// A result's node ids view its plan: the result keeps that plan alive after
+// the session has compiled the edited graph and dropped its own reference.
+TEST(SessionPlan, AResultKeepsItsNodeIdsAfterTheGraphChanges) {
+  StubCounters counters;
+  Registry reg;
+  register_stub_nodes(reg, counters);
+  Session s(reg);
+  Graph g;
+  g.add_node("a_source_with_a_long_id_beyond_small_strings", "test.source");
+  g.set_output("x", "a_source_with_a_long_id_beyond_small_strings.out");
+  RunResult first = s.run(g);
+  g.remove_node("a_source_with_a_long_id_beyond_small_strings");
+  g.add_node("b", "test.source");
+  g.set_output("x", "b.out");
+  RunResult second = s.run(g);  // the session now holds only the new plan
+  ASSERT_EQ(first.nodes.size(), 1u);
+  EXPECT_EQ(first.nodes[0].id, "a_source_with_a_long_id_beyond_small_strings");
+  EXPECT_EQ(first.nodes[0].type, "test.source");
+  EXPECT_EQ(second.nodes[0].id, "b");
+}
+
 }  // namespace
 }  // namespace sumi::test
 

@@ -213,7 +213,7 @@ TEST_F(Latent, ShadowGuidanceRunsAndAMouthStrokeRerunsOnlyTheMouth) {
   RunResult second = session.run(g, opts);
   std::vector<std::string> computed;
   for (const NodeRun& n : second.nodes)
-    if (n.status == NodeStatus::Computed) computed.push_back(n.id);
+    if (n.status == NodeStatus::Computed) computed.emplace_back(n.id);
   EXPECT_EQ(computed, (std::vector<std::string>{"sketch", "split", "enc_mouth", "proj_mouth", "dec_mouth", "compose"}))
       << "only the mouth branch (and what feeds or joins it) should re-run";
 }
