@@ -330,14 +330,23 @@ TEST(Cache, AnEvictedEntryStaysValidForItsHolder) {
   EXPECT_DOUBLE_EQ((*v)[0].scalar(), 1.0);
 }
 
-TEST(SessionPlan, ReusesThePlanWhileTheGraphIsUnchanged) {
+// A session over the stub nodes, running a graph of one source node `id`.
+struct OneSourceSession {
+  explicit OneSourceSession(const std::string& id) {
+    register_stub_nodes(reg, counters);
+    g.add_node(id, "test.source");
+    g.set_output("x", id + ".out");
+  }
   StubCounters counters;
   Registry reg;
-  register_stub_nodes(reg, counters);
-  Session s(reg);
+  Session s{reg};
   Graph g;
-  g.add_node("a", "test.source");
-  g.set_output("x", "a.out");
+};
+
+TEST(SessionPlan, ReusesThePlanWhileTheGraphIsUnchanged) {
+  OneSourceSession one("a");
+  Session& s = one.s;
+  Graph& g = one.g;
   EXPECT_DOUBLE_EQ(s.run(g).outputs.at("x").scalar(), 1.0);
   g.set_param("a", "value", 4.0);  // revision bump: recompiled
   EXPECT_DOUBLE_EQ(s.run(g).outputs.at("x").scalar(), 4.0);
@@ -348,13 +357,9 @@ TEST(SessionPlan, ReusesThePlanWhileTheGraphIsUnchanged) {
 // A result's node ids view its plan: the result keeps that plan alive after
 // the session has compiled the edited graph and dropped its own reference.
 TEST(SessionPlan, AResultKeepsItsNodeIdsAfterTheGraphChanges) {
-  StubCounters counters;
-  Registry reg;
-  register_stub_nodes(reg, counters);
-  Session s(reg);
-  Graph g;
-  g.add_node("a_source_with_a_long_id_beyond_small_strings", "test.source");
-  g.set_output("x", "a_source_with_a_long_id_beyond_small_strings.out");
+  OneSourceSession one("a_source_with_a_long_id_beyond_small_strings");
+  Session& s = one.s;
+  Graph& g = one.g;
   RunResult first = s.run(g);
   g.remove_node("a_source_with_a_long_id_beyond_small_strings");
   g.add_node("b", "test.source");
