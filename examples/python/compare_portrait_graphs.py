@@ -32,7 +32,7 @@ for path in sorted((root / "graphs").glob("*.sumi.json")):
         pictures.setdefault("hints", r.outputs["hints"])
     pictures[name] = r.outputs["portrait"]
     if "reference" in r.outputs:  # AniFaceDrawing's colour reference, shown after its portrait
-        pictures[f"{name} reference"] = r.outputs["reference"]
+        pictures["its reference"] = r.outputs["reference"]
     print(f"{name}: {r.computed} nodes computed, {r.cached} from the cache, {r.total_ms:.0f} ms")
 assert len(pictures) >= 3, "expected at least two portrait graphs in graphs/"
 

@@ -27,6 +27,7 @@ Writes a Markdown table and a picture (input | portraits | truth) to --out.
         --sketches ~/sumi-data/sketches256.npz --colours ~/sumi-data/colours128.npz --faces 100 --out docs/portraits
 """
 import argparse
+import json
 import pathlib
 import sys
 import time
@@ -238,7 +239,11 @@ def main():
     ref_line = ""
     if ref_dist["to reference, mixed"]:
         d = {k: m(v) for k, v in ref_dist.items()}
-        ref_line = (f"Reference colour (anifacedrawing, complete sketches, reference = another test face, "
+        mix = json.loads((graphs / "anifacedrawing.sumi.json").read_text())["nodes"]["mix"]["params"]
+        num_ws = json.loads((ROOT / "models" / "stylegan" / "manifest.json").read_text())["num_ws"]
+        lo, hi = (int(mix.get(k, d)) % num_ws for k, d in (("from", 8), ("to", -1)))
+        ref_line = (f"Reference colour (anifacedrawing as shipped: the reference's W+ layers {lo}-{hi} of {num_ws}; "
+                    f"complete sketches, reference = another test face, "
                     f"{len(ref_dist['to reference, mixed'])} faces; colour histogram distance, total variation of "
                     f"8 x 8 x 8 RGB histograms, 0 = same colours): to the reference {d['to reference, unmixed']:.3f} "
                     f"with the sketch's code alone -> {d['to reference, mixed']:.3f} with the reference's colour "
@@ -253,7 +258,8 @@ def main():
     header = (f"Portrait graphs on {len(test_idx)} held-out test faces (`models/synth/evaluate.py --faces {args.faces}`, "
               f"{time.time() - t0:.0f} s). L1 and SSIM against the face's true 128 x 128 colour image; line chamfer "
               "between the input sketch's lines and the portrait's line art (`sketch.xdog`), with the true "
-              "image's own distance in brackets as the floor.\n\n")
+              "image's own distance in brackets as the floor."
+              + (" anifacedrawing: the sketch's own code (mix strength 0)." if afd_ref is not None else "") + "\n\n")
     tmp = out_dir / "evaluation.md.tmp"
     tmp.write_text(header + table + "\n\n" + hint_line + "\n" + (f"\n{ref_line}\n" if ref_line else ""))
     tmp.replace(out_dir / "evaluation.md")
