@@ -92,7 +92,7 @@ int main_impl(int argc, char** argv) {
   std::string graph_path = std::string(SUMI_SOURCE_DIR) + "/graphs/deepfacedrawing.sumi.json";
   std::string strokes_path;
   std::vector<std::string> outputs = {"portrait"};
-  int reps = 15, threads = 0;
+  int reps = 15, threads = 0, session_threads = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -103,6 +103,7 @@ int main_impl(int argc, char** argv) {
     else if (a == "--strokes") strokes_path = next();
     else if (a == "--reps") reps = std::max(1, std::atoi(next().c_str()));
     else if (a == "--threads") threads = std::atoi(next().c_str());
+    else if (a == "--session-threads") session_threads = std::atoi(next().c_str());
     else if (a == "--outputs") {
       outputs.clear();
       std::string v = next();
@@ -112,7 +113,9 @@ int main_impl(int argc, char** argv) {
         p = c == std::string::npos ? c : c + 1;
       }
     } else {
-      std::printf("usage: sumi_portrait_bench [--graph G] [--strokes S] [--reps N] [--threads N] [--outputs a,b]\n");
+      std::printf("usage: sumi_portrait_bench [--graph G] [--strokes S] [--reps N] [--threads N] [--session-threads N] [--outputs a,b]\n"
+                  "  --threads: the process budget (TBB threads; LibTorch gets cores / N each)\n"
+                  "  --session-threads: the session's own TBB arena (0 = the budget's)\n");
       return a == "--help" ? 0 : 2;
     }
   }
@@ -127,9 +130,12 @@ int main_impl(int argc, char** argv) {
   const Strokes base = load_strokes_file(strokes_path);
   std::printf("graph %s, strokes %s (%zu strokes), outputs %s\n", graph_path.c_str(), strokes_path.c_str(),
               base.strokes.size(), join(outputs).c_str());
-  std::printf("threads: %d TBB x %d LibTorch on %d cores\n", budget.tbb_threads, budget.torch_threads, budget.cores);
+  std::printf("threads: %d TBB x %d LibTorch on %d cores%s\n", budget.tbb_threads, budget.torch_threads, budget.cores,
+              session_threads > 0 ? (", session arena " + std::to_string(session_threads)).c_str() : "");
 
-  Session s(reg);
+  SessionOptions so;
+  so.threads = session_threads;
+  Session s(reg, so);
   const Timing first = timed_run(s, g, base, outputs, false);
   std::printf("first run of a fresh session (loads the models): %.1f ms\n", first.wall_ms);
 
