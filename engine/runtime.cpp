@@ -68,6 +68,12 @@ void set_intra_op_threads_here(int threads) {
 #endif
 }
 
+void release_intra_op_threads_here() {
+#ifdef SUMI_HAVE_OPENMP
+  (void)omp_pause_resource_all(omp_pause_soft);
+#endif
+}
+
 ThreadBudget thread_budget() {
   {
     std::lock_guard<std::mutex> lock(g_mutex);

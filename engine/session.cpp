@@ -307,7 +307,10 @@ class Run {
     }
     ~ModelThreads() {
       if (!run_) return;
-      if (boosted_) set_intra_op_threads_here(run_->base_threads_);
+      if (boosted_) {
+        set_intra_op_threads_here(run_->base_threads_);
+        release_intra_op_threads_here();
+      }
       run_->running_models_.fetch_sub(1, std::memory_order_acq_rel);
     }
     ModelThreads(const ModelThreads&) = delete;

@@ -1,13 +1,17 @@
 // The executor's LibTorch thread rule: a model node (one with a model
 // parameter) running alone gets every core's intra-op threads; model nodes
 // side by side keep the budget's share; the budget is restored afterwards.
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "engine/graph.h"
@@ -73,6 +77,50 @@ TEST(ModelThreads, ALoneModelNodeGetsEveryCoreAndSideBySideTheyShare) {
   EXPECT_EQ(seen.threads.at("right"), b.torch_threads);
   EXPECT_EQ(seen.threads.at("last"), b.cores);
   EXPECT_EQ(at::get_num_threads(), b.torch_threads);  // the budget is back on this thread
+}
+
+bool thread_exists(pid_t tid) { return std::filesystem::exists("/proc/self/task/" + std::to_string(tid)); }
+
+// A boosted node's OpenMP helper threads end with the node: libgomp stops
+// letting idle helpers spin between parallel regions once all threads' helpers
+// outnumber the cores, and every small region then waits for a wake-up.
+TEST(ModelThreads, ABoostedNodesHelperThreadsEndWithIt) {
+#ifndef _OPENMP
+  GTEST_SKIP() << "built without OpenMP";
+#else
+  const ThreadBudget b = configure_threads(0);
+  if (b.cores < 2) GTEST_SKIP() << "needs 2 cores";
+  std::mutex m;
+  std::set<pid_t> helpers;  // threads other than the node's own that ran a share of its parallel loop
+  Registry reg;
+  NodeDescriptor d;
+  d.id = "test.parallel_model";
+  d.doc = "runs a LibTorch parallel loop and records which threads ran it";
+  d.outputs = {PortSpec::out("out", ValueKind::Scalar, "1")};
+  d.params = {ParamSpec::model("model", "", "unused: makes this a model node")};
+  d.compute = [&](NodeContext& ctx) {
+    const pid_t own = gettid();
+    at::parallel_for(0, b.cores, 1, [&](int64_t, int64_t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::lock_guard<std::mutex> lock(m);
+      if (gettid() != own) helpers.insert(gettid());
+    });
+    ctx.set_output("out", Value::make_scalar(1.0));
+  };
+  reg.add(d);
+  Session session(reg);
+  Graph g;
+  g.add_node("alone", "test.parallel_model");
+  g.set_output("out", "alone.out");
+  session.run(g);
+  ASSERT_EQ(helpers.size(), static_cast<std::size_t>(b.cores - 1)) << "the lone model node was not given every core";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (pid_t tid : helpers) {
+    while (thread_exists(tid) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_FALSE(thread_exists(tid)) << "OpenMP helper thread " << tid << " outlived the node";
+  }
+#endif
 }
 
 // OpenBLAS's own thread pool would oversubscribe the cores beside TBB and

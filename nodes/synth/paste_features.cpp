@@ -35,7 +35,9 @@ NodeDescriptor synth_paste_features_node() {
                                        ctx.input(name).describe());
       if (!canvas.defined()) canvas = torch::zeros({1, sm->channels, size, size}, m.options());
       const Window w = sm->part(name).window;
-      const at::Tensor scaled = at::upsample_bilinear2d(m, {w.size, w.size}, /*align_corners=*/false);
+      // synth.feature_map delivers window-sized maps; others are resized here.
+      const bool fits = m.size(2) == w.size && m.size(3) == w.size;
+      const at::Tensor scaled = fits ? m : at::upsample_bilinear2d(m, {w.size, w.size}, /*align_corners=*/false);
       const int x0 = std::max(0, w.x), y0 = std::max(0, w.y);
       const int x1 = std::min(size, w.x + w.size), y1 = std::min(size, w.y + w.size);
       if (x1 <= x0 || y1 <= y0) continue;
