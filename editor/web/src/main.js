@@ -5,7 +5,7 @@ import { Drawing } from './draw.js';
 import { GraphView, setModelFiles } from './graph_view.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], runs: 0, ready: false, references: [] };
+const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], serverMs: [], showMs: [], runs: 0, ready: false, references: [] };
 window.sumiEditor = state;  // for the browser tests
 
 function setStatus(text, kind = '') {
@@ -240,6 +240,7 @@ async function run() {
   }
   if (seq !== state.runSeq) return;
   state.runs++;
+  const replied = performance.now();
   showNodes(r.nodes);
   await showOutputs(r.outputs);
   updateGuidance(r.outputs);
@@ -251,6 +252,8 @@ async function run() {
     latency = performance.now() - strokeEnd;
     state.lastMeasured = strokeEnd;
     state.latencies.push(latency);
+    state.serverMs.push(r.wall_ms);  // the engine run inside it, as the server timed it
+    state.showMs.push(performance.now() - replied);  // fetching and showing the output images
   }
   setStatus(`${r.computed} computed, ${r.cached} cached, ${r.total_ms.toFixed(1)} ms` + (latency !== null ? ` · stroke→preview ${latency.toFixed(0)} ms` : ''), 'ok');
 }
