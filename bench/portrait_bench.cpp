@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 
 #include "engine/graph_file.h"
 #include "engine/runtime.h"
@@ -46,8 +47,15 @@ bool is_model_forward(const std::string& type) {
   return kinds.count(type) > 0;
 }
 
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
 struct Timing {
   double wall_ms = 0, model_ms = 0, node_ms = 0;
+  double faults = 0;  // minor page faults of the whole process during the run
   std::vector<std::string> computed;
   std::vector<std::pair<double, std::string>> node_times;  // ms, id
 };
@@ -57,10 +65,12 @@ Timing timed_run(Session& s, const Graph& g, const Strokes& strokes, const std::
   opts.outputs = outputs;
   opts.use_cache = cache;
   opts.inputs["draw"] = Value::make_strokes(strokes);
+  const long f0 = minor_faults();
   const auto t0 = Clock::now();
   RunResult r = s.run(g, opts);
   Timing t;
   t.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  t.faults = static_cast<double>(minor_faults() - f0);
   for (const NodeRun& n : r.nodes) {
     if (n.status != NodeStatus::Computed) continue;
     t.computed.emplace_back(n.id);
@@ -141,7 +151,7 @@ int main_impl(int argc, char** argv) {
 
   // Cold and one-stroke runs alternate, so that the machine's load drifting
   // during the benchmark hits both alike; the ratio is also taken per pair.
-  std::vector<double> cold, cold_model, cold_nodes, inc, pair_ratio;
+  std::vector<double> cold, cold_model, cold_nodes, inc, pair_ratio, cold_faults, inc_faults;
   std::map<std::string, std::vector<double>> inc_node_ms;  // per computed node of the one-stroke runs
   Timing cold_last, inc_last;
   Strokes drawing = base;
@@ -151,9 +161,11 @@ int main_impl(int argc, char** argv) {
     cold.push_back(cold_last.wall_ms);
     cold_model.push_back(cold_last.model_ms);
     cold_nodes.push_back(cold_last.node_ms);
+    cold_faults.push_back(cold_last.faults);
     drawing.strokes.push_back(mouth_stroke(base, i));
     inc_last = timed_run(s, g, drawing, outputs, true);
     inc.push_back(inc_last.wall_ms);
+    inc_faults.push_back(inc_last.faults);
     for (const auto& [ms, id] : inc_last.node_times) inc_node_ms[id].push_back(ms);
     pair_ratio.push_back(inc_last.wall_ms / cold_last.wall_ms);
   }
@@ -168,6 +180,7 @@ int main_impl(int argc, char** argv) {
     std::printf(" %s %.1f%s", id.c_str(), median(inc_node_ms[id]), i + 1 < inc_last.node_times.size() ? "," : "");
   }
   std::printf("\n");
+  std::printf("page faults per run (median): cold %.0f, one stroke %.0f\n", median(cold_faults), median(inc_faults));
   std::sort(cold_last.node_times.rbegin(), cold_last.node_times.rend());
   std::printf("slowest nodes of the last cold run:");
   for (std::size_t i = 0; i < std::min<std::size_t>(6, cold_last.node_times.size()); ++i)

@@ -1,6 +1,9 @@
 #include "engine/runtime.h"
 
 #include <dlfcn.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <memory>
 #include <mutex>
@@ -39,6 +42,25 @@ void keep_blas_on_the_calling_thread() {
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
 }
 
+// glibc returns a freed block to the system when it was mmapped (over the
+// mmap threshold, which glibc raises only as such blocks are freed) or when
+// the free space at the top of the heap passes the trim threshold. A model
+// forward allocates and frees tens of MB of activations, so both kept
+// handing memory back, and the next forward faulted every page in again:
+// ~2,300 page faults per StyleGAN synthesis, which took 41-49 ms instead of
+// 31-33 ms. Fixed thresholds keep freed activations in the heap for the next
+// run; the heap holds at most what a run's peak needed (blocks over 32 MB
+// are still mapped and unmapped).
+void keep_freed_memory_for_reuse() {
+#ifdef __GLIBC__
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  });
+#endif
+}
+
 }  // namespace
 
 ThreadBudget configure_threads(int threads) {
@@ -52,6 +74,7 @@ ThreadBudget configure_threads(int threads) {
                                                     static_cast<std::size_t>(b.tbb_threads));
   at::set_num_threads(b.torch_threads);
   keep_blas_on_the_calling_thread();
+  keep_freed_memory_for_reuse();
   g_budget = b;
   g_configured = true;
   return b;

@@ -8,7 +8,10 @@
 // one model at a time with 2 torch threads); a run limited to 1 TBB thread
 // lets LibTorch use every core. OpenBLAS, when it is the BLAS behind
 // LibTorch, is kept to the calling thread (its own thread pool would
-// oversubscribe the cores).
+// oversubscribe the cores). With glibc, the first call also fixes malloc's
+// mmap (32 MB) and trim (256 MB) thresholds for the whole process, so that a
+// model's freed activations stay in the heap for the next run instead of
+// being returned to the system and faulted in again.
 //
 // Thread safety: call configure_threads() at start-up or between runs, never
 // while a run is in progress. thread_budget() is safe from any thread.
