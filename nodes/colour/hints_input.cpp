@@ -30,19 +30,19 @@ NodeDescriptor colour_hints_input_node() {
     const auto width_scale = static_cast<float>(ctx.param_float("width_scale"));
     cv::Mat colour(h, w, CV_32FC3, cv::Scalar(0, 0, 0));  // premultiplied by the mask
     cv::Mat mask(h, w, CV_32F, cv::Scalar(0));
-    cv::Mat cov(h, w, CV_32F);
+    cv::Mat cov(h, w, CV_32F, cv::Scalar(0));
     for (const Stroke& st : s.strokes) {
       if (st.kind == StrokeKind::Erase || (!all && st.kind != StrokeKind::Hint)) continue;
-      cov.setTo(0);
-      stroke_coverage(st, sx, sy, width_scale, true, cov);
+      const cv::Rect box = stroke_coverage(st, sx, sy, width_scale, true, cov);
       const float a = static_cast<float>(st.color.a) / 255.0f;
       const cv::Vec3f c(st.color.r / 255.0f, st.color.g / 255.0f, st.color.b / 255.0f);
-      for (int y = 0; y < h; ++y) {  // later strokes paint over earlier ones
-        const float* cr = cov.ptr<float>(y);
+      for (int y = box.y; y < box.y + box.height; ++y) {  // later strokes paint over earlier ones
+        float* cr = cov.ptr<float>(y);
         float* mr = mask.ptr<float>(y);
         auto* pr = colour.ptr<cv::Vec3f>(y);
-        for (int x = 0; x < w; ++x) {
+        for (int x = box.x; x < box.x + box.width; ++x) {
           const float k = cr[x] * a;
+          cr[x] = 0;  // cleared for the next stroke
           if (k <= 0) continue;
           pr[x] = pr[x] * (1.0f - k) + c * k;
           mr[x] = mr[x] * (1.0f - k) + k;

@@ -8,13 +8,15 @@
 namespace sumi {
 namespace {
 
-// Coverage of a capsule from a (radius ra) to b (radius rb) at pixel centres.
-void segment_coverage(float ax, float ay, float ra, float bx, float by, float rb, bool antialias, cv::Mat& cov) {
+// Coverage of a capsule from a (radius ra) to b (radius rb) at pixel centres;
+// returns the pixels it may have written (empty when off the raster).
+cv::Rect segment_coverage(float ax, float ay, float ra, float bx, float by, float rb, bool antialias, cv::Mat& cov) {
   const float pad = std::max(ra, rb) + 1.0f;
   const int x0 = std::max(0, static_cast<int>(std::floor(std::min(ax, bx) - pad)));
   const int y0 = std::max(0, static_cast<int>(std::floor(std::min(ay, by) - pad)));
   const int x1 = std::min(cov.cols - 1, static_cast<int>(std::ceil(std::max(ax, bx) + pad)));
   const int y1 = std::min(cov.rows - 1, static_cast<int>(std::ceil(std::max(ay, by) + pad)));
+  if (x1 < x0 || y1 < y0) return {};
   const float dx = bx - ax, dy = by - ay;
   const float len2 = dx * dx + dy * dy;
   for (int y = y0; y <= y1; ++y) {
@@ -31,23 +33,25 @@ void segment_coverage(float ax, float ay, float ra, float bx, float by, float rb
       if (c > row[x]) row[x] = c;
     }
   }
+  return {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
 }
 
 }  // namespace
 
-void stroke_coverage(const Stroke& stroke, float sx, float sy, float width_scale, bool antialias, cv::Mat& coverage) {
+cv::Rect stroke_coverage(const Stroke& stroke, float sx, float sy, float width_scale, bool antialias,
+                         cv::Mat& coverage) {
   const auto& pts = stroke.points;
-  if (pts.empty()) return;
+  if (pts.empty()) return {};
   const float base = 0.5f * stroke.width * width_scale * std::sqrt(sx * sy);
   auto radius = [&](const StrokePoint& p) { return base * p.pressure; };
-  if (pts.size() == 1) {
-    segment_coverage(pts[0].x * sx, pts[0].y * sy, radius(pts[0]), pts[0].x * sx, pts[0].y * sy, radius(pts[0]),
-                     antialias, coverage);
-    return;
-  }
+  if (pts.size() == 1)
+    return segment_coverage(pts[0].x * sx, pts[0].y * sy, radius(pts[0]), pts[0].x * sx, pts[0].y * sy,
+                            radius(pts[0]), antialias, coverage);
+  cv::Rect touched;
   for (std::size_t i = 0; i + 1 < pts.size(); ++i)
-    segment_coverage(pts[i].x * sx, pts[i].y * sy, radius(pts[i]), pts[i + 1].x * sx, pts[i + 1].y * sy,
-                     radius(pts[i + 1]), antialias, coverage);
+    touched |= segment_coverage(pts[i].x * sx, pts[i].y * sy, radius(pts[i]), pts[i + 1].x * sx, pts[i + 1].y * sy,
+                                radius(pts[i + 1]), antialias, coverage);
+  return touched;
 }
 
 cv::Size raster_size(const Strokes& strokes, int size) {
@@ -62,13 +66,18 @@ cv::Mat rasterise_ink(const Strokes& strokes, int out_w, int out_h, float width_
   cv::Mat cov(out_h, out_w, CV_32F);
   const float sx = static_cast<float>(out_w) / static_cast<float>(strokes.width);
   const float sy = static_cast<float>(out_h) / static_cast<float>(strokes.height);
+  cov.setTo(0);
   for (const Stroke& s : strokes.strokes) {
     if (s.kind == StrokeKind::Hint) continue;
-    cov.setTo(0);
-    stroke_coverage(s, sx, sy, width_scale, antialias, cov);
+    // Only the stroke's own box is combined and cleared: a drawing's strokes
+    // are small against the raster (full-raster passes were most of the time).
+    const cv::Rect box = stroke_coverage(s, sx, sy, width_scale, antialias, cov);
+    if (box.empty()) continue;
+    cv::Mat c = cov(box), k = ink(box);
     const float alpha = static_cast<float>(s.color.a) / 255.0f;
-    if (s.kind == StrokeKind::Line) ink = cv::max(ink, cov * alpha);
-    else ink = ink.mul(1.0f - cov);  // erase
+    if (s.kind == StrokeKind::Line) cv::max(k, c * alpha, k);
+    else cv::multiply(k, 1.0f - c, k);  // erase
+    c.setTo(0);
   }
   return ink;
 }

@@ -12,9 +12,12 @@ namespace sumi {
 NodeDescriptor sketch_rasterise_node();
 
 // Adds one stroke's coverage (0..1) into `coverage` (CV_32F) with max(),
-// scaling canvas coordinates by (sx, sy) and widths by `width_scale`.
+// scaling canvas coordinates by (sx, sy) and widths by `width_scale`; returns
+// the box of pixels it may have written (empty when the stroke is off the
+// raster), so that callers can combine and clear only that box.
 // Reused by nodes that draw strokes in colour.
-void stroke_coverage(const Stroke& stroke, float sx, float sy, float width_scale, bool antialias, cv::Mat& coverage);
+cv::Rect stroke_coverage(const Stroke& stroke, float sx, float sy, float width_scale, bool antialias,
+                         cv::Mat& coverage);
 
 // The raster for a `size` parameter: the canvas scaled so its longest side is
 // `size` (aspect kept, at least 1 px); size <= 0 = the strokes' canvas size.
