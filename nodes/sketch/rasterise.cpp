@@ -63,10 +63,9 @@ cv::Size raster_size(const Strokes& strokes, int size) {
 
 cv::Mat rasterise_ink(const Strokes& strokes, int out_w, int out_h, float width_scale, bool antialias) {
   cv::Mat ink(out_h, out_w, CV_32F, cv::Scalar(0));
-  cv::Mat cov(out_h, out_w, CV_32F);
+  cv::Mat cov(out_h, out_w, CV_32F, cv::Scalar(0));
   const float sx = static_cast<float>(out_w) / static_cast<float>(strokes.width);
   const float sy = static_cast<float>(out_h) / static_cast<float>(strokes.height);
-  cov.setTo(0);
   for (const Stroke& s : strokes.strokes) {
     if (s.kind == StrokeKind::Hint) continue;
     // Only the stroke's own box is combined and cleared: a drawing's strokes
