@@ -41,10 +41,18 @@ TEST(RuntimeMemory, ARunsActivationsAreReusedByTheNextRun) {
   RunOptions opts;
   opts.use_cache = false;
   for (int i = 0; i < 3; ++i) session.run(g, opts);
-  const long before = minor_faults();
-  session.run(g, opts);
-  // One run touches ~40 MB of activations (~10,000 pages); reused heap memory faults none of them.
-  EXPECT_LT(minor_faults() - before, 500) << "the run's activations were faulted in again";
+  // One run touches ~40 MB of activations (~10,000 pages): without reuse every
+  // run faults them all in again; with it a run faults almost none. The
+  // fewest of five runs is taken, so that a stray fault burst from the rest of
+  // a loaded machine's process (seen once under ctest -j2) does not count.
+  long fewest = -1;
+  for (int i = 0; i < 5; ++i) {
+    const long before = minor_faults();
+    session.run(g, opts);
+    const long faults = minor_faults() - before;
+    if (fewest < 0 || faults < fewest) fewest = faults;
+  }
+  EXPECT_LT(fewest, 500) << "every run's activations were faulted in again";
 }
 
 }  // namespace
