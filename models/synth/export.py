@@ -51,6 +51,21 @@ def macs(module, *inputs):
     return total[0]
 
 
+def training_command(a):
+    """The train.py command line of a checkpoint's arguments, less the machine's own paths to data and output."""
+    return "models/synth/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in a.items()
+                                               if k not in ("sketches", "colours", "out", "parts"))
+
+
+def provenance(path):
+    """How the finished model a smaller generator learnt from was trained (its feature decoders ship unchanged)."""
+    ck = torch.load(path)
+    a = ck["args"]
+    return {"command": training_command(a),
+            "generator_widths": a.get("generator_widths", "48,96,48,16"), "epochs_completed": ck["epoch"],
+            "wall_minutes": round(ck["wall_seconds"] / 60, 1), "val": ck.get("val", [])}
+
+
 def sha256(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
@@ -65,7 +80,10 @@ def main():
     a, size = ck["args"], ck["size"]
     parts_manifest = json.loads(pathlib.Path(a["parts"]).read_text())
     lines = load_line_decoders(a["parts"]) if ck.get("line_channel") else None
-    model = Synthesis({p: tuple(w) for p, w in ck["windows"].items()}, size=size, line_decoders=lines)
+    widths = [int(v) for v in a.get("generator_widths", "48,96,48,16").split(",")]
+    blocks = int(a.get("generator_blocks", 3))
+    model = Synthesis({p: tuple(w) for p, w in ck["windows"].items()}, size=size, line_decoders=lines,
+                      generator_widths=widths, generator_blocks=blocks)
     model.load_state_dict(ck["model"])
     model.eval()
     channels, latent, hint = model.channels, 512, size // 2
@@ -95,6 +113,7 @@ def main():
                         "feature_decoders_gmac": round(dec_macs / 1e9, 3),
                         "note": "multiply-accumulates per portrait (1 GMAC = 2 GFLOP)"}
     manifest["generator"] = "generator.pt"
+    manifest["generator_architecture"] = {"widths": widths, "blocks": blocks}
     if lines:
         manifest["line_channel"] = {
             "note": "the last feature channel is the ink of each part's sketch as the part models' decoder draws it "
@@ -105,12 +124,13 @@ def main():
     manifest["sha256"] = {f: sha256(out / f) for f in files}
     manifest["licence"] = "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0"
     manifest["training"] = {
-        "command": "models/synth/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in a.items()
-                                                       if k not in ("sketches", "colours", "out", "parts")),
+        "command": training_command(a),
         "epochs_completed": ck["epoch"], "step_in_epoch": ck["step"], "wall_minutes": round(ck["wall_seconds"] / 60, 1),
         "line_channel_added": ck.get("line_history", []),
         "parameters": sum(q.numel() for q in model.parameters()),
         "val": ck.get("val", []), "exported": datetime.date.today().isoformat()}
+    if a.get("student_of"):
+        manifest["training"]["feature_decoders_and_teacher"] = provenance(pathlib.Path(a["student_of"]).expanduser())
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     tmp.replace(out / "manifest.json")

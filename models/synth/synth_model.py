@@ -171,14 +171,15 @@ class Synthesis(nn.Module):
     """The trainable whole: five feature decoders and the generator."""
 
     def __init__(self, windows: Dict[str, Tuple[int, int, int]], size: int = 128, latent: int = 512, channels: int = 32,
-                 part_map: int = 32, line_decoders: Optional[Dict[str, nn.Module]] = None):
+                 part_map: int = 32, line_decoders: Optional[Dict[str, nn.Module]] = None,
+                 generator_widths: Sequence[int] = (48, 96, 48, 16), generator_blocks: int = 3):
         super().__init__()
         self.size, self.windows = size, windows
         lines = line_decoders or {}
         self.decoders = nn.ModuleDict({p: FeatureDecoder(size // 2 if p == "remainder" else part_map, latent, channels,
                                                          line_decoder=lines.get(p)) for p in PARTS})
         self.channels = channels + (1 if lines else 0)  # what the generator sees
-        self.generator = Generator(self.channels)
+        self.generator = Generator(self.channels, generator_widths, generator_blocks)
 
     def features(self, latents: Dict[str, torch.Tensor]) -> torch.Tensor:
         return paste({p: self.decoders[p](latents[p]) for p in PARTS}, self.windows, self.size)

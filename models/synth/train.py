@@ -12,6 +12,14 @@ degraded as the part models were trained) - the generator learns from what the
 engine will hand it. Simulated colour hints on 70 % of the samples.
 Losses: L1 to the true image (x50), L1 inside hinted pixels (x50, so hints are
 obeyed), and a least-squares patch GAN conditioned on the sketch (x1).
+
+A smaller generator for a finished model (`--student-of`): the finished
+model's feature decoders are kept as they are (frozen), and its generator's
+output is one more L1 target (`--distil`) beside the true image - the new
+generator learns from both, so it needs far fewer epochs than the first one.
+
+    /usr/bin/python3 models/synth/train.py ... --out ~/sumi-work/synth-small \
+        --student-of ~/sumi-work/synth/checkpoint.pt --generator-widths 32,64,32,16 --epochs 4
 """
 import argparse
 import json
@@ -83,7 +91,14 @@ def main():
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
     ap.add_argument("--line-channel", type=int, default=1,
                     help="1: add the part decoders' line map to the feature maps (a checkpoint without it is upgraded)")
+    ap.add_argument("--generator-widths", default="48,96,48,16",
+                    help="the generator's four widths: first down, second down and residual blocks, up, last up")
+    ap.add_argument("--generator-blocks", type=int, default=3, help="residual blocks in the generator")
+    ap.add_argument("--student-of", default="",
+                    help="a finished checkpoint: keep its feature decoders (frozen) and learn from its generator too")
+    ap.add_argument("--distil", type=float, default=50.0, help="with --student-of: weight of L1 to its generator")
     args = ap.parse_args()
+    widths = generator_widths(args.generator_widths)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
@@ -99,9 +114,16 @@ def main():
     out_windows = {p: scaled_window(manifest["parts"][p]["window"], canvas, size) for p in PARTS}
     train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
 
-    model = Synthesis(out_windows, size=size, line_decoders=load_line_decoders(args.parts) if args.line_channel else None)
+    lines = load_line_decoders(args.parts) if args.line_channel else None
+    model = Synthesis(out_windows, size=size, line_decoders=lines, generator_widths=widths,
+                      generator_blocks=args.generator_blocks)
+    teacher = None
+    if args.student_of:
+        teacher, features = finished_model(pathlib.Path(args.student_of).expanduser(), out_windows, size, lines)
+        model.decoders.load_state_dict(features)
+        model.decoders.requires_grad_(False)
     disc = PatchDiscriminator()
-    opt_g = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam([q for q in model.parameters() if q.requires_grad], lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
     out = pathlib.Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -124,8 +146,8 @@ def main():
         line_history = ck.get("line_history", []) + line_history
         print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
     steps_per_epoch = len(train_idx) // args.batch
-    n_g = sum(q.numel() for q in model.parameters())
-    print(f"train: {len(train_idx)} train faces at {size} px, {n_g / 1e6:.2f} M generator-side parameters, "
+    n_g = sum(q.numel() for q in model.parameters() if q.requires_grad)
+    print(f"train: {len(train_idx)} train faces at {size} px, {n_g / 1e6:.2f} M trained parameters, "
           f"{steps_per_epoch} steps per epoch, windows {out_windows}", flush=True)
 
     def save(ep, st):
@@ -141,6 +163,8 @@ def main():
     total = 0  # steps run by this process
     while epoch < args.epochs:
         model.train()
+        if teacher is not None:
+            model.decoders.eval()  # frozen, as the engine runs them
         disc.train()
         perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
         g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
@@ -151,7 +175,15 @@ def main():
             t_step = time.time()
             idx = perm[step * args.batch:(step + 1) * args.batch]
             latents, hint, mask, target, sketch = batch(sketches, colours, idx, encoders, windows, sizes, g, size // 2)
-            fake = model(latents, hint, mask)
+            if teacher is None:
+                fake = model(latents, hint, mask)
+                distil = torch.zeros(())
+            else:
+                with torch.no_grad():
+                    features = model.features(latents)
+                    taught = teacher(features, hint, mask)
+                fake = model.generator(features, hint, mask)
+                distil = (fake - taught).abs().mean()
             # Discriminator: least squares, real -> 1, fake -> 0.
             d_loss = 0.5 * ((disc(target, sketch) - 1) ** 2).mean() + 0.5 * (disc(fake.detach(), sketch) ** 2).mean()
             opt_d.zero_grad(set_to_none=True)
@@ -160,12 +192,13 @@ def main():
             l1 = (fake - target).abs().mean()
             lh = hinted_l1(fake, hint, mask)
             adv = ((disc(fake, sketch) - 1) ** 2).mean()
-            g_loss = args.l1 * l1 + args.hint_weight * lh + args.gan * adv
+            g_loss = args.l1 * l1 + args.hint_weight * lh + args.gan * adv + args.distil * distil
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
             wall += time.time() - t_step
-            for k, v in (("l1", l1.item()), ("hint", lh.item()), ("adv", adv.item()), ("d", d_loss.item())):
+            for k, v in (("l1", l1.item()), ("hint", lh.item()), ("adv", adv.item()), ("d", d_loss.item()))\
+                    + ((("distil", distil.item()),) if teacher is not None else ()):
                 run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
             total += 1
             if step % 10 == 0 or step + 1 == steps_per_epoch:
@@ -188,6 +221,31 @@ def main():
               " ".join(f"{k} {v:.4f}" for k, v in val.items()), flush=True)
         save(epoch, 0)
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
+
+
+def generator_widths(text):
+    widths = tuple(int(v) for v in text.split(","))
+    if len(widths) != 4 or min(widths) < 1:
+        sys.exit(f"train: error: --generator-widths needs four positive widths, got {text!r}")
+    return widths
+
+
+def finished_model(path, windows, size, lines):
+    """A finished checkpoint -> (its generator, frozen, in eval mode; its feature decoders' state)."""
+    if not path.exists():
+        sys.exit(f"train: error: --student-of {path}: no such checkpoint")
+    ck = torch.load(path)
+    a = ck["args"]
+    if bool(ck.get("line_channel")) != (lines is not None):
+        sys.exit(f"train: error: --student-of {path} has line channel {ck.get('line_channel')}, "
+                 "this run has not; give the same --line-channel")
+    done = Synthesis(windows, size=size, line_decoders=lines,
+                     generator_widths=generator_widths(a.get("generator_widths", "48,96,48,16")),
+                     generator_blocks=a.get("generator_blocks", 3))
+    done.load_state_dict(ck["model"])
+    done.eval().requires_grad_(False)
+    print(f"train: learning from {path} (epoch {ck['epoch']}): its feature decoders stay as they are", flush=True)
+    return done.generator, done.decoders.state_dict()
 
 
 @torch.no_grad()
