@@ -74,14 +74,16 @@ def main():
         "licence": "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0",
         "training": {
             "teacher": {"command": "models/stylegan/train_teacher.py " + " ".join(
-                f"--{k.replace('_', '-')} {v}" for k, v in t["args"].items() if k not in ("colours", "out")),
+                f"--{k.replace('_', '-')} {v}" for k, v in t["args"].items() if k not in ("colours", "out", "parts")),
                 "epochs_completed": t["epoch"], "step_in_epoch": t["step"],
-                "wall_minutes": round(t["wall_seconds"] / 60, 1), "val": t["val"]},
+                "wall_minutes": round(t["wall_seconds"] / 60, 1), "val": t["val"],
+                **({"started_from": t["started_from"]} if t.get("started_from") else {})},
             "sketch_encoder": {"command": "models/stylegan/train_sketch.py " + " ".join(
                 f"--{k.replace('_', '-')} {v}" for k, v in s["args"].items()
                 if k not in ("sketches", "colours", "teacher", "out", "parts")),
                 "epochs_completed": s["epoch"], "step_in_epoch": s["step"],
-                "wall_minutes": round(s["wall_seconds"] / 60, 1), "val": s["val"]},
+                "wall_minutes": round(s["wall_seconds"] / 60, 1), "val": s["val"],
+                **({"started_from": s["started_from"]} if s.get("started_from") else {})},
             "exported": datetime.date.today().isoformat()},
     }
     tmp = out / "manifest.json.tmp"

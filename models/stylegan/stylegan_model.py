@@ -193,3 +193,61 @@ class SketchEncoder(ConvEncoder):
 
     def forward(self, sketch):
         return super().forward(1.0 - sketch)
+
+
+def edge_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """L1 between the Sobel gradients of two RGB batches' luminance. Outlines, eyes and mouths are a few percent of
+    a face's pixels, so plain L1 learns them last (the first teachers drew heads without them); gradients weigh
+    exactly those pixels and ignore flat colour."""
+    k = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], device=fake.device) / 4.0
+    kernel = torch.stack([k, k.t()]).unsqueeze(1)  # 2 x 1 x 3 x 3: d/dx, d/dy
+    lum = torch.tensor([0.299, 0.587, 0.114], device=fake.device).view(1, 3, 1, 1)
+
+    def grad(x):  # borders replicated: the frame of the picture is not an edge
+        return F.conv2d(F.pad((x * lum).sum(1, keepdim=True), (1, 1, 1, 1), mode="replicate"), kernel)
+    return (grad(fake) - grad(real)).abs().mean()
+
+
+def load_exported(folder) -> Dict[str, nn.Module]:
+    """The networks of an exported model folder (its manifest.json and TorchScript files) as trainable modules:
+    {"synthesis", "image_encoder", "sketch_encoder", "mapping"} plus "manifest" (the dict). Lets training resume
+    from shipped weights when the training checkpoints are gone (TorchScript keeps every parameter by name).
+    Raises ValueError naming the file when the folder is not such an export."""
+    import json
+    import pathlib
+    folder = pathlib.Path(folder).expanduser()
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        size, w_dim = int(manifest["size"]), int(manifest["w_dim"])
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"{folder / 'manifest.json'}: not a readable StyleGAN manifest ({e!r})") from e
+    nets = {"synthesis": Synthesis(size, w_dim), "image_encoder": ImageEncoder(size, w_dim),
+            "sketch_encoder": SketchEncoder(size, w_dim), "mapping": Mapping(int(manifest.get("z_dim", 128)), w_dim)}
+    for role, net in nets.items():
+        path = folder / str(manifest.get(role, f"<no {role} in the manifest>"))
+        try:
+            net.load_state_dict(torch.jit.load(str(path)).state_dict())
+        except (OSError, RuntimeError, ValueError) as e:
+            raise ValueError(f"{path}: cannot load the {role} into this architecture ({str(e).splitlines()[0]})") from e
+    out: Dict = dict(nets)
+    out["manifest"] = manifest
+    return out
+
+
+def start_from_export(folder, stage: str, size: int, w_dim: int):
+    """For the training scripts' --init: the networks of an exported folder (load_exported) checked against the
+    data's size and w_dim, and the manifest's record of how `stage` ("teacher" / "sketch_encoder") was trained.
+    Exits with one error line when the folder cannot serve."""
+    import sys
+    try:
+        nets = load_exported(folder)
+    except ValueError as e:
+        sys.exit(f"train: error: --init: {e}")
+    m = nets["manifest"]
+    if int(m["size"]) != size or int(m["w_dim"]) != w_dim:
+        sys.exit(f"train: error: --init: {folder} is {m['size']} px with w_dim {m['w_dim']}; "
+                 f"this training is {size} px with w_dim {w_dim}")
+    started_from = m.get("training", {}).get(stage)
+    done = started_from.get("epochs_completed", "?") if started_from else "?"
+    print(f"train: starting from {folder} (its {stage.replace('_', ' ')}: {done} epochs)", flush=True)
+    return nets, started_from

@@ -7,11 +7,18 @@ code of the finished face. Resumable like the other training scripts.
         --colours ~/sumi-data/colours128.npz --teacher ~/sumi-work/stylegan/teacher.pt \\
         --out ~/sumi-work/stylegan --epochs 6
 
+    /usr/bin/python3 models/stylegan/train_sketch.py ... --teacher ~/sumi-work/stylegan-ft/teacher.pt \\
+        --init models/stylegan --edge 10 --out ~/sumi-work/stylegan-ft --epochs 5
+
+(the second form starts from the shipped sketch encoder, read from its
+TorchScript file, instead of random weights.)
+
 Losses: mean squared error to the teacher's W+ code (x100: the teacher's
 codes differ from face to face by a few hundredths per dimension, so a weight
 of 1 left the code term a hundredth of the image term), and L1 between the
 face synthesised from the predicted code and the true image (x1, on a quarter
-of each batch: it is the costly part).
+of each batch: it is the costly part), plus, with --edge, L1 between the
+luminance gradients of that face and the true image (the lines).
 """
 import argparse
 import json
@@ -26,7 +33,7 @@ import torch.nn.functional as F
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import ImageEncoder, SketchEncoder, Synthesis  # noqa: E402
+from stylegan_model import ImageEncoder, SketchEncoder, Synthesis, edge_loss, start_from_export  # noqa: E402
 
 
 def main():
@@ -41,6 +48,9 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--code-weight", type=float, default=100.0)
     ap.add_argument("--image-weight", type=float, default=1.0)
+    ap.add_argument("--edge", type=float, default=0.0, help="weight of the luminance-gradient L1 (0 = off)")
+    ap.add_argument("--init", default="", help="start from the sketch encoder of an exported model folder "
+                    "(models/stylegan); ignored when --out already holds a checkpoint")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save-minutes", type=float, default=10.0)
@@ -80,12 +90,16 @@ def main():
     model = SketchEncoder(size, w_dim)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     ckpt_path = out / "sketch.pt"
-    epoch, start_step, wall, val_history = 0, 0, 0.0, []
+    epoch, start_step, wall, val_history, started_from = 0, 0, 0.0, [], None
+    if args.init and not ckpt_path.exists():
+        nets, started_from = start_from_export(args.init, "sketch_encoder", size, w_dim)
+        model.load_state_dict(nets["sketch_encoder"].state_dict())
     if ckpt_path.exists():
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
+        started_from = ck.get("started_from")
         print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
     steps_per_epoch = len(train_idx) // args.batch
     print(f"train: {len(train_idx)} faces, sketches at {size} px, {steps_per_epoch} steps per epoch", flush=True)
@@ -96,7 +110,8 @@ def main():
 
     def save(ep, st):
         state = {"model": model.state_dict(), "opt": opt.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall,
-                 "args": vars(args), "size": size, "w_dim": w_dim, "teacher_epoch": teacher["epoch"], "val": val_history}
+                 "args": vars(args), "size": size, "w_dim": w_dim, "teacher_epoch": teacher["epoch"], "val": val_history,
+                 "started_from": started_from}
         tmp = ckpt_path.with_suffix(".tmp")
         torch.save(state, tmp)
         tmp.replace(ckpt_path)
@@ -114,14 +129,16 @@ def main():
             code_loss = (ws - codes[idx]).pow(2).mean()
             q = max(1, len(idx) // 4)
             x = colours[idx[:q]].permute(0, 3, 1, 2).float() / 255.0
-            image_loss = (syn(ws[:q]) - x).abs().mean()
-            loss = args.code_weight * code_loss + args.image_weight * image_loss
+            face = syn(ws[:q])
+            image_loss = (face - x).abs().mean()
+            edge = edge_loss(face, x) if args.edge > 0 else torch.zeros(())
+            loss = args.code_weight * code_loss + args.image_weight * image_loss + args.edge * edge
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             wall += time.time() - t_step
             total += 1
-            for k, v in (("code", code_loss.item()), ("image", image_loss.item())):
+            for k, v in (("code", code_loss.item()), ("image", image_loss.item()), ("edge", edge.item())):
                 run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
             if step % 10 == 0 or step + 1 == steps_per_epoch:
                 rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
@@ -143,11 +160,12 @@ def main():
             vidx = torch.from_numpy(val_idx)
             ws = model(inputs(vidx, gv))
             x = colours[vidx].permute(0, 3, 1, 2).float() / 255.0
+            face = syn(ws)
             val = {"epoch": epoch, "code_mse": (ws - codes[vidx]).pow(2).mean().item(),
-                   "image_l1": (syn(ws) - x).abs().mean().item()}
+                   "image_l1": (face - x).abs().mean().item(), "edge": edge_loss(face, x).item()}
         val_history.append(val)
         print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val code MSE {val['code_mse']:.4f}, "
-              f"image L1 {val['image_l1']:.4f}", flush=True)
+              f"image L1 {val['image_l1']:.4f}, edge {val['edge']:.4f}", flush=True)
         save(epoch, 0)
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
 

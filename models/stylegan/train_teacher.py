@@ -7,8 +7,17 @@ rewritten every few minutes and after every epoch; a re-run continues from it.
     /usr/bin/python3 models/stylegan/train_teacher.py --colours ~/sumi-data/colours128.npz \\
         --out ~/sumi-work/stylegan --epochs 8
 
-Losses: L1 reconstruction (x50), optionally a least-squares patch GAN on the
-reconstructions (--gan, off by default: in the first runs the discriminator
+    /usr/bin/python3 models/stylegan/train_teacher.py --colours ~/sumi-data/colours128.npz \\
+        --out ~/sumi-work/stylegan-ft --init models/stylegan --edge 100 --part-weight 3 --epochs 4
+
+(the second form fine-tunes the shipped networks, read from their TorchScript
+files, when the training checkpoints are gone.)
+
+Losses: L1 reconstruction (x50), L1 between the luminance gradients of the
+reconstruction and the image (--edge, 0 = off: outlines, eyes and mouths are a
+few percent of the pixels and plain L1 learnt them last), the L1 weighted up
+inside the eye, nose and mouth windows (--part-weight), optionally a
+least-squares patch GAN on the reconstructions (--gan, off by default: in the first runs the discriminator
 won outright and only cost time), a small penalty keeping codes near their
 per-layer mean (x0.01; W+ codes that wander far synthesise badly when mixed),
 and for the mapping network a sliced Wasserstein distance between its samples
@@ -17,6 +26,7 @@ with StyleGAN's beta1 0 (and a sigmoid output, since replaced by a clamp) the
 first run stalled on the mean face.
 """
 import argparse
+import json
 import pathlib
 import sys
 import time
@@ -27,7 +37,8 @@ import torch
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "synth"))
-from stylegan_model import ImageEncoder, Mapping, Synthesis  # noqa: E402
+from progressive import window_masks  # noqa: E402
+from stylegan_model import ImageEncoder, Mapping, Synthesis, edge_loss, start_from_export  # noqa: E402
 from synth_model import PatchDiscriminator  # noqa: E402
 
 
@@ -52,6 +63,12 @@ def main():
     ap.add_argument("--lr", type=float, default=5e-3, help="mapping lr; encoder + synthesis use 0.2 x")
     ap.add_argument("--w-dim", type=int, default=256)
     ap.add_argument("--l1", type=float, default=50.0)
+    ap.add_argument("--edge", type=float, default=0.0, help="weight of the luminance-gradient L1 (0 = off)")
+    ap.add_argument("--part-weight", type=float, default=0.0, help="extra L1 weight inside the eye, nose and mouth "
+                    "windows (0 = none; 3 = those pixels count 4 times)")
+    ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"), help="part windows")
+    ap.add_argument("--init", default="", help="start from an exported model folder (models/stylegan) instead of "
+                    "random weights; ignored when --out already holds a checkpoint")
     ap.add_argument("--gan", type=float, default=0.0, help="weight of the patch GAN (0 = none: the first runs' D "
                     "won outright and added nothing but time)")
     ap.add_argument("--beta1", type=float, default=0.9, help="Adam's beta1 for encoder + synthesis (0 stalled the "
@@ -67,21 +84,33 @@ def main():
     colours, split = torch.from_numpy(co["colours"]), co["split"]
     size = colours.shape[1]
     train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
-    enc, syn, mapping = ImageEncoder(size, args.w_dim), Synthesis(size, args.w_dim), Mapping(128, args.w_dim)
+    pixel_weight = torch.ones(1, 1, size, size)
+    if args.part_weight > 0:
+        parts = json.loads(pathlib.Path(args.parts).read_text())
+        masks = window_masks([parts["parts"][p]["window"] for p in ("left_eye", "right_eye", "nose", "mouth")],
+                             parts["canvas"], size)
+        pixel_weight += args.part_weight * masks[:4].amax(0, keepdim=True)
+        pixel_weight /= pixel_weight.mean()  # the same overall scale as plain L1
+    out = pathlib.Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "teacher.pt"
+    epoch, start_step, wall, val_history, started_from = 0, 0, 0.0, [], None
+    if args.init and not ckpt_path.exists():
+        nets, started_from = start_from_export(args.init, "teacher", size, args.w_dim)
+        enc, syn, mapping = nets["image_encoder"], nets["synthesis"], nets["mapping"]
+    else:
+        enc, syn, mapping = ImageEncoder(size, args.w_dim), Synthesis(size, args.w_dim), Mapping(128, args.w_dim)
     disc = PatchDiscriminator(cin=3)
     opt_g = torch.optim.Adam(list(enc.parameters()) + list(syn.parameters()), lr=args.lr * 0.2, betas=(args.beta1, 0.99))
     opt_m = torch.optim.Adam(mapping.parameters(), lr=args.lr, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr * 0.2, betas=(0.0, 0.99))
-    out = pathlib.Path(args.out).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out / "teacher.pt"
-    epoch, start_step, wall, val_history = 0, 0, 0.0, []
     if ckpt_path.exists():
         ck = torch.load(ckpt_path)
         for m, k in ((enc, "encoder"), (syn, "synthesis"), (mapping, "mapping"), (disc, "disc"), (opt_g, "opt_g"),
                      (opt_m, "opt_m"), (opt_d, "opt_d")):
             m.load_state_dict(ck[k])
         epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
+        started_from = ck.get("started_from")
         for opt, lr in ((opt_g, args.lr * 0.2), (opt_m, args.lr), (opt_d, args.lr * 0.2)):  # --lr wins on resume
             for group in opt.param_groups:
                 group["lr"] = lr
@@ -95,7 +124,8 @@ def main():
         state = {"encoder": enc.state_dict(), "synthesis": syn.state_dict(), "mapping": mapping.state_dict(),
                  "disc": disc.state_dict(), "opt_g": opt_g.state_dict(), "opt_m": opt_m.state_dict(),
                  "opt_d": opt_d.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall, "args": vars(args),
-                 "size": size, "val": val_history}
+                 "size": size, "val": val_history,
+                 "started_from": started_from}
         tmp = ckpt_path.with_suffix(".tmp")
         torch.save(state, tmp)
         tmp.replace(ckpt_path)
@@ -112,7 +142,8 @@ def main():
             x = colours[perm[step * args.batch:(step + 1) * args.batch]].permute(0, 3, 1, 2).float() / 255.0
             ws = enc(x)
             fake = syn(ws)
-            l1 = (fake - x).abs().mean()
+            l1 = ((fake - x).abs() * pixel_weight).mean()
+            edge = edge_loss(fake, x) if args.edge > 0 else torch.zeros(())
             if args.gan > 0:
                 d_loss = 0.5 * ((disc(x) - 1) ** 2).mean() + 0.5 * (disc(fake.detach()) ** 2).mean()
                 opt_d.zero_grad(set_to_none=True)
@@ -122,7 +153,7 @@ def main():
             else:  # no discriminator: about a third less time per step
                 d_loss = adv = torch.zeros(())
             spread = (ws - ws.mean(0, keepdim=True).detach()).pow(2).mean()
-            g_loss = args.l1 * l1 + args.gan * adv + 0.01 * spread
+            g_loss = args.l1 * l1 + args.edge * edge + args.gan * adv + 0.01 * spread
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
@@ -133,7 +164,7 @@ def main():
             opt_m.step()
             wall += time.time() - t_step
             total += 1
-            for k, v in (("l1", l1.item()), ("adv", adv.item()), ("d", d_loss.item()), ("map", m_loss.item())):
+            for k, v in (("l1", l1.item()), ("edge", edge.item()), ("adv", adv.item()), ("d", d_loss.item()), ("map", m_loss.item())):
                 run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
             if step % 10 == 0 or step + 1 == steps_per_epoch:
                 rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
@@ -153,9 +184,11 @@ def main():
             enc.eval()
             syn.eval()
             x = colours[torch.from_numpy(val_idx)].permute(0, 3, 1, 2).float() / 255.0
-            val = {"epoch": epoch, "l1": (syn(enc(x)) - x).abs().mean().item()}
+            rec = syn(enc(x))
+            val = {"epoch": epoch, "l1": (rec - x).abs().mean().item(), "edge": edge_loss(rec, x).item()}
         val_history.append(val)
-        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val reconstruction L1 {val['l1']:.4f}",
+        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val reconstruction L1 {val['l1']:.4f}, "
+              f"edge {val['edge']:.4f}",
               flush=True)
         save(epoch, 0)
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)

@@ -1,0 +1,121 @@
+"""AniFaceDrawing's training code (models/stylegan): the shipped networks can be
+read back into trainable modules, the edge loss sees lines and not flat colour,
+and both training stages start from the shipped weights, take a few steps and
+export models the engine accepts."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+STYLEGAN = ROOT / "models" / "stylegan"
+sys.path.insert(0, str(STYLEGAN))
+from stylegan_model import edge_loss, load_exported  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    nets = load_exported(STYLEGAN)
+    for k in ("synthesis", "image_encoder", "sketch_encoder", "mapping"):
+        nets[k].eval()
+    return nets
+
+
+def test_exported_networks_load_back_with_the_same_outputs(shipped):
+    torch.manual_seed(0)
+    sketch = (torch.rand(1, 1, 128, 128) > 0.05).float()
+    image = torch.rand(1, 3, 128, 128)
+    with torch.no_grad():
+        for role, x in (("sketch_encoder", sketch), ("image_encoder", image), ("mapping", torch.randn(1, 128))):
+            scripted = torch.jit.load(str(STYLEGAN / shipped["manifest"][role]))
+            assert torch.allclose(shipped[role](x), scripted(x), atol=1e-5), role
+        ws = shipped["sketch_encoder"](sketch)
+        scripted = torch.jit.load(str(STYLEGAN / shipped["manifest"]["synthesis"]))
+        assert torch.allclose(shipped["synthesis"](ws), scripted(ws), atol=1e-5)  # noise frozen the same way
+
+
+def test_edge_loss_sees_lines_not_flat_colour():
+    face = torch.full((1, 3, 32, 32), 0.8)
+    face[:, :, 10:22, 15] = 0.0  # a dark line
+    shifted = face.roll(3, dims=3)
+    assert edge_loss(face, face).item() == 0.0
+    assert edge_loss(face + 0.1, face).item() < 1e-6  # a flat colour change has no gradient
+    assert edge_loss(shifted, face).item() > 0.01
+    assert edge_loss(torch.full_like(face, 0.8), face).item() > 0.005  # a face without the line
+
+
+def test_a_missing_or_foreign_init_folder_is_one_clear_error(tmp_path):
+    colours = tmp_path / "colours.npz"
+    np.savez(colours, colours=np.zeros((2, 128, 128, 3), np.uint8), ids=np.arange(2), split=np.zeros(2, np.uint8))
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "manifest.json").write_text(json.dumps({"size": 128, "w_dim": 256, "synthesis": "x.pt"}))
+    for init, words in ((tmp_path / "nowhere", "not a readable StyleGAN manifest"), (tmp_path / "foreign", "x.pt")):
+        r = subprocess.run([sys.executable, str(STYLEGAN / "train_teacher.py"), "--colours", str(colours), "--out",
+                            str(tmp_path / "work"), "--init", str(init), "--max-steps", "1"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+        assert "train: error: --init" in r.stderr and words in r.stderr, r.stderr
+
+
+def _write_fixture_arrays(tmp_path):
+    """The 32 fixture faces as prepare.py's arrays (sketches 256 px, colours 128 px), through Sumi's nodes."""
+    sumi = pytest.importorskip("sumi")
+    faces = sorted((ROOT / "models" / "data" / "fixture" / "faces").iterdir())
+    g = sumi.Graph(name="fixture_arrays")
+    g.add_node("c", "io.load_image", channels="rgb")
+    g.add_node("small", "image.resize", width=128, height=128, interpolation="area")
+    g.link("c.image", "small.image")
+    g.add_node("s", "io.load_image", channels="gray")
+    g.set_output("colour", "small.image")
+    g.set_output("sketch", "s.image")
+    session = sumi.Session()
+    colours, sketches = [], []
+    for f in faces:
+        r = session.run(g, inputs={"c": str(f / "color.png"), "s": str(f / "sketch.png")})
+        colours.append((np.asarray(r.outputs["colour"])[0].transpose(1, 2, 0) * 255).round().astype(np.uint8))
+        sketches.append((np.asarray(r.outputs["sketch"])[0, 0] * 255).round().astype(np.uint8))
+    ids = np.arange(len(faces), dtype=np.int32)
+    split = np.zeros(len(faces), dtype=np.uint8)
+    split[-4:] = 1  # a few validation faces
+    np.savez(tmp_path / "colours.npz", colours=np.stack(colours), ids=ids, split=split)
+    np.savez(tmp_path / "sketches.npz", sketches=np.stack(sketches), ids=ids, split=split)
+
+
+def _run(*args):
+    r = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_both_stages_resume_from_the_shipped_weights_and_export(tmp_path):
+    _write_fixture_arrays(tmp_path)
+    work, out = tmp_path / "work", tmp_path / "export"
+    log = _run(STYLEGAN / "train_teacher.py", "--colours", tmp_path / "colours.npz", "--out", work,
+               "--init", STYLEGAN, "--edge", 100, "--max-steps", 2, "--threads", 1)
+    assert "starting from" in log and "stopped at --max-steps" in log
+    teacher = torch.load(work / "teacher.pt")
+    assert teacher["started_from"]["epochs_completed"] >= 1 and teacher["step"] == 2
+    log = _run(STYLEGAN / "train_sketch.py", "--sketches", tmp_path / "sketches.npz", "--colours",
+               tmp_path / "colours.npz", "--teacher", work / "teacher.pt", "--out", work, "--init", STYLEGAN,
+               "--edge", 10, "--max-steps", 2, "--threads", 1)
+    assert "starting from" in log
+    sketch = torch.load(work / "sketch.pt")
+    shipped_sketch = load_exported(STYLEGAN)["sketch_encoder"].state_dict()
+    moved = [k for k, v in sketch["model"].items() if not torch.equal(v, shipped_sketch[k])]
+    assert moved, "two steps from the shipped sketch encoder changed nothing"
+    _run(STYLEGAN / "export.py", "--teacher", work / "teacher.pt", "--sketch", work / "sketch.pt", "--out", out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["training"]["teacher"]["started_from"]["epochs_completed"] >= 1
+    assert "--edge 100" in manifest["training"]["teacher"]["command"]
+    # The export is one the engine runs: the AniFaceDrawing graph with every model node pointed at it.
+    sumi = pytest.importorskip("sumi")
+    g = sumi.Graph.load(str(ROOT / "graphs" / "anifacedrawing.sumi.json"))
+    for node in ("encode_sketch", "encode_reference", "portrait"):
+        g.set_param(node, "manifest", str(out / "manifest.json"))
+    r = sumi.Session().run(g, outputs=["portrait"])
+    assert np.asarray(r.outputs["portrait"]).shape == (1, 3, manifest["size"], manifest["size"])
