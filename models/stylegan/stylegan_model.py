@@ -20,7 +20,10 @@ For the engine, noise is frozen to constant buffers (`freeze_noise`), so a code
 always gives the same image (content-hash caching needs determinism).
 Resolution, widths and w_dim are settings.
 """
+import json
 import math
+import pathlib
+import sys
 from typing import Dict, List
 
 import torch
@@ -213,8 +216,6 @@ def load_exported(folder) -> Dict[str, nn.Module]:
     {"synthesis", "image_encoder", "sketch_encoder", "mapping"} plus "manifest" (the dict). Lets training resume
     from shipped weights when the training checkpoints are gone (TorchScript keeps every parameter by name).
     Raises ValueError naming the file when the folder is not such an export."""
-    import json
-    import pathlib
     folder = pathlib.Path(folder).expanduser()
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -238,7 +239,6 @@ def start_from_export(folder, stage: str, size: int, w_dim: int):
     """For the training scripts' --init: the networks of an exported folder (load_exported) checked against the
     data's size and w_dim, and the manifest's record of how `stage` ("teacher" / "sketch_encoder") was trained.
     Exits with one error line when the folder cannot serve."""
-    import sys
     try:
         nets = load_exported(folder)
     except ValueError as e:
