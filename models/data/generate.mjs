@@ -20,8 +20,10 @@ import zlib from 'zlib';
 import crypto from 'crypto';
 import { spawn, spawnSync, fork } from 'child_process';
 import { fileURLToPath } from 'url';
+import * as ST from './styles.mjs';
 
 const GENERATOR_VERSION = '1.0.0';
+const GENERATOR_VERSION_V2 = '2.0.0';
 const MIN_NODE_MAJOR = 18;
 const SCRIPT = fileURLToPath(import.meta.url);
 const SCRIPT_DIR = path.dirname(SCRIPT);
@@ -600,11 +602,13 @@ async function workerMain() {
   let ctx = null;
   // The main process is gone (killed): stop; unfinished faces have no face.json.
   process.on('disconnect', function () { process.exit(0); });
+  let loaded = Promise.resolve();
+  const render = function (c, indices) { return loaded.then(function () { return c.v2 ? renderBatchV2(c, indices) : renderBatch(c, indices); }); };
   process.on('message', function (msg) {
-    if (msg.type === 'init') { ctx = msg.ctx; return; }
+    if (msg.type === 'init') { ctx = msg.ctx; if (ctx.v2) loaded = loadStyles(ctx.styles); return; }
     if (msg.type === 'stop') { process.exit(0); }
     if (msg.type === 'batch') {
-      renderBatch(ctx, msg.indices).then(function () {
+      render(ctx, msg.indices).then(function () {
         process.send({ type: 'done', indices: msg.indices, failed: [] });
       }, async function (batchErr) {
         // Retry one by one so that one bad face does not fail its neighbours.
@@ -612,7 +616,7 @@ async function workerMain() {
         if (msg.indices.length === 1) failed.push({ index: msg.indices[0], error: String(batchErr.message) });
         else {
           for (let k = 0; k < msg.indices.length; k++) {
-            try { await renderBatch(ctx, [msg.indices[k]]); } catch (e) { failed.push({ index: msg.indices[k], error: String(e.message) }); }
+            try { await render(ctx, [msg.indices[k]]); } catch (e) { failed.push({ index: msg.indices[k], error: String(e.message) }); }
           }
         }
         process.send({ type: 'done', indices: msg.indices, failed: failed });
@@ -623,10 +627,381 @@ async function workerMain() {
 }
 
 // ---------------------------------------------------------------------------
+// Multi-style faces with random framing (issue 17; "v2" output). Used when any
+// of --styles / --framing / --widths / --heldout is given. See README.md,
+// "Multi-style data".
+// ---------------------------------------------------------------------------
+const V2 = {
+  // The canonical frame: adventurer's head box as rendered at 256 px (scaled
+  // with --size). Every style's head box is put onto it (normalisation), and
+  // the random framing then moves the canonical frame on the canvas.
+  canonical_head_256: [48, 54, 217, 206],
+  // Per-style normalisation: one uniform scale that matches the head-box
+  // HEIGHT of the style's reference head to the canonical height, and a
+  // translation that puts the two centres together. The reference head is
+  // the per-coordinate median of the head boxes of `measure_faces` faces
+  // (seed "sumi-norm"), measured at `measure_px` px per viewBox width.
+  normalisation_rule: 'height',
+  measure_px: 256,
+  measure_faces: 16,
+  framing: { scale: [0.55, 1.3], rotation_deg: [-15, 15], min_head_visible: 0.85, max_tries: 500 },
+  // Outline widths (px at 256, scaled with --size): added as a same-colour
+  // stroke to ink fills; stroked and silhouette outlines are drawn at
+  // base_line_px + width.
+  widths: [0, 1, 2, 3],
+  base_line_px: 1.0,
+  // Line-style choice recorded for the later Python/C++ step.
+  line_styles: [['svg', 0.35], ['xdog', 0.15], ['detail_filter', 0.15], ['roughen', 0.20], ['progressive', 0.15]],
+  progressive_keep: [0.3, 1.0],
+  heldout_default: 'toon-head',
+  // Part tiles are rendered with a margin (fraction of size) so that parts
+  // that leave the canvas are still measured whole.
+  margin_canonical: 1 / 16,
+  margin_framed: 1 / 6,
+  required_parts: ['left_eye', 'right_eye', 'nose', 'mouth', 'head'],
+};
+
+let STY = null; // name -> loaded style (styles.mjs)
+
+async function loadStyles(names) {
+  STY = {};
+  for (const n of names) {
+    try { STY[n] = await ST.loadStyle(SCRIPT_DIR, n); } catch (e) {
+      const prefix = path.relative(process.cwd(), SCRIPT_DIR) || '.';
+      die('cannot load ' + ((ST.STYLE_DEFS[n] || {}).pkg || n) + ' (' + String(e.code || e.message).split('\n')[0] + '); install it with: npm ci --prefix ' + prefix);
+    }
+    if (STY[n].version !== DB.version) die(ST.STYLE_DEFS[n].pkg + ' ' + STY[n].version + ' differs from @dicebear/core ' + DB.version + '; run npm ci --prefix ' + SCRIPT_DIR);
+  }
+}
+
+function canonicalHead(size) { return V2.canonical_head_256.map(function (v) { return v * size / 256; }); }
+
+// DiceBear SVG of a face in style S with options o: body (with part markers)
+// and viewBox [minx, miny, w, h].
+function styleSVG(S, o) {
+  const json = DB.createAvatar(S.style, o).toJson();
+  const vb = /viewBox="([^"]*)"/.exec(json.svg)[1].trim().split(/[\s,]+/).map(Number);
+  return { svg: json.svg, body: ST.masksToClips(svgBody(json.svg)), viewBox: vb, extra: json.extra };
+}
+
+// Options of a face of style `name` (adventurer: the v1 chooser, so that the
+// same seed gives the same adventurer face as v1).
+function styleOptions(name, faceSeed, rngBytes) {
+  const S = STY[name];
+  if (name === 'adventurer') {
+    const parts = faceSeed.lastIndexOf(':'), seed = faceSeed.slice(0, parts), i = parseInt(faceSeed.slice(parts + 1), 10);
+    const c = chooseFace(seed, i);
+    const o = avatarOptions(faceSeed, c);
+    return { options: o, legacy: c };
+  }
+  const r = ST.chooseOptions(S, makeRng(rngBytes));
+  r.options.seed = faceSeed;
+  return { options: r.options, legacy: null };
+}
+
+// 2x3 affine helpers: m = [a, b, tx, c, d, ty]: x' = a x + b y + tx, y' = c x + d y + ty.
+function apply(m, p) { return [m[0] * p[0] + m[1] * p[1] + m[2], m[3] * p[0] + m[4] * p[1] + m[5]]; }
+function compose(m, n) { // m after n
+  return [m[0] * n[0] + m[1] * n[3], m[0] * n[1] + m[1] * n[4], m[0] * n[2] + m[1] * n[5] + m[2],
+    m[3] * n[0] + m[4] * n[3], m[3] * n[1] + m[4] * n[4], m[3] * n[2] + m[4] * n[5] + m[5]];
+}
+function svgMatrix(m) { return 'matrix(' + [m[0], m[3], m[1], m[4], m[2], m[5]].join(' ') + ')'; }
+function cornersBox(m, b) {
+  const p = [apply(m, [b[0], b[1]]), apply(m, [b[2], b[1]]), apply(m, [b[2], b[3]]), apply(m, [b[0], b[3]])];
+  const xs = p.map(function (q) { return q[0]; }), ys = p.map(function (q) { return q[1]; });
+  return { pts: p, box: [Math.min.apply(null, xs), Math.min.apply(null, ys), Math.max.apply(null, xs), Math.max.apply(null, ys)] };
+}
+
+// Area of a polygon clipped to [0, size]^2 (Sutherland-Hodgman).
+function polyArea(p) { let s = 0; for (let i = 0; i < p.length; i++) { const q = p[(i + 1) % p.length]; s += p[i][0] * q[1] - q[0] * p[i][1]; } return Math.abs(s) / 2; }
+function clipPoly(p, size) {
+  const edges = [[0, 0, 1], [0, size, -1], [1, 0, 1], [1, size, -1]];
+  for (const e of edges) {
+    const inside = function (q) { return e[2] > 0 ? q[e[0]] >= e[1] : q[e[0]] <= e[1]; };
+    const out = [];
+    for (let i = 0; i < p.length; i++) {
+      const a = p[i], b = p[(i + 1) % p.length], ia = inside(a), ib = inside(b);
+      if (ia) out.push(a);
+      if (ia !== ib) { const t = (e[1] - a[e[0]]) / (b[e[0]] - a[e[0]]); out.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]); }
+    }
+    p = out;
+    if (!p.length) break;
+  }
+  return p;
+}
+export function visibleFraction(pts, size) { const a = polyArea(pts); return a > 0 ? polyArea(clipPoly(pts, size)) / a : 0; }
+
+function frameMatrix(s, rdeg, c, size) {
+  const h = canonicalHead(size), hc = [(h[0] + h[2]) / 2, (h[1] + h[3]) / 2], r = rdeg * Math.PI / 180;
+  const a = s * Math.cos(r), b = -s * Math.sin(r), cc = s * Math.sin(r), d = s * Math.cos(r);
+  return [a, b, c[0] - (a * hc[0] + b * hc[1]), cc, d, c[1] - (cc * hc[0] + d * hc[1])];
+}
+
+// Random similarity transform of the canonical frame (seeded), or identity.
+function sampleFrame(rng, size, mode) {
+  const F = V2.framing, h = canonicalHead(size), hc = [(h[0] + h[2]) / 2, (h[1] + h[3]) / 2];
+  const s = Math.round(rng.range(F.scale[0], F.scale[1]) * 1e4) / 1e4;
+  const r = Math.round(rng.range(F.rotation_deg[0], F.rotation_deg[1]) * 1e3) / 1e3;
+  if (mode === 'none') return { scale: 1, rotation_deg: 0, centre: hc, matrix: [1, 0, 0, 0, 1, 0] };
+  const lim = 0.8 * Math.round(V2.margin_framed * size);
+  for (let t = 0; t < F.max_tries; t++) {
+    const c = [Math.round(rng.range(0, size) * 1e3) / 1e3, Math.round(rng.range(0, size) * 1e3) / 1e3];
+    const m = frameMatrix(s, r, c, size), cb = cornersBox(m, h);
+    if (cb.box[0] < -lim || cb.box[1] < -lim || cb.box[2] > size + lim || cb.box[3] > size + lim) continue;
+    if (visibleFraction(cb.pts, size) >= F.min_head_visible) return { scale: s, rotation_deg: r, centre: c, matrix: m };
+  }
+  const c = [size / 2, size / 2];
+  return { scale: s, rotation_deg: r, centre: c, matrix: frameMatrix(s, r, c, size) };
+}
+
+function chooseLine(rng, widths) {
+  const w = rng.pick(widths), u = rng.float(), keep = rng.range(V2.progressive_keep[0], V2.progressive_keep[1]);
+  const seed = Math.floor(rng.float() * 2147483647);
+  let acc = 0, kind = V2.line_styles[V2.line_styles.length - 1][0];
+  for (const e of V2.line_styles) { acc += e[1]; if (u < acc) { kind = e[0]; break; } }
+  const ls = { kind: kind, seed: seed };
+  if (kind === 'progressive') ls.keep = Math.round(keep * 1e4) / 1e4;
+  return { width: w, line_style: ls };
+}
+
+// Every choice of face i (v2).
+function chooseFaceV2(ctx, i) {
+  const faceSeed = ctx.seed + ':' + i;
+  const h = sha256('sumi-face:' + faceSeed);
+  const u = h.readUInt32BE(0) / 4294967296;
+  let split = u < SETTINGS.split.train ? 'train' : u < SETTINGS.split.train + SETTINGS.split.val ? 'val' : 'test';
+  const rs = makeRng(sha256('sumi-style:' + faceSeed));
+  const style = ctx.styles[Math.floor(rs.float() * ctx.styles.length)];
+  if (style === ctx.heldout) split = 'heldout';
+  const opt = styleOptions(style, faceSeed, sha256('sumi-options:' + faceSeed));
+  const frame = sampleFrame(makeRng(sha256('sumi-frame:' + faceSeed)), ctx.size, ctx.framing);
+  const line = chooseLine(makeRng(sha256('sumi-line:' + faceSeed)), ctx.widths);
+  return { index: i, faceSeed: faceSeed, split: split, style: style, options: opt.options, legacy: opt.legacy, frame: frame, line: line };
+}
+
+// Native viewBox units -> canonical px: uniform scale k, translation t.
+function normMatrix(n) { return [n.k, 0, n.tx, 0, n.k, n.ty]; }
+
+// Part specs of a style for one required part: { comp, pick, clip }.
+function partSpec(S, part, meas) {
+  const P = S.def.parts;
+  if (part === 'left_eye' || part === 'right_eye') {
+    const vb = meas.viewBox, big = 4 * Math.max(vb[2], vb[3]), sx = meas.eye_split_x;
+    const clip = part === 'left_eye' ? [vb[0] - big, vb[1] - big, sx, vb[1] + big] : [sx, vb[1] - big, vb[0] + big, vb[1] + big];
+    return { comp: P.eyes.comp, pick: P.eyes.pick, clip: P.eyes.clip ? intersect(clip, P.eyes.clip) : clip };
+  }
+  return P[part];
+}
+function intersect(a, b) { return [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]; }
+
+function partSVGBody(toks, spec, pfx) {
+  let b = ST.opaqueParts(ST.partBody(toks, spec), spec.solid);
+  if (spec.clip) {
+    const c = spec.clip;
+    b = '<clipPath id="clip"><rect x="' + c[0] + '" y="' + c[1] + '" width="' + (c[2] - c[0]) + '" height="' + (c[3] - c[1]) + '"/></clipPath>' +
+      '<g clip-path="url(#clip)">' + b + '</g>';
+  }
+  return ST.prefixIds(b, pfx);
+}
+
+// A tile: `body` (viewBox units) drawn through matrix m (viewBox -> tile px).
+function tileV2(body, x, y, w, m, white) {
+  return '<svg x="' + x + '" y="' + y + '" width="' + w + '" height="' + w + '">' + (white ? '<rect width="' + w + '" height="' + w + '" fill="#fff"/>' : '') +
+    '<g transform="' + svgMatrix(m) + '" fill="none" shape-rendering="auto">' + body + '</g></svg>';
+}
+
+// Reference head box (viewBox units), eye split column and normalisation of
+// every style (main process, once per run; independent of --size).
+async function measureStyles(names, size) {
+  const out = {};
+  const R = V2.measure_px;
+  for (const n of names) {
+    const S = STY[n];
+    const tiles = [], jobs = [];
+    let vb = null;
+    const M = Math.round(R / 4), T = R + 2 * M;
+    const addTile = function (body, viewBox, kind, extra) {
+      const k = R / viewBox[2], m = [k, 0, M - k * viewBox[0], 0, k, M - k * viewBox[1]];
+      tiles.push(tileV2(body, (jobs.length % 8) * T, Math.floor(jobs.length / 8) * T, T, m, false));
+      jobs.push({ kind: kind, extra: extra });
+    };
+    for (let j = 0; j < V2.measure_faces; j++) {
+      const fs_ = 'sumi-norm:' + j;
+      const o = styleOptions(n, fs_, sha256('sumi-options:' + fs_)).options;
+      const f = styleSVG(S, o);
+      vb = f.viewBox;
+      const toks = ST.annotate(ST.tokenize(f.body));
+      addTile(partSVGBody(toks, S.def.parts.head, 'h' + j + '-'), vb, 'head');
+    }
+    // Eye split: the widest empty column gap of the union of all eye variants.
+    const eyesComp = S.def.parts.eyes.comp;
+    let split = S.def.parts.eyes.split_x;
+    if (split === undefined && n !== 'adventurer') {
+      const props = S.style.schema.properties, vals = props[eyesComp] && props[eyesComp].items ? props[eyesComp].items.enum.slice().sort() : null;
+      if (!vals) throw new Error('style ' + n + ': no eye variants to measure a split column; give parts.eyes.split_x');
+      for (const v of vals) {
+        const fs_ = 'sumi-norm:eyes';
+        const o = styleOptions(n, fs_, sha256('sumi-options:' + fs_)).options;
+        o[eyesComp] = [v];
+        const f = styleSVG(S, o), toks = ST.annotate(ST.tokenize(f.body));
+        addTile(partSVGBody(toks, S.def.parts.eyes, 'e-'), f.viewBox, 'eyes');
+      }
+    }
+    const cols = Math.min(8, jobs.length);
+    const img = decodePNG(await renderSVG(sheet(cols * T, Math.ceil(jobs.length / 8) * T, tiles, false)));
+    const heads = [], occ = new Uint8Array(T);
+    for (let j = 0; j < jobs.length; j++) {
+      const x0 = (j % 8) * T, y0 = Math.floor(j / 8) * T;
+      if (jobs[j].kind === 'head') {
+        const b = alphaBox(img, x0, y0, T, T, SETTINGS.box_alpha_threshold);
+        if (!b) throw new Error('style ' + n + ': empty head render');
+        heads.push(b.map(function (v, q) { return (v - M) / R * vb[2] + vb[q % 2]; }));
+      } else {
+        const o2 = columnsOccupied(img, x0, y0, T, T, SETTINGS.box_alpha_threshold);
+        for (let x = 0; x < T; x++) occ[x] |= o2[x];
+      }
+    }
+    if (split === undefined && n === 'adventurer') split = 101 / 256 * 762; // v1's measured column
+    else if (split === undefined) {
+      const sx = splitColumn(occ);
+      if (sx === null) throw new Error('style ' + n + ': the eye variants leave no empty column between the eyes');
+      split = Math.round(((sx - M) / R * vb[2] + vb[0]) * 1000) / 1000;
+    }
+    const med = [0, 1, 2, 3].map(function (q) {
+      const v = heads.map(function (b) { return b[q]; }).sort(function (a, b) { return a - b; });
+      return Math.round(v[Math.floor(v.length / 2)] * 1000) / 1000;
+    });
+    out[n] = { viewBox: vb, head_ref: med, eye_split_x: split };
+  }
+  // Normalisation at this size.
+  const ch = canonicalHead(size), cc = [(ch[0] + ch[2]) / 2, (ch[1] + ch[3]) / 2];
+  for (const n of names) {
+    const r = out[n];
+    if (n === 'adventurer') { // the canonical frame is adventurer's own: viewBox scaled to size
+      r.norm = { k: size / r.viewBox[2], tx: -size / r.viewBox[2] * r.viewBox[0], ty: -size / r.viewBox[2] * r.viewBox[1] };
+    } else {
+      const k = (ch[3] - ch[1]) / (r.head_ref[3] - r.head_ref[1]);
+      const rc = [(r.head_ref[0] + r.head_ref[2]) / 2, (r.head_ref[1] + r.head_ref[3]) / 2];
+      r.norm = { k: k, tx: cc[0] - k * rc[0], ty: cc[1] - k * rc[1] };
+    }
+  }
+  return out;
+}
+
+function roundBox(b) { return b ? b.map(function (v) { return Math.round(v * 1000) / 1000; }) : null; }
+
+async function renderBatchV2(ctx, indices) {
+  const size = ctx.size, n = indices.length, faces = [], tiles = [], partJobs = [];
+  const mc = Math.round(V2.margin_canonical * size), mf = Math.round(V2.margin_framed * size);
+  const Tc = size + 2 * mc, Tf = size + 2 * mf;
+  const W = Math.max(n * size, Tf);
+  const colsF = Math.max(1, Math.floor(W / Tf)), colsC = Math.max(1, Math.floor(W / Tc));
+  for (let k = 0; k < n; k++) {
+    const c = chooseFaceV2(ctx, indices[k]), S = STY[c.style], meas = ctx.measured[c.style];
+    const f = styleSVG(S, c.options);
+    const toks = ST.annotate(ST.tokenize(f.body));
+    const N = normMatrix(meas.norm), A = compose(c.frame.matrix, N);
+    const px = size / 256, unit = meas.norm.k * c.frame.scale; // canvas px per viewBox unit
+    const wFill = c.line.width * px / unit, wLine = (V2.base_line_px + c.line.width) * px / unit;
+    const colour = ST.prefixIds(ST.stripMarkers(f.body), 'c' + k + '-');
+    const sketchB = ST.prefixIds(ST.sketchBody(toks, S.def.ink, wFill, wLine), 's' + k + '-');
+    tiles.push(tileV2(colour, k * size, 0, size, A, true));
+    tiles.push(tileV2(sketchB, k * size, size, size, A, true));
+    const face = { choice: c, svg: f, toks: toks, A: A, N: N, colour: colour, parts: {} };
+    faces.push(face);
+    for (const part of V2.required_parts) {
+      const spec = partSpec(S, part, meas);
+      if (!spec) continue;
+      const body = partSVGBody(toks, spec, 'p' + k + part + '-');
+      partJobs.push({ face: k, part: part, frame: 'canonical', body: body, m: compose([1, 0, mc, 0, 1, mc], N) });
+      partJobs.push({ face: k, part: part, frame: 'framed', body: body, m: compose([1, 0, mf, 0, 1, mf], A) });
+    }
+  }
+  // Two sheets: colour and sketch rows (white), and the part tiles
+  // (transparent): canonical ones, then framed ones.
+  let y = 0;
+  const canon = partJobs.filter(function (j) { return j.frame === 'canonical'; }), framed = partJobs.filter(function (j) { return j.frame === 'framed'; });
+  canon.forEach(function (j, q) { j.x = (q % colsC) * Tc; j.y = y + Math.floor(q / colsC) * Tc; j.T = Tc; j.mg = mc; });
+  y += Math.ceil(canon.length / colsC) * Tc;
+  framed.forEach(function (j, q) { j.x = (q % colsF) * Tf; j.y = y + Math.floor(q / colsF) * Tf; j.T = Tf; j.mg = mf; });
+  y += Math.ceil(framed.length / colsF) * Tf;
+  const ptiles = [];
+  for (const j of partJobs) ptiles.push(tileV2(j.body, j.x, j.y, j.T, j.m, false));
+  const pngs = await Promise.all([renderSVG(sheet(n * size, 2 * size, tiles, false)), renderSVG(sheet(W, y, ptiles, false))]);
+  const img = decodePNG(pngs[0]), pimg = decodePNG(pngs[1]);
+  const thr = SETTINGS.box_alpha_threshold;
+  for (const j of partJobs) {
+    const b = alphaBox(pimg, j.x, j.y, j.T, j.T, thr);
+    const id = idOf(faces[j.face].choice.index);
+    if (b && (b[0] === 0 || b[1] === 0 || b[2] === j.T || b[3] === j.T)) throw new Error('face ' + id + ': ' + j.part + ' (' + j.frame + ') reaches the edge of its measuring tile');
+    faces[j.face].parts[j.frame + ':' + j.part] = b ? [b[0] - j.mg, b[1] - j.mg, b[2] - j.mg, b[3] - j.mg] : null;
+  }
+  for (let k = 0; k < n; k++) {
+    const F = faces[k], c = F.choice, id = idOf(c.index), S = STY[c.style];
+    const dir = path.join(ctx.out, 'faces', id);
+    const bc = {}, bf = {};
+    for (const p of V2.required_parts) { bc[p] = F.parts['canonical:' + p] || null; bf[p] = F.parts['framed:' + p] || null; }
+    if (!S.def.parts.nose) {
+      bc.nose = noseBox(bc.left_eye, bc.right_eye, bc.mouth);
+      if (bc.nose) { const cb = cornersBox(c.frame.matrix, bc.nose).box; bf.nose = [Math.floor(cb[0]), Math.floor(cb[1]), Math.ceil(cb[2]), Math.ceil(cb[3])]; }
+    }
+    bc.eyes = unionBox(unionBox(null, bc.left_eye), bc.right_eye);
+    bf.eyes = unionBox(unionBox(null, bf.left_eye), bf.right_eye);
+    for (const p of ['head', 'left_eye', 'right_eye', 'mouth']) if (!bf[p]) throw new Error('face ' + id + ' (' + c.style + '): no ' + p + ' drawn');
+    const points = {};
+    for (const p of V2.required_parts) points[p] = bc[p] ? apply(c.frame.matrix, centre(bc[p])).map(function (v) { return Math.round(v * 1000) / 1000; }) : null;
+    mkdirp(dir);
+    writeAtomic(path.join(dir, 'color.png'), encodePNG(size, size, 3, cropTile(img, k * size, 0, size, size, 3)));
+    writeAtomic(path.join(dir, 'sketch.png'), encodePNG(size, size, 1, cropTile(img, k * size, size, size, size, 1)));
+    const files = { color: 'faces/' + id + '/color.png', sketch: 'faces/' + id + '/sketch.png' };
+    if (ctx.keepSvg) {
+      // The framed face with its part markers (comments; they draw nothing).
+      const full = '<svg xmlns="http://www.w3.org/2000/svg" width="' + size + '" height="' + size + '" viewBox="0 0 ' + size + ' ' + size + '">' +
+        '<g transform="' + svgMatrix(F.A) + '" fill="none" shape-rendering="auto">' + ST.prefixIds(F.svg.body, 'c0-') + '</g></svg>';
+      writeAtomic(path.join(dir, 'face.svg'), full);
+      files.svg = 'faces/' + id + '/face.svg';
+    }
+    let options, skin, hair;
+    if (c.legacy) {
+      options = {};
+      const drawn = {};
+      for (let j = 0; j < PARTS.length; j++) drawn[PARTS[j]] = F.svg.extra[PARTS[j]] || null;
+      for (let j = 1; j < PARTS.length; j++) options[PARTS[j]] = drawn[PARTS[j]];
+      skin = '#' + c.legacy.skin_color; hair = drawn.hair ? '#' + c.legacy.hair_color : null;
+    } else {
+      options = {};
+      const props = S.style.schema.properties;
+      for (const key of Object.keys(props).sort()) {
+        if (props[key].type === 'array' && props[key].items && props[key].items.enum) options[key] = F.svg.extra[key] || null;
+      }
+      skin = c.options.skinColor ? '#' + c.options.skinColor[0] : null;
+      hair = c.options.hairColor ? '#' + c.options.hairColor[0] : null;
+    }
+    const m = c.frame.matrix;
+    const rec = {
+      id: id, index: c.index, seed: c.faceSeed, split: c.split, size: size,
+      style: c.style,
+      options: options,
+      skin_color: skin,
+      hair_color: hair,
+      files: files,
+      boxes: bf,
+      boxes_canonical: bc,
+      points: points,
+      frame: { matrix: [[m[0], m[1], m[2]], [m[3], m[4], m[5]]], scale: c.frame.scale, rotation_deg: c.frame.rotation_deg, centre: c.frame.centre },
+      line_width: c.line.width,
+      line_style: c.line.line_style,
+    };
+    writeAtomic(path.join(dir, 'face.json'), JSON.stringify(rec) + '\n');
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Main process
 // ---------------------------------------------------------------------------
 const USAGE = 'usage: node models/data/generate.mjs --out DIR --count N [--size 256] [--jobs ' +
-  'NCPU] [--seed S] [--batch 16] [--keep-svg] [--verify-boxes]';
+  'NCPU] [--seed S] [--batch 16] [--keep-svg] [--verify-boxes]\n' +
+  '       [--styles all|adventurer,toon-head,...] [--framing random|none] [--widths 0,1,2,3] [--heldout STYLE|none]';
 
 function parseArgs(argv) {
   const a = { size: '256', jobs: String(defaultJobs()), seed: '1', batch: '16', keepSvg: false, verifyBoxes: false };
@@ -642,6 +1017,10 @@ function parseArgs(argv) {
     else if (s === '--jobs') a.jobs = take();
     else if (s === '--seed') a.seed = take();
     else if (s === '--batch') a.batch = take();
+    else if (s === '--styles') a.styles = take();
+    else if (s === '--framing') a.framing = take();
+    else if (s === '--widths') a.widths = take();
+    else if (s === '--heldout') a.heldout = take();
     else if (s === '--keep-svg') a.keepSvg = true;
     else if (s === '--verify-boxes') a.verifyBoxes = true;
     else if (s === '-h' || s === '--help') { process.stdout.write(USAGE + '\n'); process.exit(0); }
@@ -661,6 +1040,21 @@ function parseArgs(argv) {
   a.jobs = posInt('--jobs', a.jobs, 256);
   a.batch = posInt('--batch', a.batch, 256);
   if (!a.seed.length || a.seed.length > 200) die('--seed must be 1 to 200 characters');
+  // v2 (multi-style) output when any of the new options is given.
+  a.v2 = a.styles !== undefined || a.framing !== undefined || a.widths !== undefined || a.heldout !== undefined;
+  if (a.v2) {
+    const st = a.styles === undefined || a.styles === 'all' ? ST.ALL_STYLES.slice() : a.styles.split(',').map(function (s) { return s.trim(); });
+    for (const s of st) if (!ST.STYLE_DEFS[s]) die('--styles: unknown style ' + JSON.stringify(s) + ' (known: ' + ST.ALL_STYLES.join(', ') + ')');
+    if (!st.length || new Set(st).size !== st.length) die('--styles must list each style once');
+    a.styles = st;
+    a.framing = a.framing === undefined ? 'random' : a.framing;
+    if (a.framing !== 'random' && a.framing !== 'none') die('--framing must be random or none (got ' + JSON.stringify(a.framing) + ')');
+    const ws = (a.widths === undefined ? V2.widths.join(',') : a.widths).split(',').map(function (v) { return v.trim(); });
+    for (const w of ws) if (!/^[0-9]+(\.[0-9]+)?$/.test(w) || parseFloat(w) > 20) die('--widths must be numbers 0..20 separated by commas (got ' + JSON.stringify(a.widths) + ')');
+    a.widths = ws.map(Number);
+    if (a.heldout === undefined) a.heldout = st.indexOf(V2.heldout_default) >= 0 ? V2.heldout_default : 'none';
+    if (a.heldout !== 'none' && st.indexOf(a.heldout) < 0) die('--heldout ' + JSON.stringify(a.heldout) + ' is not one of --styles');
+  }
   return a;
 }
 
@@ -772,6 +1166,59 @@ function calibrate(records, size) {
   return { train_faces: n, pad_px: pad, union_boxes: unions, windows: windows, windows_512: scaleWindows(windows, size) };
 }
 
+function styleDefs(names) {
+  const o = {};
+  for (const n of names) o[n] = ST.STYLE_DEFS[n];
+  return o;
+}
+
+function datasetV2(args, records, measured, counts, rsvg) {
+  const perStyle = {};
+  for (const n of args.styles) perStyle[n] = 0;
+  for (const r of records) perStyle[r.style]++;
+  // Component windows in the canonical frame (boxes_canonical of the train split).
+  const cal = calibrate(records.map(function (r) { return { split: r.split, boxes: r.boxes_canonical }; }), args.size);
+  const styles = {};
+  for (const n of args.styles) {
+    const S = STY[n], m = measured[n];
+    styles[n] = {
+      package: ST.STYLE_DEFS[n].pkg, version: S.version,
+      title: S.meta.title, creator: S.meta.creator, source: S.meta.source, license: S.meta.license,
+      viewBox: m.viewBox, head_ref: m.head_ref, eye_split_x: m.eye_split_x,
+      normalisation: { rule: V2.normalisation_rule, scale: m.norm.k, translate: [m.norm.tx, m.norm.ty],
+        matrix: [[m.norm.k, 0, m.norm.tx], [0, m.norm.k, m.norm.ty]] },
+      faces: perStyle[n],
+      split: n === args.heldout ? 'heldout' : 'train/val/test',
+    };
+  }
+  return {
+    name: 'sumi-multistyle-faces',
+    generator: 'models/data/generate.mjs',
+    generator_version: GENERATOR_VERSION_V2,
+    dicebear_core: DB.version,
+    rsvg_convert_version: rsvg,
+    command: 'node models/data/generate.mjs --out DIR --count ' + args.count + ' --size ' + args.size + ' --seed ' + args.seed +
+      ' --styles ' + args.styles.join(',') + ' --framing ' + args.framing + ' --widths ' + args.widths.join(',') + ' --heldout ' + args.heldout,
+    size: args.size,
+    count: args.count,
+    seed: args.seed,
+    styles: args.styles,
+    heldout_style: args.heldout,
+    framing: args.framing,
+    widths: args.widths,
+    split_counts: counts,
+    style_counts: perStyle,
+    canonical_head_box: canonicalHead(args.size),
+    box_format: '[x0, y0, x1, y1] in pixels of the size x size canvas, x1/y1 exclusive; boxes may extend past the canvas',
+    frame_format: 'matrix [[a, b, tx], [c, d, ty]] maps canonical-frame px (x, y) to canvas px: x\' = a x + b y + tx, y\' = c x + d y + ty',
+    window_format: '[x, y, side] square, in pixels of the canonical frame',
+    style_info: styles,
+    windows_canonical: cal.windows,
+    calibration: { split: 'train', frame: 'canonical', faces: cal.train_faces, pad_px: cal.pad_px, union_boxes: cal.union_boxes },
+    settings: { generation: SETTINGS, v2: V2, choice: ST.CHOICE_SETTINGS, style_defs: styleDefs(args.styles) },
+  };
+}
+
 async function main() {
   const major = parseInt(process.versions.node.split('.')[0], 10);
   if (major < MIN_NODE_MAJOR) die('Node.js >= ' + MIN_NODE_MAJOR + ' is required (this is ' + process.version + ')');
@@ -783,6 +1230,7 @@ async function main() {
   if (!rsvg) die('rsvg-convert not found on PATH; install it with: apt-get install librsvg2-bin');
   const out = path.resolve(args.out);
   checkOutDir(out);
+  if (args.v2) await loadStyles(args.styles);
 
   const settings = {
     generator_version: GENERATOR_VERSION,
@@ -792,6 +1240,10 @@ async function main() {
     seed: args.seed,
     generation: SETTINGS,
   };
+  if (args.v2) {
+    settings.generator_version = GENERATOR_VERSION_V2;
+    settings.v2 = { styles: args.styles, heldout: args.heldout, framing: args.framing, widths: args.widths, settings: V2, style_defs: styleDefs(args.styles) };
+  }
   // Resuming is only allowed with the same settings (count and jobs may differ).
   const runFile = path.join(out, 'run.json');
   if (fs.existsSync(runFile)) {
@@ -804,7 +1256,10 @@ async function main() {
   writeAtomic(runFile, JSON.stringify(settings, null, 2) + '\n');
 
   const t0 = Date.now();
-  const measured = await measureParts(args.size, SETTINGS.box_alpha_threshold, args.jobs);
+  let measured;
+  try {
+    measured = args.v2 ? await measureStyles(args.styles, args.size) : await measureParts(args.size, SETTINGS.box_alpha_threshold, args.jobs);
+  } catch (e) { die('measuring the styles failed: ' + String(e.message).split('\n')[0], 1); }
   const pending = [];
   let skipped = 0;
   for (let i = 0; i < args.count; i++) {
@@ -812,6 +1267,7 @@ async function main() {
     else pending.push(i);
   }
   const ctx = { out: out, size: args.size, seed: args.seed, measured: measured, keepSvg: args.keepSvg, verifyBoxes: args.verifyBoxes };
+  if (args.v2) { ctx.v2 = true; ctx.styles = args.styles; ctx.heldout = args.heldout; ctx.framing = args.framing; ctx.widths = args.widths; }
   const batches = [];
   const batch = sheetColumns(args.size, args.batch);
   for (let k = 0; k < pending.length; k += batch) batches.push(pending.slice(k, k + batch));
@@ -867,9 +1323,11 @@ async function main() {
     failed.sort(function (a, b) { return a.index - b.index; });
     for (let k = 0; k < Math.min(5, failed.length); k++) process.stderr.write('failed face ' + idOf(failed[k].index) + ': ' + failed[k].error + '\n');
   }
-  const counts = { train: 0, val: 0, test: 0 };
+  const counts = args.v2 ? { train: 0, val: 0, test: 0, heldout: 0 } : { train: 0, val: 0, test: 0 };
   for (let r = 0; r < records.length; r++) counts[records[r].split]++;
-  if (!missing.length) {
+  if (!missing.length && args.v2) {
+    writeAtomic(path.join(out, 'dataset.json'), JSON.stringify(datasetV2(args, records, measured, counts, rsvg), null, 2) + '\n');
+  } else if (!missing.length) {
     const cal = calibrate(records, args.size), allv = allVariantWindows(measured, args.size);
     const dataset = {
       name: 'sumi-adventurer-faces',
@@ -899,7 +1357,8 @@ async function main() {
   }
   const gen = done;
   process.stderr.write('summary: generated ' + gen + ', skipped ' + skipped + ', failed ' + failed.length + ', wall ' + wall.toFixed(1) +
-    ' s, ' + (gen / wall).toFixed(2) + ' faces/s; splits train ' + counts.train + ' / val ' + counts.val + ' / test ' + counts.test + '\n');
+    ' s, ' + (gen / wall).toFixed(2) + ' faces/s; splits train ' + counts.train + ' / val ' + counts.val + ' / test ' + counts.test +
+    (args.v2 ? ' / heldout ' + counts.heldout : '') + '\n');
   if (missing.length) {
     try { fs.unlinkSync(path.join(out, 'dataset.json')); } catch (e) { /* none from an earlier run */ }
     process.stderr.write('generate.mjs: error: ' + missing.length + ' face(s) missing; dataset.json not written. Re-run the same command to retry them.\n');
