@@ -795,7 +795,7 @@ function partSpec(S, part, meas) {
 function intersect(a, b) { return [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]; }
 
 function partSVGBody(toks, spec, pfx) {
-  let b = ST.opaqueParts(ST.partBody(toks, spec), spec.solid);
+  let b = ST.pruneBody(ST.opaqueParts(ST.partBody(toks, spec), spec.solid));
   if (spec.clip) {
     const c = spec.clip;
     b = '<clipPath id="clip"><rect x="' + c[0] + '" y="' + c[1] + '" width="' + (c[2] - c[0]) + '" height="' + (c[3] - c[1]) + '"/></clipPath>' +
@@ -890,12 +890,44 @@ async function measureStyles(names, size) {
 
 function roundBox(b) { return b ? b.map(function (v) { return Math.round(v * 1000) / 1000; }) : null; }
 
+// Canonical part boxes depend only on the part's geometry (its SVG with the
+// colours blanked), so each worker measures each distinct part once.
+const CANON_CACHE = new Map();
+function geometryKey(style, part, body) {
+  return sha256(style + '|' + part + '|' + body.replace(/ (fill|stroke|stop-color)="(?!none")[^"]*"/g, ' $1="C"')).toString('base64');
+}
+
+// Shelf-pack tiles of various sizes into rows at most `maxW` wide; returns the sheet height.
+function packTiles(jobs, maxW) {
+  let x = 0, y = 0, rowH = 0;
+  const order = jobs.slice().sort(function (a, b) { return b.h - a.h || b.w - a.w; });
+  for (const j of order) {
+    if (x > 0 && x + j.w > maxW) { x = 0; y += rowH; rowH = 0; }
+    j.x = x; j.y = y; x += j.w; rowH = Math.max(rowH, j.h);
+  }
+  return y + rowH;
+}
+function partTile(j, m) {
+  return '<svg x="' + j.x + '" y="' + j.y + '" width="' + j.w + '" height="' + j.h + '"><g transform="' + svgMatrix(m) +
+    '" fill="none" shape-rendering="auto">' + j.body + '</g></svg>';
+}
+
+// Render part tiles (each j: body, w, h, m = viewBox -> tile px, off = tile
+// px -> canvas px offset) on one transparent sheet and measure their boxes.
+async function measureTiles(jobs, what) {
+  if (!jobs.length) return;
+  const H = packTiles(jobs, 4096), W = Math.max.apply(null, jobs.map(function (j) { return j.x + j.w; }));
+  const img = decodePNG(await renderSVG(sheet(W, H, jobs.map(function (j) { return partTile(j, j.m); }), false)));
+  for (const j of jobs) {
+    const b = alphaBox(img, j.x, j.y, j.w, j.h, SETTINGS.box_alpha_threshold);
+    if (b && (b[0] === 0 || b[1] === 0 || b[2] === j.w || b[3] === j.h)) throw new Error(j.id + ': ' + j.part + ' reaches the edge of its ' + what + ' measuring tile');
+    j.box = b ? [b[0] + j.off[0], b[1] + j.off[1], b[2] + j.off[0], b[3] + j.off[1]] : null;
+  }
+}
+
 async function renderBatchV2(ctx, indices) {
-  const size = ctx.size, n = indices.length, faces = [], tiles = [], partJobs = [];
-  const mc = Math.round(V2.margin_canonical * size), mf = Math.round(V2.margin_framed * size);
-  const Tc = size + 2 * mc, Tf = size + 2 * mf;
-  const W = Math.max(n * size, Tf);
-  const colsF = Math.max(1, Math.floor(W / Tf)), colsC = Math.max(1, Math.floor(W / Tc));
+  const size = ctx.size, n = indices.length, faces = [], tiles = [];
+  const mc = Math.round(V2.margin_canonical * size), mf = Math.round(V2.margin_framed * size), Tc = size + 2 * mc, Tf = size + 2 * mf;
   for (let k = 0; k < n; k++) {
     const c = chooseFaceV2(ctx, indices[k]), S = STY[c.style], meas = ctx.measured[c.style];
     const f = styleSVG(S, c.options);
@@ -907,35 +939,60 @@ async function renderBatchV2(ctx, indices) {
     const sketchB = ST.prefixIds(ST.sketchBody(toks, S.def.ink, wFill, wLine), 's' + k + '-');
     tiles.push(tileV2(colour, k * size, 0, size, A, true));
     tiles.push(tileV2(sketchB, k * size, size, size, A, true));
-    const face = { choice: c, svg: f, toks: toks, A: A, N: N, colour: colour, parts: {} };
+    const face = { choice: c, svg: f, A: A, N: N, id: idOf(c.index), parts: {}, bodies: {} };
     faces.push(face);
     for (const part of V2.required_parts) {
       const spec = partSpec(S, part, meas);
       if (!spec) continue;
-      const body = partSVGBody(toks, spec, 'p' + k + part + '-');
-      partJobs.push({ face: k, part: part, frame: 'canonical', body: body, m: compose([1, 0, mc, 0, 1, mc], N) });
-      partJobs.push({ face: k, part: part, frame: 'framed', body: body, m: compose([1, 0, mf, 0, 1, mf], A) });
+      const body = partSVGBody(toks, spec, '');
+      face.bodies[part] = { body: ST.prefixIds(body, 'p' + k + part + '-'), key: geometryKey(c.style, part, body) };
     }
   }
-  // Two sheets: colour and sketch rows (white), and the part tiles
-  // (transparent): canonical ones, then framed ones.
-  let y = 0;
-  const canon = partJobs.filter(function (j) { return j.frame === 'canonical'; }), framed = partJobs.filter(function (j) { return j.frame === 'framed'; });
-  canon.forEach(function (j, q) { j.x = (q % colsC) * Tc; j.y = y + Math.floor(q / colsC) * Tc; j.T = Tc; j.mg = mc; });
-  y += Math.ceil(canon.length / colsC) * Tc;
-  framed.forEach(function (j, q) { j.x = (q % colsF) * Tf; j.y = y + Math.floor(q / colsF) * Tf; j.T = Tf; j.mg = mf; });
-  y += Math.ceil(framed.length / colsF) * Tf;
-  const ptiles = [];
-  for (const j of partJobs) ptiles.push(tileV2(j.body, j.x, j.y, j.T, j.m, false));
-  const pngs = await Promise.all([renderSVG(sheet(n * size, 2 * size, tiles, false)), renderSVG(sheet(W, y, ptiles, false))]);
-  const img = decodePNG(pngs[0]), pimg = decodePNG(pngs[1]);
-  const thr = SETTINGS.box_alpha_threshold;
-  for (const j of partJobs) {
-    const b = alphaBox(pimg, j.x, j.y, j.T, j.T, thr);
-    const id = idOf(faces[j.face].choice.index);
-    if (b && (b[0] === 0 || b[1] === 0 || b[2] === j.T || b[3] === j.T)) throw new Error('face ' + id + ': ' + j.part + ' (' + j.frame + ') reaches the edge of its measuring tile');
-    faces[j.face].parts[j.frame + ':' + j.part] = b ? [b[0] - j.mg, b[1] - j.mg, b[2] - j.mg, b[3] - j.mg] : null;
+  const colourPNG = renderSVG(sheet(n * size, 2 * size, tiles, false));
+  // 1. Canonical boxes: cached, else rendered whole (with a margin).
+  const cjobs = [], seen = {};
+  for (const F of faces) {
+    for (const part of Object.keys(F.bodies)) {
+      const B = F.bodies[part];
+      if (CANON_CACHE.has(B.key) || seen[B.key]) continue;
+      seen[B.key] = 1;
+      cjobs.push({ id: F.id, part: part, key: B.key, body: B.body, w: Tc, h: Tc, m: compose([1, 0, mc, 0, 1, mc], F.N), off: [-mc, -mc] });
+    }
   }
+  await measureTiles(cjobs, 'canonical');
+  for (const j of cjobs) CANON_CACHE.set(j.key, j.box);
+  // 2. Framed boxes: each part rendered in a window around the transformed
+  // canonical box (the framed part lies inside it; a pad covers anti-aliasing).
+  const fjobs = [];
+  for (const F of faces) {
+    const M = F.choice.frame.matrix, pad = 4 + Math.ceil(2 * F.choice.frame.scale * size / 256);
+    for (const part of Object.keys(F.bodies)) {
+      const bc = CANON_CACHE.get(F.bodies[part].key);
+      F.parts['canonical:' + part] = bc ? bc.slice() : null;
+      if (!bc) { F.parts['framed:' + part] = null; continue; }
+      const cb = cornersBox(M, bc).box;
+      const x0 = Math.floor(cb[0]) - pad, y0 = Math.floor(cb[1]) - pad, x1 = Math.ceil(cb[2]) + pad, y1 = Math.ceil(cb[3]) + pad;
+      fjobs.push({ face: F, id: F.id, part: part, body: F.bodies[part].body, w: x1 - x0, h: y1 - y0, m: compose([1, 0, -x0, 0, 1, -y0], F.A), off: [x0, y0] });
+    }
+  }
+  await measureTiles(fjobs, 'framed');
+  for (const j of fjobs) j.face.parts['framed:' + j.part] = j.box;
+  if (ctx.verifyBoxes) {
+    // Re-measure every part uncached, on whole (size + margin) tiles.
+    const vjobs = [];
+    for (const F of faces) {
+      for (const part of Object.keys(F.bodies)) {
+        vjobs.push({ face: F, id: F.id, part: part, frame: 'canonical', body: F.bodies[part].body, w: Tc, h: Tc, m: compose([1, 0, mc, 0, 1, mc], F.N), off: [-mc, -mc] });
+        vjobs.push({ face: F, id: F.id, part: part, frame: 'framed', body: F.bodies[part].body, w: Tf, h: Tf, m: compose([1, 0, mf, 0, 1, mf], F.A), off: [-mf, -mf] });
+      }
+    }
+    await measureTiles(vjobs, 'verification');
+    for (const j of vjobs) {
+      const got = j.face.parts[j.frame + ':' + j.part];
+      if (JSON.stringify(got) !== JSON.stringify(j.box)) throw new Error('face ' + j.id + ': ' + j.frame + ' ' + j.part + ' box ' + JSON.stringify(got) + ' != whole-tile render ' + JSON.stringify(j.box));
+    }
+  }
+  const img = decodePNG(await colourPNG);
   for (let k = 0; k < n; k++) {
     const F = faces[k], c = F.choice, id = idOf(c.index), S = STY[c.style];
     const dir = path.join(ctx.out, 'faces', id);

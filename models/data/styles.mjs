@@ -396,3 +396,19 @@ export function opaqueParts(body, solid) {
     return '<' + name + a + (self ? '/>' : '>');
   });
 }
+
+// Drop what a part body does not draw: empty groups, and masks / clip paths /
+// gradients that nothing in it references (they come from other parts).
+export function pruneBody(body) {
+  let prev;
+  do {
+    prev = body;
+    body = body.replace(/<g(\s[^>]*)?><\/g>/g, '');
+    body = body.replace(/<(mask|clipPath|linearGradient|radialGradient|defs)\b([^>]*)>[\s\S]*?<\/\1>/g, function (m, tag, attrs) {
+      const id = /\bid="([^"]*)"/.exec(attrs);
+      if (!id) return tag === 'defs' && !/<[a-zA-Z]/.test(m.slice(m.indexOf('>') + 1, m.lastIndexOf('<'))) ? '' : m;
+      return body.indexOf('url(#' + id[1] + ')') >= 0 || body.indexOf('href="#' + id[1] + '"') >= 0 ? m : '';
+    });
+  } while (body !== prev);
+  return body;
+}
