@@ -250,7 +250,7 @@ function rsvgVersion() {
 }
 
 // Render an SVG string to PNG bytes (stdin -> stdout; no temporary files).
-function renderSVG(svg) {
+export function renderSVG(svg) {
   return new Promise(function (resolve, reject) {
     const p = spawn('rsvg-convert', ['-f', 'png'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out = [], err = [];
@@ -383,7 +383,7 @@ function sheet(w, h, tiles, white) {
 // from renders where all groups but that one are hidden. `--verify-boxes`
 // re-measures every face from its own SVG to check this.
 // ---------------------------------------------------------------------------
-function alphaBox(img, x0, y0, w, h, thr, xFrom, xTo) {
+export function alphaBox(img, x0, y0, w, h, thr, xFrom, xTo) {
   let bx0 = Infinity, by0 = Infinity, bx1 = -1, by1 = -1;
   const a = xFrom === undefined ? 0 : xFrom, b = xTo === undefined ? w : xTo;
   for (let y = 0; y < h; y++) {
@@ -474,7 +474,7 @@ async function measureParts(size, thr, jobs) {
   return { split_x: split, table: table };
 }
 
-function centre(b) { return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]; }
+export function centre(b) { return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]; }
 
 // Nose window (adventurer draws no nose): horizontally from the centre of the
 // left eye box to the centre of the right eye box, vertically from the mean
@@ -631,7 +631,7 @@ async function workerMain() {
 // of --styles / --framing / --widths / --heldout is given. See README.md,
 // "Multi-style data".
 // ---------------------------------------------------------------------------
-const V2 = {
+export const V2 = {
   // The canonical frame: adventurer's head box as rendered at 256 px (scaled
   // with --size). Every style's head box is put onto it (normalisation), and
   // the random framing then moves the canonical frame on the canvas.
@@ -674,7 +674,7 @@ async function loadStyles(names) {
   }
 }
 
-function canonicalHead(size) { return V2.canonical_head_256.map(function (v) { return v * size / 256; }); }
+export function canonicalHead(size) { return V2.canonical_head_256.map(function (v) { return v * size / 256; }); }
 
 // DiceBear SVG of a face in style S with options o: body (with part markers)
 // and viewBox [minx, miny, w, h].
@@ -700,13 +700,13 @@ function styleOptions(name, faceSeed, rngBytes) {
 }
 
 // 2x3 affine helpers: m = [a, b, tx, c, d, ty]: x' = a x + b y + tx, y' = c x + d y + ty.
-function apply(m, p) { return [m[0] * p[0] + m[1] * p[1] + m[2], m[3] * p[0] + m[4] * p[1] + m[5]]; }
-function compose(m, n) { // m after n
+export function apply(m, p) { return [m[0] * p[0] + m[1] * p[1] + m[2], m[3] * p[0] + m[4] * p[1] + m[5]]; }
+export function compose(m, n) { // m after n
   return [m[0] * n[0] + m[1] * n[3], m[0] * n[1] + m[1] * n[4], m[0] * n[2] + m[1] * n[5] + m[2],
     m[3] * n[0] + m[4] * n[3], m[3] * n[1] + m[4] * n[4], m[3] * n[2] + m[4] * n[5] + m[5]];
 }
-function svgMatrix(m) { return 'matrix(' + [m[0], m[3], m[1], m[4], m[2], m[5]].join(' ') + ')'; }
-function cornersBox(m, b) {
+export function svgMatrix(m) { return 'matrix(' + [m[0], m[3], m[1], m[4], m[2], m[5]].join(' ') + ')'; }
+export function cornersBox(m, b) {
   const p = [apply(m, [b[0], b[1]]), apply(m, [b[2], b[1]]), apply(m, [b[2], b[3]]), apply(m, [b[0], b[3]])];
   const xs = p.map(function (q) { return q[0]; }), ys = p.map(function (q) { return q[1]; });
   return { pts: p, box: [Math.min.apply(null, xs), Math.min.apply(null, ys), Math.max.apply(null, xs), Math.max.apply(null, ys)] };
@@ -731,7 +731,7 @@ function clipPoly(p, size) {
 }
 export function visibleFraction(pts, size) { const a = polyArea(pts); return a > 0 ? polyArea(clipPoly(pts, size)) / a : 0; }
 
-function frameMatrix(s, rdeg, c, size) {
+export function frameMatrix(s, rdeg, c, size) {
   const h = canonicalHead(size), hc = [(h[0] + h[2]) / 2, (h[1] + h[3]) / 2], r = rdeg * Math.PI / 180;
   const a = s * Math.cos(r), b = -s * Math.sin(r), cc = s * Math.sin(r), d = s * Math.cos(r);
   return [a, b, c[0] - (a * hc[0] + b * hc[1]), cc, d, c[1] - (cc * hc[0] + d * hc[1])];
@@ -779,11 +779,18 @@ function chooseFaceV2(ctx, i) {
   return { index: i, faceSeed: faceSeed, split: split, style: style, options: opt.options, legacy: opt.legacy, frame: frame, line: line };
 }
 
+// Sketch line widths in viewBox units: [added stroke of ink fills, stroked
+// and silhouette outlines], for a face whose viewBox unit is k * scale px.
+export function sketchWidths(size, k, scale, width) {
+  const px = size / 256, unit = k * scale;
+  return [width * px / unit, (V2.base_line_px + width) * px / unit];
+}
+
 // Native viewBox units -> canonical px: uniform scale k, translation t.
-function normMatrix(n) { return [n.k, 0, n.tx, 0, n.k, n.ty]; }
+export function normMatrix(n) { return [n.k, 0, n.tx, 0, n.k, n.ty]; }
 
 // Part specs of a style for one required part: { comp, pick, clip }.
-function partSpec(S, part, meas) {
+export function partSpec(S, part, meas) {
   const P = S.def.parts;
   if (part === 'left_eye' || part === 'right_eye') {
     const vb = meas.viewBox, big = 4 * Math.max(vb[2], vb[3]), sx = meas.eye_split_x;
@@ -794,7 +801,7 @@ function partSpec(S, part, meas) {
 }
 function intersect(a, b) { return [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])]; }
 
-function partSVGBody(toks, spec, pfx) {
+export function partSVGBody(toks, spec, pfx) {
   let b = ST.pruneBody(ST.opaqueParts(ST.partBody(toks, spec), spec.solid));
   if (spec.clip) {
     const c = spec.clip;
@@ -805,7 +812,7 @@ function partSVGBody(toks, spec, pfx) {
 }
 
 // A tile: `body` (viewBox units) drawn through matrix m (viewBox -> tile px).
-function tileV2(body, x, y, w, m, white) {
+export function tileV2(body, x, y, w, m, white) {
   return '<svg x="' + x + '" y="' + y + '" width="' + w + '" height="' + w + '">' + (white ? '<rect width="' + w + '" height="' + w + '" fill="#fff"/>' : '') +
     '<g transform="' + svgMatrix(m) + '" fill="none" shape-rendering="auto">' + body + '</g></svg>';
 }
@@ -933,8 +940,7 @@ async function renderBatchV2(ctx, indices) {
     const f = styleSVG(S, c.options);
     const toks = ST.annotate(ST.tokenize(f.body));
     const N = normMatrix(meas.norm), A = compose(c.frame.matrix, N);
-    const px = size / 256, unit = meas.norm.k * c.frame.scale; // canvas px per viewBox unit
-    const wFill = c.line.width * px / unit, wLine = (V2.base_line_px + c.line.width) * px / unit;
+    const lw = sketchWidths(size, meas.norm.k, c.frame.scale, c.line.width), wFill = lw[0], wLine = lw[1];
     const colour = ST.prefixIds(ST.stripMarkers(f.body), 'c' + k + '-');
     const sketchB = ST.prefixIds(ST.sketchBody(toks, S.def.ink, wFill, wLine), 's' + k + '-');
     tiles.push(tileV2(colour, k * size, 0, size, A, true));
@@ -1014,7 +1020,7 @@ async function renderBatchV2(ctx, indices) {
     if (ctx.keepSvg) {
       // The framed face with its part markers (comments; they draw nothing).
       const full = '<svg xmlns="http://www.w3.org/2000/svg" width="' + size + '" height="' + size + '" viewBox="0 0 ' + size + ' ' + size + '">' +
-        '<g transform="' + svgMatrix(F.A) + '" fill="none" shape-rendering="auto">' + ST.prefixIds(F.svg.body, 'c0-') + '</g></svg>';
+        '<rect width="' + size + '" height="' + size + '" fill="#fff"/><g transform="' + svgMatrix(F.A) + '" fill="none" shape-rendering="auto">' + ST.prefixIds(F.svg.body, 'c0-') + '</g></svg>';
       writeAtomic(path.join(dir, 'face.svg'), full);
       files.svg = 'faces/' + id + '/face.svg';
     }

@@ -76,8 +76,41 @@ export const STYLE_DEFS = {
     // The head path runs on into the neck; the head is the part above the
     // chin (y < 56 of 64).
     parts: { head: { comp: 'head', pick: [0], clip: [0, 0, 64, 56] }, eyes: { comp: 'eyes' }, mouth: { comp: 'mouth' }, nose: null },
-    ink: { fills: ['#000', '#1b0b47'], strokes: true, silhouette: true },
+    // (#1b0b47, the colour of one eye variant, is also a hair colour: not ink.)
+    ink: { fills: ['#000'], strokes: true, silhouette: true },
     probabilities: { blushes: 50, glasses: 20, mustache: 15 },
+  },
+  dylan: {
+    pkg: '@dicebear/dylan',
+    // The inline drawing is the skin path (head with ears, element 0) and
+    // one black path with the ear lines and the two eye strokes (element 1):
+    // the eyes are that path inside the eye rectangle, split at x = 41.
+    // The mood component draws the mouth and, for two moods, eyebrows (all
+    // above y = 32); the mouth is the mood below y = 34.
+    parts: { head: { comp: 'base', pick: [0] }, eyes: { comp: 'base', pick: [1], clip: [24, 30, 58, 46], split_x: 41 }, mouth: { comp: 'mood', clip: [0, 34, 80, 80] }, nose: null },
+    // Black lines (eyes, ears, mouth, beard) are ink; the head and hair are
+    // flat colour, so they are outlined.
+    ink: { fills: ['black', '#000', '#000000'], strokes: true, silhouette: true },
+    probabilities: { facialHair: 20 },
+  },
+  'big-ears': {
+    pkg: '@dicebear/big-ears',
+    // One component per part; the head is the face shape (the two ears are
+    // separate components and are not part of the head box).
+    parts: { head: { comp: 'face' }, eyes: { comp: 'eyes' }, mouth: { comp: 'mouth' }, nose: { comp: 'nose' } },
+    ink: { fills: ['#000', '#161616'], strokes: true, silhouette: true },
+    probabilities: { cheek: 40 },
+  },
+  avataaars: {
+    pkg: '@dicebear/avataaars',
+    // The base component's skin path (element 0) is head, ears, neck and
+    // shoulders; the head is the part above the chin (y < 180 of 280).
+    // The nose is one faint shape (16 % black): measured solid, and outlined
+    // in the sketch.
+    parts: { head: { comp: 'base', pick: [0], clip: [-1000, -1000, 1000, 180] }, eyes: { comp: 'eyes' }, mouth: { comp: 'mouth' }, nose: { comp: 'nose', solid: true } },
+    ink: { fills: ['#000'], strokes: true, silhouette: true, faint_outline: ['nose'] },
+    exclude: { style: ['circle'] },
+    probabilities: { accessories: 15, facialHair: 15, top: 90 },
   },
 };
 
