@@ -25,6 +25,14 @@ Writes a Markdown table and a picture (input | portraits | truth) to --out.
 
     PYTHONPATH=build/python /usr/bin/python3 models/synth/evaluate.py \\
         --sketches ~/sumi-data/sketches256.npz --colours ~/sumi-data/colours128.npz --faces 100 --out docs/portraits
+
+With --framing it runs every portrait graph instead under framing jitter (shift, scale, rotation of the
+sketch and its truth together) and, with --heldout DIR, on the held-out style of a multi-style data set;
+it writes the section --label of framing.md and framing_LABEL.png (models/synth/framing.py):
+
+    PYTHONPATH=build/python /usr/bin/python3 models/synth/evaluate.py --framing \\
+        --sketches ~/sumi-data/sketches256.npz --colours ~/sumi-data/colours128.npz --faces 40 \\
+        [--heldout ~/sumi-data/styles256] --label after --out docs/portraits
 """
 import argparse
 import json
@@ -40,7 +48,9 @@ import sumi
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "models" / "parts"))
-from evaluate import ink_distance, picture  # noqa: E402  (models/parts/evaluate.py)
+from evaluate import picture  # noqa: E402  (models/parts/evaluate.py)
+from metrics import chamfer, hints_graph, input_ink, line_art, ssim  # noqa: E402  (models/synth/metrics.py)
+import framing  # noqa: E402  (models/synth/framing.py)
 
 CONDITIONS = [  # name, drop_strokes keep (None = all), roughen
     ("30% of strokes", 0.3, False),
@@ -68,16 +78,6 @@ def degrade_graph(keep, rough, seed):
     return g
 
 
-def hints_graph(count, seed):
-    g = sumi.Graph(name="hints")
-    g.add_node("truth", "io.load_image")
-    g.add_node("sim", "colour.simulate_hints", count=count, seed=seed, radius=3, length=20)
-    g.link("truth.image", "sim.image")
-    g.set_output("hints", "sim.hints")
-    g.set_output("mask", "sim.mask")
-    return g
-
-
 def colour_histogram(img, bins=8):
     """Joint RGB histogram (bins^3, sums to 1) of a 1 x 3 x H x W image in 0..1."""
     q = (img[0].clamp(0, 1) * (bins - 1e-6)).long()
@@ -91,53 +91,6 @@ def histogram_distance(a, b):
     return 0.5 * (colour_histogram(a) - colour_histogram(b)).abs().sum().item()
 
 
-def gaussian_window(size=11, sigma=1.5):
-    x = torch.arange(size, dtype=torch.float32) - size // 2
-    w = torch.exp(-x ** 2 / (2 * sigma ** 2))
-    w = w / w.sum()
-    return (w[:, None] * w[None, :]).view(1, 1, size, size)
-
-
-WINDOW = gaussian_window()
-
-
-def luminance(img):
-    return (0.299 * img[:, 0:1] + 0.587 * img[:, 1:2] + 0.114 * img[:, 2:3])
-
-
-def ssim(a, b):
-    """SSIM of the luminance of two N x 3 x H x W images in 0..1 (Wang et al. 2004 constants)."""
-    x, y = luminance(a), luminance(b)
-    mu_x, mu_y = F.conv2d(x, WINDOW), F.conv2d(y, WINDOW)
-    sxx = F.conv2d(x * x, WINDOW) - mu_x ** 2
-    syy = F.conv2d(y * y, WINDOW) - mu_y ** 2
-    sxy = F.conv2d(x * y, WINDOW) - mu_x * mu_y
-    c1, c2 = 0.01 ** 2, 0.03 ** 2
-    s = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x ** 2 + mu_y ** 2 + c1) * (sxx + syy + c2))
-    return s.mean().item()
-
-
-def chamfer(ink_a, ink_b):
-    """Symmetric chamfer distance (px, capped at 8) between two 1 x 1 x H x W binary line images."""
-    if ink_a.sum() == 0 or ink_b.sum() == 0:
-        return 8.0
-    da, db = ink_distance(ink_a), ink_distance(ink_b)
-    return 0.5 * (db[ink_a > 0].mean().item() + da[ink_b > 0].mean().item())
-
-
-XDOG = sumi.Graph(name="line_art")
-XDOG.add_node("image", "io.load_image")
-XDOG.add_node("xdog", "sketch.xdog")
-XDOG.link("image.image", "xdog.image")
-XDOG.set_output("lines", "xdog.image")
-
-
-def line_art(session, img):
-    """Binary line art (1 = line) of a 1 x 3 x H x W image, by sketch.xdog."""
-    lines = session.run(XDOG, inputs={"image": img.numpy()}).outputs["lines"]
-    return (torch.from_numpy(lines[:, :1].copy()) < 0.5).float()
-
-
 def main():
     ap = argparse.ArgumentParser(description="Evaluate the portrait graphs on the held-out test faces.")
     ap.add_argument("--sketches", required=True, help="sketches .npz from models/parts/prepare.py")
@@ -147,12 +100,20 @@ def main():
     ap.add_argument("--hint-strokes", type=int, default=8, help="simulated hint strokes per face")
     ap.add_argument("--out", default="docs/portraits", help="folder for evaluation.md and evaluation.png")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--framing", action="store_true",
+                    help="instead: every portrait graph under framing jitter; writes framing.md and a picture")
+    ap.add_argument("--heldout", metavar="DIR", help="with --framing (implied): also the held-out-split faces of a "
+                    "multi-style data set (manifest.jsonl with style, split, files)")
+    ap.add_argument("--label", default="latest", help="with --framing: the section of framing.md this run writes "
+                    "(e.g. before, after); the picture is framing_LABEL.png")
     args = ap.parse_args()
     torch.set_num_threads(1)
     sk, co = np.load(pathlib.Path(args.sketches).expanduser()), np.load(pathlib.Path(args.colours).expanduser())
     if not np.array_equal(sk["ids"], co["ids"]):
         sys.exit("evaluate: error: the sketch and colour files hold different faces")
     test_idx = np.flatnonzero(sk["split"] == 2)[: args.faces]
+    if args.framing or args.heldout:
+        return framing.run(args, sk, co, test_idx)
     graphs = pathlib.Path(args.graphs)
     dfd = sumi.Graph.load(str(graphs / "deepfacedrawing.sumi.json"))
     dfd_raw = sumi.Graph.load(str(graphs / "deepfacedrawing.sumi.json"))
@@ -180,7 +141,7 @@ def main():
             sketch = session.run(degrade_graph(keep, rough, int(face)), inputs={"sketch": clean}).outputs["sketch"]
             truth = torch.from_numpy(co["colours"][face].astype(np.float32) / 255.0).permute(2, 0, 1)[None]
             hints = session.run(hints_graph(args.hint_strokes, int(face)), inputs={"truth": truth.numpy()}).outputs
-            ink_in = (F.interpolate(torch.from_numpy(sketch[:, :1].copy()), size=truth.shape[-2:], mode="area") < 0.5).float()
+            ink_in = input_ink(sketch, truth.shape[-2:])
             truth_chamfer[cname].append(chamfer(ink_in, line_art(session, truth)))
             out = {}
             for name, g in runs.items():
