@@ -56,7 +56,7 @@ py::object convert_output(const Value& v, bool as_torch) {
 py::dict run_result_dict(const RunResult& r, bool as_torch) {
   py::dict outputs;
   for (const auto& [name, v] : r.outputs) outputs[py::str(name)] = convert_output(v, as_torch);
-  py::list nodes;
+  py::list nodes, warnings;
   for (const NodeRun& n : r.nodes) {
     if (n.status == NodeStatus::NotNeeded) continue;
     py::dict d;
@@ -64,9 +64,14 @@ py::dict run_result_dict(const RunResult& r, bool as_torch) {
     d["type"] = std::string(n.type);
     d["status"] = std::string(node_status_name(n.status));
     d["ms"] = n.ms;
+    if (!n.warning.empty()) {
+      d["warning"] = n.warning;
+      warnings.append(std::string(n.id) + " (" + std::string(n.type) + "): " + n.warning);
+    }
     nodes.append(d);
   }
   py::dict res;
+  res["warnings"] = warnings;
   res["outputs"] = outputs;
   res["nodes"] = nodes;
   res["computed"] = r.computed;

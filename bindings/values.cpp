@@ -95,6 +95,20 @@ py::object to_python(const Value& v) {
     case ValueKind::Int: return py::int_(v.integer());
     case ValueKind::Bool: return py::bool_(v.boolean());
     case ValueKind::String: return py::str(v.string());
+    case ValueKind::Frame: {
+      const FaceFrame& f = v.frame();
+      py::dict d, parts;
+      d["canonical"] = f.canonical;
+      d["size"] = py::make_tuple(f.width, f.height);
+      d["matrix"] = py::make_tuple(py::make_tuple(f.matrix[0], f.matrix[1], f.matrix[2]),
+                                   py::make_tuple(f.matrix[3], f.matrix[4], f.matrix[5]));
+      d["scale"] = f.scale();
+      d["rotation_deg"] = f.rotation_deg();
+      d["located"] = f.located;
+      for (const FaceBox& b : f.parts) parts[py::str(b.name)] = py::make_tuple(b.cx, b.cy, b.w, b.h);
+      d["parts"] = parts;
+      return std::move(d);
+    }
   }
   return py::none();
 }
@@ -151,6 +165,26 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
       case ValueKind::Int: return Value::make_int(obj.cast<std::int64_t>());
       case ValueKind::Bool: return Value::make_bool(obj.cast<bool>());
       case ValueKind::String: return Value::make_string(obj.cast<std::string>());
+      case ValueKind::Frame: {  // the dict to_python gives (scale and rotation_deg are derived, ignored)
+        py::dict d = py::reinterpret_borrow<py::dict>(obj);
+        FaceFrame f;
+        f.canonical = d["canonical"].cast<int>();
+        auto size = d["size"].cast<std::vector<int>>();
+        if (size.size() != 2) throw Error("a Frame's size is (width, height)");
+        f.width = size[0];
+        f.height = size[1];
+        auto rows = d["matrix"].cast<std::vector<std::vector<double>>>();
+        if (rows.size() != 2 || rows[0].size() != 3 || rows[1].size() != 3) throw Error("a Frame's matrix is 2 x 3");
+        f.matrix = {rows[0][0], rows[0][1], rows[0][2], rows[1][0], rows[1][1], rows[1][2]};
+        f.located = d.contains("located") ? d["located"].cast<bool>() : true;
+        if (d.contains("parts"))
+          for (auto [k, b] : py::reinterpret_borrow<py::dict>(d["parts"])) {
+            auto box = b.cast<std::vector<double>>();
+            if (box.size() != 4) throw Error("a Frame part is (cx, cy, w, h)");
+            f.parts.push_back({k.cast<std::string>(), box[0], box[1], box[2], box[3]});
+          }
+        return Value::make_frame(std::move(f));
+      }
     }
   } catch (const py::cast_error&) {
     throw Error("cannot convert a Python " + py::str(py::type::of(obj).attr("__name__")).cast<std::string>() + " to " +
@@ -189,7 +223,7 @@ py::object param_to_python(const ParamValue& v) {
 void bind_values(py::module_& m) {
   m.def("kinds", [] {
     std::vector<std::string> out;
-    for (int k = 0; k <= static_cast<int>(ValueKind::String); ++k) out.emplace_back(kind_name(static_cast<ValueKind>(k)));
+    for (int k = 0; k <= static_cast<int>(ValueKind::Frame); ++k) out.emplace_back(kind_name(static_cast<ValueKind>(k)));
     return out;
   }, "The value kinds that flow between nodes.");
 }

@@ -188,6 +188,8 @@ int run(const RunArgs& a) {
   }
   progress->done();
   g_cancel = nullptr;
+  for (const NodeRun& n : r.nodes)
+    if (!n.warning.empty()) std::cerr << fmt::format("sumi: warning: node '{}' ({}): {}\n", n.id, n.type, n.warning);
   for (const auto& [name, value] : r.outputs) std::cout << "wrote " << write_output(a.out_dir, name, value) << "\n";
   if (a.profile) {
     std::cout << fmt::format("threads: {} TBB x {} LibTorch on {} cores\n", budget.tbb_threads, budget.torch_threads,

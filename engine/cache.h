@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "engine/value.h"
@@ -39,10 +40,14 @@ class Outputs {
   const Value& operator[](std::size_t i) const { return n_ > kInline ? heap_[i] : inline_[i]; }
   const Value* begin() const { return n_ > kInline ? heap_.data() : inline_.data(); }
   const Value* end() const { return begin() + n_; }
+  // A warning the node gave with these outputs (NodeContext::warn); cached with them.
+  const std::string& warning() const { return warning_; }
+  void set_warning(std::string w) { warning_ = std::move(w); }
 
  private:
   static constexpr std::size_t kInline = 4;
   std::size_t n_;
+  std::string warning_;
   std::array<Value, kInline> inline_;
   std::vector<Value> heap_;
 };

@@ -15,6 +15,8 @@ NodeContext::NodeContext(const PlanNode& node, const Value* const* inputs, Outpu
       cancel_(cancel),
       progress_(progress) {}
 
+void NodeContext::warn(std::string message) { outputs_.set_warning(std::move(message)); }
+
 const std::string& NodeContext::node_id() const { return node_.id; }
 const std::string& NodeContext::type() const { return node_.desc->id; }
 

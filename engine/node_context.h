@@ -64,6 +64,11 @@ class NodeContext {
   // Reports progress within this node, 0..1 (a Progress event).
   void report_progress(double fraction) const;
 
+  // A warning on the run result (RunResult::nodes[i].warning): the node
+  // produced its outputs but something deserves the user's attention, e.g.
+  // an empty drawing. Kept with the outputs, so a cached result repeats it.
+  void warn(std::string message);
+
   // Errors carrying this node's context.
   Error error(const std::string& message) const;
   Error port_error(std::string_view port, const std::string& message) const;

@@ -108,9 +108,10 @@ class Run {
 
     RunResult result;
     result.total_ms = ticks_to_ms(tick_now() - t0);
-    for (const NodeRun& s : stats_) {
-      result.computed += s.status == NodeStatus::Computed;
-      result.cached += s.status == NodeStatus::Cached;
+    for (std::size_t i = 0; i < stats_.size(); ++i) {
+      result.computed += stats_[i].status == NodeStatus::Computed;
+      result.cached += stats_[i].status == NodeStatus::Cached;
+      if (results_[i] && !results_[i]->warning().empty()) stats_[i].warning = results_[i]->warning();
     }
     result.nodes = std::move(stats_);
     result.plan = holder_;

@@ -64,6 +64,7 @@ struct NodeRun {
   std::string_view type;
   NodeStatus status = NodeStatus::NotNeeded;
   double ms = 0;  // compute time (Computed/Failed)
+  std::string warning;  // what the node warned of (also when its result came from the cache)
 };
 
 struct RunResult {

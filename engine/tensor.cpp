@@ -68,6 +68,12 @@ std::string Value::describe() const {
     case ValueKind::Int: os << ' ' << integer(); break;
     case ValueKind::Bool: os << ' ' << (boolean() ? "true" : "false"); break;
     case ValueKind::String: os << " \"" << string() << '"'; break;
+    case ValueKind::Frame: {
+      const FaceFrame& f = frame();
+      os << " scale " << f.scale() << " rotation " << f.rotation_deg() << " at (" << f.matrix[2] << ", "
+         << f.matrix[5] << ")" << (f.located ? "" : " (not located: canonical)");
+      break;
+    }
   }
   return os.str();
 }

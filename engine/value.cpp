@@ -1,6 +1,7 @@
 #include "engine/value.h"
 
 #include <array>
+#include <cmath>
 
 #include "engine/error.h"
 #include "engine/hash.h"
@@ -9,8 +10,8 @@
 namespace sumi {
 namespace {
 
-constexpr std::array<std::string_view, 10> kKindNames = {"Strokes", "Image", "Mask",   "Latent",  "PartSet",
-                                                         "Scalar",  "Int",   "Bool", "String", "Features"};
+constexpr std::array<std::string_view, 11> kKindNames = {"Strokes", "Image", "Mask",   "Latent",   "PartSet", "Scalar",
+                                                         "Int",     "Bool",  "String", "Features", "Frame"};
 
 [[noreturn]] void wrong_kind(ValueKind want, const Value& v) {
   throw Error("expected a " + std::string(kind_name(want)) + " value, got " +
@@ -115,6 +116,26 @@ Value Value::make_string(std::string v) {
   return Value(std::move(p));
 }
 
+Value Value::make_frame(FaceFrame f) {
+  Hasher h;
+  h.add(ValueKind::Frame).add(f.canonical).add(f.width).add(f.height).add(f.located).add(f.parts.size());
+  for (double m : f.matrix) h.add(m);
+  for (const FaceBox& b : f.parts) h.add(std::string_view(b.name)).add(b.cx).add(b.cy).add(b.w).add(b.h);
+  const std::size_t bytes = sizeof(Payload) + f.parts.size() * sizeof(FaceBox);
+  auto p = std::make_shared<Payload>(payload(ValueKind::Frame, std::move(f)));
+  p->hash = h.digest();
+  p->bytes = bytes;
+  return Value(std::move(p));
+}
+
+double FaceFrame::scale() const { return std::sqrt(std::abs(matrix[0] * matrix[4] - matrix[1] * matrix[3])); }
+double FaceFrame::rotation_deg() const { return std::atan2(matrix[3], matrix[0]) * 180.0 / M_PI; }
+const FaceBox* FaceFrame::part(std::string_view name) const {
+  for (const FaceBox& b : parts)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
 ValueKind Value::kind() const {
   if (!p_) throw Error("empty value has no kind");
   return p_->kind;
@@ -152,6 +173,11 @@ bool Value::boolean() const {
 const std::string& Value::string() const {
   if (!p_ || p_->kind != ValueKind::String) wrong_kind(ValueKind::String, *this);
   return std::get<std::string>(p_->data);
+}
+
+const FaceFrame& Value::frame() const {
+  if (!p_ || p_->kind != ValueKind::Frame) wrong_kind(ValueKind::Frame, *this);
+  return std::get<FaceFrame>(p_->data);
 }
 
 const at::Tensor& Value::tensor() const {

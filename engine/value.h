@@ -15,6 +15,7 @@
 // Thread safety: Values are immutable; copies may be used from any thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,7 @@ enum class ValueKind : std::uint8_t {
   Bool,
   String,
   Features,  // float tensor N x C x H x W, any range: a network's feature maps (any C)
+  Frame,     // where a face sits in an image (FaceFrame): canonical frame -> image, and its part windows
 };
 
 std::string_view kind_name(ValueKind kind);
@@ -90,6 +92,34 @@ struct Window {
 struct Part;
 using PartSet = std::vector<Part>;
 
+// ---- Face frame ------------------------------------------------------------
+// Where a face sits in an image (face.locate's output): the similarity that
+// maps the models' canonical frame - a `canonical` x `canonical` canvas - onto
+// an image of `width` x `height` pixels, and the face's part boxes in
+// canonical pixels. `located` is false when the drawing was (nearly) empty and
+// the canonical frame was assumed.
+struct FaceBox {
+  std::string name;
+  double cx = 0, cy = 0, w = 0, h = 0;  // canonical pixels
+  bool operator==(const FaceBox& o) const { return name == o.name && cx == o.cx && cy == o.cy && w == o.w && h == o.h; }
+};
+
+struct FaceFrame {
+  int canonical = 256;
+  int width = 256, height = 256;
+  // canonical px -> image px: x' = m[0] x + m[1] y + m[2], y' = m[3] x + m[4] y + m[5]
+  std::array<double, 6> matrix{1, 0, 0, 0, 1, 0};
+  std::vector<FaceBox> parts;
+  bool located = true;
+  double scale() const;         // the similarity's scale (1 = the canonical size, per canonical pixel)
+  double rotation_deg() const;  // counter-clockwise on screen is negative (y points down)
+  const FaceBox* part(std::string_view name) const;
+  bool operator==(const FaceFrame& o) const {
+    return canonical == o.canonical && width == o.width && height == o.height && matrix == o.matrix &&
+           parts == o.parts && located == o.located;
+  }
+};
+
 // ---- Value ---------------------------------------------------------------
 class Value {
  public:
@@ -101,6 +131,7 @@ class Value {
   static Value make_int(std::int64_t v);
   static Value make_bool(bool v);
   static Value make_string(std::string v);
+  static Value make_frame(FaceFrame frame);
   // Tensor kinds: see engine/tensor.h (make_image, make_mask, make_latent).
 
   bool empty() const { return !p_; }
@@ -119,6 +150,7 @@ class Value {
   std::int64_t integer() const;
   bool boolean() const;
   const std::string& string() const;
+  const FaceFrame& frame() const;
   const at::Tensor& tensor() const;  // Image, Mask, Latent or Features
 
   struct Payload;  // defined in value.cpp; public so tensor.cpp can build one

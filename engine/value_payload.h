@@ -12,7 +12,7 @@ struct Value::Payload {
   ValueKind kind;
   std::uint64_t hash = 0;
   std::size_t bytes = 0;
-  std::variant<Strokes, PartSet, double, std::int64_t, bool, std::string, TensorPtr> data;
+  std::variant<Strokes, PartSet, double, std::int64_t, bool, std::string, TensorPtr, FaceFrame> data;
 };
 
 }  // namespace sumi

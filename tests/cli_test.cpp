@@ -91,7 +91,7 @@ TEST(Cli, BadInputsFailWithOneClearLine) {
 TEST(Cli, ValidateNodesDotAndHelp) {
   Result r = sumi("validate " + source_path("graphs/sketch_parts.sumi.json"));
   EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_HAS(r.out, "ok (4 nodes");
+  EXPECT_HAS(r.out, "ok (6 nodes");
   r = sumi("nodes");
   EXPECT_EQ(r.code, 0);
   EXPECT_HAS(r.out, "sketch.rasterise (v1)");

@@ -1,8 +1,14 @@
+#include "nodes/face/locate.h"
 #include "nodes/face/split.h"
+#include "nodes/face/warp.h"
 #include "nodes/nodes.h"
 
 namespace sumi {
 
-void register_face_nodes(Registry& r) { r.add(face_split_node()); }
+void register_face_nodes(Registry& r) {
+  r.add(face_split_node());
+  r.add(face_locate_node());
+  r.add(face_warp_node());
+}
 
 }  // namespace sumi

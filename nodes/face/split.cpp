@@ -21,7 +21,10 @@ NodeDescriptor face_split_node() {
   NodeDescriptor d;
   d.id = "face.split";
   d.doc = "Cuts a face sketch into left eye, right eye, nose, mouth and remainder windows";
-  d.inputs = {PortSpec::in("sketch", ValueKind::Image, "square face sketch")};
+  d.inputs = {PortSpec::in("sketch", ValueKind::Image, "square face sketch"),
+              PortSpec::optional("frame", ValueKind::Frame,
+                                 "when linked (face.locate on the sketch before it was warped to the canonical frame), "
+                                 "each window is centred on the located part; sizes stay the parameters'")};
   // One port per part as well as the set: a consumer of one part's port is
   // keyed on that crop alone, so a stroke in the mouth re-runs only the mouth.
   d.outputs = {PortSpec::out("parts", ValueKind::PartSet, "the five parts with their windows"),
@@ -41,6 +44,7 @@ NodeDescriptor face_split_node() {
     if (img.cols != img.rows)
       throw ctx.port_error("sketch", "needs a square sketch, got " + std::to_string(img.cols) + "x" + std::to_string(img.rows));
     const double k = static_cast<double>(img.cols) / static_cast<double>(ctx.param_int("reference"));
+    const FaceFrame* frame = ctx.has_input("frame") ? &ctx.input("frame").frame() : nullptr;
     PartSet parts;
     cv::Mat remainder = img.clone();
     for (std::size_t i = 0; i < 4; ++i) {
@@ -48,6 +52,13 @@ NodeDescriptor face_split_node() {
       Window win{static_cast<int>(std::lround(w[0] * k)), static_cast<int>(std::lround(w[1] * k)),
                  static_cast<int>(std::lround(w[2] * k))};
       if (win.size < 1) throw ctx.param_error(kFaceParts[i], "window is smaller than a pixel at this sketch size");
+      if (frame) {  // the sketch is in the canonical frame: its pixels are canonical px scaled
+        const FaceBox* b = frame->part(kFaceParts[i]);
+        if (!b) throw ctx.port_error("frame", std::string("the frame has no '") + kFaceParts[i] + "' box");
+        const double kc = static_cast<double>(img.cols) / frame->canonical;
+        win.x = static_cast<int>(std::lround(b->cx * kc - win.size / 2.0));
+        win.y = static_cast<int>(std::lround(b->cy * kc - win.size / 2.0));
+      }
       const cv::Rect r(win.x, win.y, win.size, win.size);
       parts.push_back({kFaceParts[i], win, mat_to_image(crop_padded(img, r), ctx.device())});
       cv::Rect inside = r & cv::Rect(0, 0, img.cols, img.rows);

@@ -39,9 +39,11 @@ class RunResult:
     computed: int
     cached: int
     total_ms: float
+    # "node (type): message" for each node that warned, e.g. face.locate on an empty drawing.
+    warnings: List[str] = field(default_factory=list)
 
     def node(self, node_id: str) -> Dict[str, Any]:
-        """The status record of one node: {'id', 'type', 'status', 'ms'}."""
+        """The status record of one node: {'id', 'type', 'status', 'ms'} (+ 'warning' when it warned)."""
         for n in self.nodes:
             if n["id"] == node_id:
                 return n
@@ -80,7 +82,7 @@ class Session:
         if not isinstance(graph, Graph):
             graph = Graph.load(os.fspath(graph))
         r = self._s._run(graph, list(outputs or []), dict(inputs or {}), device, use_cache, progress, cancel, as_torch)
-        return RunResult(r["outputs"], r["nodes"], r["computed"], r["cached"], r["total_ms"])
+        return RunResult(r["outputs"], r["nodes"], r["computed"], r["cached"], r["total_ms"], r["warnings"])
 
     def cache_stats(self) -> Dict[str, int]:
         return self._s.cache_stats()

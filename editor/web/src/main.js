@@ -255,7 +255,9 @@ async function run() {
     state.serverMs.push(r.wall_ms);  // the engine run inside it, as the server timed it
     state.showMs.push(performance.now() - replied);  // fetching and showing the output images
   }
-  setStatus(`${r.computed} computed, ${r.cached} cached, ${r.total_ms.toFixed(1)} ms` + (latency !== null ? ` · stroke→preview ${latency.toFixed(0)} ms` : ''), 'ok');
+  // Node warnings (e.g. face.locate on an empty canvas) are notes, not errors.
+  const notes = r.nodes.filter((n) => n.warning).map((n) => ` · ${n.id}: ${n.warning}`).join('');
+  setStatus(`${r.computed} computed, ${r.cached} cached, ${r.total_ms.toFixed(1)} ms` + (latency !== null ? ` · stroke→preview ${latency.toFixed(0)} ms` : '') + notes, 'ok');
 }
 
 function showNodes(nodes) {
@@ -264,6 +266,7 @@ function showNodes(nodes) {
   for (const n of nodes) {
     const tr = document.createElement('tr');
     tr.className = `st-${n.status}`;
+    if (n.warning) tr.title = n.warning;
     for (const v of [n.id, n.type, n.status, n.ms ? n.ms.toFixed(2) : '']) {
       const td = document.createElement('td');
       td.textContent = v;

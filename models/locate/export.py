@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Exports the trained face locator for the engine: TorchScript (Debian's torch
+1.13, the engine's LibTorch) and the manifest models/locate/manifest.json that
+face.locate reads.
+
+    /usr/bin/python3 models/locate/export.py --checkpoint ~/sumi-work/locate/checkpoint.pt \\
+        --data ~/sumi-data/locate128.npz --dataset ~/sumi-data/styles256 --out models/locate
+
+The canonical frame (size, head box) comes from the data set's dataset.json;
+the canonical part boxes an empty drawing gets are the training faces' means.
+The manifest records the file's SHA-256, so new weights invalidate cached results.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import pathlib
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from locate_model import FaceLocator, OUTPUTS, POINTS, SIZED_PARTS  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Export Sumi's face locator.")
+    ap.add_argument("--checkpoint", required=True)
+    ap.add_argument("--data", required=True, help="the .npz the locator was trained on")
+    ap.add_argument("--dataset", required=True, help="the generated data set folder (for dataset.json)")
+    ap.add_argument("--out", default="models/locate")
+    ap.add_argument("--evaluation", help="JSON written by evaluate.py --json, recorded in the manifest")
+    args = ap.parse_args()
+    ck = torch.load(pathlib.Path(args.checkpoint).expanduser())
+    a = ck["args"]
+    res = ck["resolution"]
+    model = FaceLocator(res, tuple(int(w) for w in a["widths"].split(",")), a["hidden"])
+    model.load_state_dict(ck["model"])
+    model.eval()
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    traced = torch.jit.freeze(torch.jit.trace(model, torch.ones(1, 1, res, res)))
+    tmp = out / "locator.pt.tmp"
+    traced.save(str(tmp))
+    tmp.replace(out / "locator.pt")
+
+    data = np.load(pathlib.Path(args.data).expanduser())
+    train = data["split"] == 0
+    mean_boxes = data["canonical"][train].mean(axis=0)  # [4, 4] cx, cy, w, h
+    folder = pathlib.Path(args.dataset).expanduser()
+    # dataset.json is written when a generation ends; run.json (its settings) from the start.
+    dataset = json.loads((folder / ("dataset.json" if (folder / "dataset.json").exists() else "run.json")).read_text())
+    size = int(dataset["size"])
+    v2 = dataset.get("v2", {})
+    # The canonical head box: the adventurer head as rendered without framing (models/data/README.md).
+    head = v2.get("settings", {}).get("canonical_head_256", [48, 54, 217, 206])
+    canonical = {"size": size, "head_box": [v * size / 256 for v in head]}
+    manifest = {
+        "format": "sumi.models", "version": 1, "name": f"locate{res}", "kind": "face-locator",
+        "canonical": {"size": canonical["size"], "head_box": canonical["head_box"],
+                      "parts": {p: [round(float(v), 2) for v in mean_boxes[i]] for i, p in enumerate(SIZED_PARTS)},
+                      "doc": "the models' canonical face frame: the adventurer head box as rendered by models/data "
+                             "without framing; parts = mean training boxes [cx, cy, w, h] (an empty drawing's frame)"},
+        "locator": {"file": "locator.pt", "input_size": res, "outputs": OUTPUTS,
+                    "layout": ["head centre x, y (fractions of the padded square)", "log scale", "cos, sin rotation",
+                               f"centres x, y of {', '.join(POINTS)}", f"canonical w, h of {', '.join(SIZED_PARTS)}"],
+                    "shapes": [[1, 1, res, res], [1, OUTPUTS]],
+                    "sha256": hashlib.sha256((out / "locator.pt").read_bytes()).hexdigest()},
+        "data": {"generator": "models/data/generate.mjs", "generator_version": dataset.get("generator_version"),
+                 "styles": [str(s) for s in data["styles"]], "heldout_style": v2.get("heldout"),
+                 "faces": int(len(np.unique(data["index"]))), "drawings": int(len(data["split"])),
+                 "command": dataset.get("command"), "line_styles": "per face line_style (prepare.py) + partial copies"},
+        "training": {"command": "/usr/bin/python3 models/locate/train.py " + " ".join(
+                         f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init"),
+                     "epochs": ck["epoch"], "wall_minutes": round(ck["wall_s"] / 60, 1), "history": ck["history"],
+                     "exported": datetime.date.today().isoformat()},
+        "licence": "weights: as Sumi; trained on DiceBear art, see models/data/ATTRIBUTION.md",
+    }
+    if args.evaluation:
+        manifest["evaluation"] = json.loads(pathlib.Path(args.evaluation).read_text())
+    (out / "manifest.json.tmp").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / "manifest.json.tmp").replace(out / "manifest.json")
+    print(f"export: wrote {out / 'locator.pt'} and {out / 'manifest.json'}")
+
+
+if __name__ == "__main__":
+    main()

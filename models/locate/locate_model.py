@@ -1,0 +1,68 @@
+"""The face locator: a small CNN that finds where a face sits in a sketch.
+
+Input: 1 x 1 x R x R, a square sketch scaled to R (default 128), 1 = paper,
+0 = ink (the engine's Image convention). Output: 1 x 23 floats:
+
+  [0:5]   the face frame: head-centre x, y (as fractions of the side),
+          log(scale), cos(rotation), sin(rotation) - the similarity that maps
+          the canonical frame (models/data: the adventurer head box) onto the
+          sketch;
+  [5:15]  part centres x, y (fractions of the side) in POINTS order;
+  [15:23] part box width, height in the canonical frame (fractions of the
+          canonical side) for the four windowed parts.
+
+Points come from heatmaps (a soft arg-max over an R/8 grid of features that
+combine the fine stage with the coarse, whole-face stage, so "left eye" can be
+told from "right eye"); the head centre is the "head" point. Scale, rotation
+and part sizes are regressed from the coarse stage. Traced to TorchScript by
+export.py.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+POINTS = ["left_eye", "right_eye", "nose", "mouth", "head"]
+SIZED_PARTS = ["left_eye", "right_eye", "nose", "mouth"]
+OUTPUTS = 5 + 2 * len(POINTS) + 2 * len(SIZED_PARTS)
+
+
+def block(cin, cout, refine):
+    # A stride-2 conv (halves the side), then at the coarser stages a stride-1
+    # conv (at the fine stages it would cost most of the compute).
+    layers = [nn.Conv2d(cin, cout, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+    if refine:
+        layers += [nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers)
+
+
+class FaceLocator(nn.Module):
+    def __init__(self, resolution=128, widths=(16, 24, 48, 64, 96), hidden=256):
+        super().__init__()
+        assert len(widths) == 5, "five stages: the heatmaps sit after the third, the regression after the fifth"
+        self.resolution = resolution
+        self.fine = nn.Sequential(block(1, widths[0], False), block(widths[0], widths[1], False),
+                                  block(widths[1], widths[2], True))
+        self.coarse = nn.Sequential(block(widths[2], widths[3], True), block(widths[3], widths[4], True))
+        self.lateral = nn.Conv2d(widths[4], widths[2], 1)
+        self.heat = nn.Sequential(nn.Conv2d(widths[2], widths[2], 3, padding=1), nn.ReLU(inplace=True),
+                                  nn.Conv2d(widths[2], len(POINTS), 1))
+        side = resolution // 32
+        self.regress = nn.Sequential(nn.Flatten(), nn.Linear(widths[4] * side * side, hidden), nn.ReLU(inplace=True),
+                                     nn.Linear(hidden, 3 + 2 * len(SIZED_PARTS)))
+        grid = (torch.arange(resolution // 8, dtype=torch.float32) + 0.5) / (resolution // 8)
+        self.register_buffer("grid", grid)
+
+    def forward(self, sketch):
+        ink = 1.0 - sketch  # lines are the signal; paper is zero
+        fine = self.fine(ink)
+        coarse = self.coarse(fine)
+        up = F.interpolate(self.lateral(coarse), size=fine.shape[-2:], mode="bilinear", align_corners=False)
+        heat = self.heat(fine + up)                                   # N x P x G x G
+        n, p, g, _ = heat.shape
+        prob = torch.softmax(heat.reshape(n, p, g * g), dim=2).reshape(n, p, g, g)
+        x = (prob.sum(dim=2) * self.grid).sum(dim=2)                  # N x P
+        y = (prob.sum(dim=3) * self.grid).sum(dim=2)
+        points = torch.stack([x, y], dim=2).reshape(n, 2 * p)         # x0, y0, x1, y1, ...
+        r = self.regress(coarse)                                      # log scale, cos, sin, sizes
+        head = points[:, 2 * (p - 1):]
+        return torch.cat([head, r[:, :3], points, r[:, 3:]], dim=1)

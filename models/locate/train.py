@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Trains the face locator (locate_model.py) on drawings packed by prepare.py.
+Resumable: the checkpoint is rewritten after every epoch and a re-run continues
+from it (or starts from a shipped TorchScript file with --init).
+
+    /usr/bin/python3 models/locate/train.py --data ~/sumi-data/locate128.npz --out ~/sumi-work/locate --epochs 12
+
+Prints progress (epoch, step, loss, rate, ETA) and per epoch the validation
+part-centre error in pixels at 256 (median, 90th percentile).
+"""
+import argparse
+import math
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from locate_model import FaceLocator, OUTPUTS  # noqa: E402
+
+# Loss weight per output (targets are fractions of the side, logs and cosines).
+WEIGHTS = torch.tensor([1, 1, 0.5, 0.5, 0.5] + [1] * 10 + [0.5] * 8)
+assert len(WEIGHTS) == OUTPUTS
+
+
+def batch_images(sketches, idx):
+    return torch.from_numpy(sketches[idx]).float().unsqueeze(1) / 255.0
+
+
+def point_errors(pred, target, side=256.0):
+    """Per drawing and part: Euclidean part-centre error in pixels at `side`."""
+    p = pred[:, 5:15].reshape(-1, 5, 2)
+    t = target[:, 5:15].reshape(-1, 5, 2)
+    return (p - t).norm(dim=2) * side
+
+
+def predict(model, sketches, idx, batch=256):
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for s in range(0, len(idx), batch):
+            out.append(model(batch_images(sketches, idx[s:s + batch])))
+    model.train()
+    return torch.cat(out) if out else torch.zeros(0, OUTPUTS)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Train Sumi's face locator.")
+    ap.add_argument("--data", required=True, help=".npz from models/locate/prepare.py")
+    ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--widths", default="16,24,48,64,96")
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", help="start from these weights (a checkpoint.pt of this script)")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    data = np.load(pathlib.Path(args.data).expanduser())
+    sketches, targets, split = data["sketches"], torch.from_numpy(data["targets"]), data["split"]
+    res = int(data["resolution"])
+    train_idx = np.flatnonzero(split == 0)
+    val_idx = np.flatnonzero(split == 1)[:1024]
+    if len(train_idx) == 0:
+        sys.exit("train: error: the data has no training drawings")
+    widths = tuple(int(w) for w in args.widths.split(","))
+    model = FaceLocator(res, widths, args.hidden)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps_per_epoch = max(1, len(train_idx) // args.batch)
+    total = steps_per_epoch * args.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / total))))
+
+    out = pathlib.Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    ck_path = out / "checkpoint.pt"
+    start_epoch, wall, history = 0, 0.0, []
+    if ck_path.exists():
+        ck = torch.load(ck_path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        start_epoch, wall, history = ck["epoch"], ck["wall_s"], ck["history"]
+        print(f"train: resuming after epoch {start_epoch}", file=sys.stderr)
+    elif args.init:
+        model.load_state_dict(torch.load(pathlib.Path(args.init).expanduser())["model"])
+        print(f"train: starting from {args.init}", file=sys.stderr)
+
+    step = 0
+    for epoch in range(start_epoch, args.epochs):
+        t0 = time.time()
+        order = rng.permutation(train_idx)
+        running = 0.0
+        for b in range(steps_per_epoch):
+            idx = np.sort(order[b * args.batch:(b + 1) * args.batch])
+            x, y = batch_images(sketches, idx), targets[idx]
+            loss = (F.smooth_l1_loss(model(x), y, reduction="none", beta=0.01) * WEIGHTS).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            running = 0.98 * running + 0.02 * loss.item() if b else loss.item()
+            step += 1
+            if b % 50 == 0 or b + 1 == steps_per_epoch:
+                rate = (b + 1) * args.batch / (time.time() - t0)
+                eta = (steps_per_epoch - b - 1) * args.batch / rate + (args.epochs - epoch - 1) * steps_per_epoch * args.batch / rate
+                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {b + 1}/{steps_per_epoch} loss {running:.5f} "
+                      f"{rate:.0f} drawings/s ETA {eta / 60:.1f} min", end="", file=sys.stderr, flush=True)
+            if args.max_steps and step >= args.max_steps:
+                break
+        err = point_errors(predict(model, sketches, val_idx), targets[val_idx])
+        med, p90 = (float(err.median()), float(err.flatten().quantile(0.9))) if err.numel() else (0.0, 0.0)
+        wall += time.time() - t0
+        history.append({"epoch": epoch + 1, "loss": running, "val_median_px": med, "val_p90_px": p90})
+        print(f"\ntrain: epoch {epoch + 1}: val part-centre error median {med:.2f} px, p90 {p90:.2f} px (at 256)",
+              file=sys.stderr)
+        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch + 1,
+              "wall_s": wall, "history": history, "args": vars(args), "resolution": res,
+              "styles": [str(s) for s in data["styles"]]}
+        torch.save(ck, out / "checkpoint.tmp")
+        (out / "checkpoint.tmp").replace(ck_path)
+        if args.max_steps and step >= args.max_steps:
+            break
+    print(f"train: done, {wall / 60:.1f} min of training", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

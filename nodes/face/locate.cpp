@@ -1,0 +1,169 @@
+#include "nodes/face/locate.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "engine/model_store.h"
+#include "engine/tensor.h"
+#include "nodes/common/image_mat.h"
+#include "nodes/latent/part_models.h"  // read_manifest, run_model
+
+namespace sumi {
+namespace {
+
+// The locator's manifest: the network, its input size, and the canonical
+// frame its outputs are relative to (see models/locate/locate_model.py).
+struct Locator {
+  std::string model;
+  int input_size = 128;
+  int canonical = 256;
+  double head_cx = 0, head_cy = 0;         // canonical head-box centre, canonical px
+  std::vector<FaceBox> default_parts;      // mean training boxes: the frame of an empty drawing
+};
+
+constexpr const char* kSized[] = {"left_eye", "right_eye", "nose", "mouth"};
+constexpr int kOutputs = 5 + 2 * 5 + 2 * 4;
+constexpr double kHeadRadius = 85;  // about half the canonical head box (169 x 152 px at 256)
+
+std::shared_ptr<const Locator> load_locator(ModelStore& store, const std::string& path) {
+  return store.resource<Locator>(path, "locate-manifest", [&] {
+    const ErrorContext ctx{path, {}, {}, {}, {}};
+    const nlohmann::json j = read_manifest(path, "sumi.models", "model");
+    auto l = std::make_shared<Locator>();
+    try {
+      const auto& m = j.at("locator");
+      l->model = (std::filesystem::path(path).parent_path() / m.at("file").get<std::string>()).lexically_normal().string();
+      l->input_size = m.at("input_size").get<int>();
+      l->canonical = j.at("canonical").at("size").get<int>();
+      const auto head = j.at("canonical").at("head_box").get<std::vector<double>>();
+      if (head.size() != 4) throw Error(ctx, "canonical.head_box must be [x0, y0, x1, y1]");
+      l->head_cx = (head[0] + head[2]) / 2;
+      l->head_cy = (head[1] + head[3]) / 2;
+      for (const char* p : kSized) {
+        const auto b = j.at("canonical").at("parts").at(p).get<std::vector<double>>();
+        if (b.size() != 4) throw Error(ctx, std::string("canonical.parts.") + p + " must be [cx, cy, w, h]");
+        l->default_parts.push_back({p, b[0], b[1], b[2], b[3]});
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ctx, std::string("malformed locator manifest: ") + e.what());
+    }
+    if (l->input_size < 8 || l->input_size > 1024 || l->canonical < 8)
+      throw Error(ctx, "locator input_size and canonical size must be sensible (8..1024)");
+    return l;
+  });
+}
+
+// Gray, padded with paper to a centred square, area-scaled to the network's
+// input: the same pixels models/locate/prepare.py trains on.
+cv::Mat network_input(const cv::Mat& img, int side, int& square, int& left, int& top) {
+  cv::Mat gray;
+  if (img.channels() == 1) gray = img;
+  else if (img.channels() == 3) cv::cvtColor(img, gray, cv::COLOR_RGB2GRAY);
+  else {  // RGBA: composite onto white first
+    std::vector<cv::Mat> ch;
+    cv::split(img, ch);
+    cv::Mat rgb;
+    cv::merge(std::vector<cv::Mat>{ch[0], ch[1], ch[2]}, rgb);
+    cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
+    gray = gray.mul(ch[3]) + (1.0 - ch[3]);
+  }
+  square = std::max(gray.cols, gray.rows);
+  left = (square - gray.cols) / 2;
+  top = (square - gray.rows) / 2;
+  cv::Mat padded;
+  cv::copyMakeBorder(gray, padded, top, square - gray.rows - top, left, square - gray.cols - left,
+                     cv::BORDER_CONSTANT, cv::Scalar(1.0));
+  cv::Mat out;
+  cv::resize(padded, out, cv::Size(side, side), 0, 0, cv::INTER_AREA);
+  return out;
+}
+
+}  // namespace
+
+std::string default_locate_manifest() { return std::string(SUMI_MODELS_DIR) + "/locate/manifest.json"; }
+
+NodeDescriptor face_locate_node() {
+  NodeDescriptor d;
+  d.id = "face.locate";
+  d.doc = "Finds the face in a sketch: the frame (centre, scale, rotation) from the models' canonical frame, and the part boxes";
+  d.inputs = {PortSpec::in("sketch", ValueKind::Image, "a sketch of any size: white paper, dark lines")};
+  d.outputs = {PortSpec::out("frame", ValueKind::Frame, "canonical frame -> sketch, and the part boxes in canonical pixels")};
+  d.params = {
+      ParamSpec::path("manifest", default_locate_manifest(), "locator manifest (sumi.models JSON with a \"locator\")"),
+      ParamSpec::model("locator", "", "TorchScript locator replacing the manifest's (same interface)"),
+      ParamSpec::number("min_ink", 0.002, "below this mean ink (0..1) the drawing counts as empty: canonical frame and a warning")
+          .range(0, 1),
+      ParamSpec::number("snap", 2.0,
+                        "the frame and part centres move in steps of about this many pixels (of a 256 canvas), so a "
+                        "stroke that barely moves the located face leaves the frame - and every cached part - as it "
+                        "was; 0 = no steps")
+          .range(0, 32)};
+  d.compute = [](NodeContext& ctx) {
+    const auto loc = load_locator(ctx.models(), ctx.param_string("manifest"));
+    const cv::Mat img = image_to_mat(ctx.input("sketch"), ctx, "sketch");
+    if (img.empty()) throw ctx.port_error("sketch", "the sketch is empty (0 pixels)");
+    int square = 0, left = 0, top = 0;
+    const cv::Mat x = network_input(img, loc->input_size, square, left, top);
+    FaceFrame f;
+    f.canonical = loc->canonical;
+    f.width = img.cols;
+    f.height = img.rows;
+    const double k = static_cast<double>(square) / loc->canonical;  // canonical px -> sketch px at scale 1
+    const double ink = 1.0 - cv::mean(x)[0];
+    if (ink < ctx.param_float("min_ink")) {
+      // Nothing drawn yet: the canonical frame, centred on the sketch.
+      f.matrix = {k, 0, -static_cast<double>(left), 0, k, -static_cast<double>(top)};
+      f.parts = loc->default_parts;
+      f.located = false;
+      ctx.warn("the drawing is empty or nearly so: using the canonical face frame");
+      ctx.set_output("frame", Value::make_frame(std::move(f)));
+      return;
+    }
+    const std::string& override_file = ctx.param_string("locator");
+    const Value out = run_model(ctx, override_file.empty() ? loc->model : override_file, mat_to_image(x, ctx.device()),
+                                ValueKind::Latent, {1, 1, loc->input_size, loc->input_size}, {1, kOutputs});
+    const at::Tensor y = out.tensor().to(at::kCPU).contiguous();
+    const float* o = y.data_ptr<float>();
+    // Sketch px from the network's fractions of the padded square.
+    auto px = [&](double u, double v) { return cv::Point2d(u * square - left, v * square - top); };
+    cv::Point2d centre = px(o[0], o[1]);
+    double log_scale = static_cast<double>(o[2]);
+    double r = std::atan2(static_cast<double>(o[4]), static_cast<double>(o[3]));
+    const double snap = ctx.param_float("snap");
+    if (snap > 0) {
+      // Steps that each move the head outline (about 85 canonical px from its
+      // centre) by about `snap` px: centre, log-scale and rotation alike.
+      const double step = snap * square / 256.0, angle = snap / kHeadRadius;
+      auto to_grid = [](double v, double q) { return std::round(v / q) * q; };
+      centre = {to_grid(centre.x, step), to_grid(centre.y, step)};
+      log_scale = to_grid(log_scale, angle);
+      r = to_grid(r, angle);
+    }
+    const double s = std::exp(log_scale) * k;
+    const double c = std::cos(r) * s, sn = std::sin(r) * s;
+    // x' = R S (x - head) + centre
+    f.matrix = {c, -sn, centre.x - (c * loc->head_cx - sn * loc->head_cy),
+                sn, c, centre.y - (sn * loc->head_cx + c * loc->head_cy)};
+    // Part centres back into the canonical frame (the similarity's inverse).
+    const double det = c * c + sn * sn;
+    for (int i = 0; i < 4; ++i) {
+      const cv::Point2d p = px(o[5 + 2 * i], o[6 + 2 * i]);
+      const double dx = p.x - f.matrix[2], dy = p.y - f.matrix[5];
+      double cx = (c * dx + sn * dy) / det, cy = (-sn * dx + c * dy) / det;
+      if (snap > 0) {
+        const double q = snap * loc->canonical / 256.0;
+        cx = std::round(cx / q) * q;
+        cy = std::round(cy / q) * q;
+      }
+      f.parts.push_back({kSized[i], cx, cy, o[15 + 2 * i] * loc->canonical, o[16 + 2 * i] * loc->canonical});
+    }
+    ctx.set_output("frame", Value::make_frame(std::move(f)));
+  };
+  return d;
+}
+
+}  // namespace sumi
