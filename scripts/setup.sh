@@ -27,7 +27,14 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 cd "$(dirname "$0")/.."
 # The training-data generator's pinned npm packages (package-lock.json).
 npm_install() {
-  if [ ! -f models/data/node_modules/@dicebear/core/package.json ]; then
+  # Re-run npm ci when any pinned package (@dicebear/core and every style
+  # listed in models/data/package.json) is missing, e.g. a newly pinned style.
+  local need_ci=0 dep
+  for dep in $(sed -n 's/^ *"\(@dicebear\/[a-z-]*\)": *"[^"]*",\{0,1\}$/\1/p' models/data/package.json); do
+    [ -f "models/data/node_modules/$dep/package.json" ] || need_ci=1
+  done
+  [ -f models/data/node_modules/@dicebear/core/package.json ] || need_ci=1
+  if [ "$need_ci" = 1 ]; then
     echo "setup: npm ci (models/data)"
     npm ci --prefix models/data --no-audit --no-fund --loglevel=error >/dev/null
   fi

@@ -602,6 +602,8 @@ async function workerMain() {
   let ctx = null;
   // The main process is gone (killed): stop; unfinished faces have no face.json.
   process.on('disconnect', function () { process.exit(0); });
+  // A message to a main process that was killed fails with EPIPE: just stop.
+  process.on('error', function () { process.exit(0); });
   let loaded = Promise.resolve();
   const render = function (c, indices) { return loaded.then(function () { return c.v2 ? renderBatchV2(c, indices) : renderBatch(c, indices); }); };
   process.on('message', function (msg) {
