@@ -88,17 +88,20 @@ export const STYLE_DEFS = {
     // The mood component draws the mouth and, for two moods, eyebrows (all
     // above y = 32); the mouth is the mood below y = 34.
     parts: { head: { comp: 'base', pick: [0] }, eyes: { comp: 'base', pick: [1], clip: [24, 30, 58, 46], split_x: 41 }, mouth: { comp: 'mood', clip: [0, 34, 80, 80] }, nose: null },
-    // Black lines (eyes, ears, mouth, beard) are ink; the head and hair are
-    // flat colour, so they are outlined.
-    ink: { fills: ['black', '#000', '#000000'], strokes: true, silhouette: true },
+    // Black lines (eyes, ears, mouth, beard: fill "black") are ink; the head
+    // and hair are flat colour, so they are outlined (hair colour #000000 is
+    // a palette colour, not ink).
+    ink: { fills: ['black'], strokes: true, silhouette: true },
     probabilities: { facialHair: 20 },
   },
   'big-ears': {
     pkg: '@dicebear/big-ears',
     // One component per part; the head is the face shape (the two ears are
     // separate components and are not part of the head box).
-    parts: { head: { comp: 'face' }, eyes: { comp: 'eyes' }, mouth: { comp: 'mouth' }, nose: { comp: 'nose' } },
-    ink: { fills: ['#000', '#161616'], strokes: true, silhouette: true },
+    // Half of the noses are one faint shape (20 % black): measured solid,
+    // and outlined in the sketch (the others are 50 % black strokes: ink).
+    parts: { head: { comp: 'face' }, eyes: { comp: 'eyes' }, mouth: { comp: 'mouth' }, nose: { comp: 'nose', solid: true } },
+    ink: { fills: ['#000', '#161616'], strokes: true, silhouette: true, faint_outline: ['nose'] },
     probabilities: { cheek: 40 },
   },
   avataaars: {
