@@ -25,7 +25,7 @@ PARTS = ["left_eye", "right_eye", "nose", "mouth"]
 CONDITIONS = [("complete", None), ("60% of lines", 0.6), ("30% of lines", 0.3)]
 
 
-def locate_graph(manifest, keep, seed):
+def locate_graph(manifest, keep, seed, snap, passes, canonical_snap):
     g = sumi.Graph(name="locate_eval")
     g.add_node("load", "io.load_image", channels="gray")
     last = "load.image"
@@ -33,7 +33,7 @@ def locate_graph(manifest, keep, seed):
         g.add_node("drop", "sketch.drop_strokes", keep=keep, seed=seed, piece_length=48)
         g.link(last, "drop.sketch")
         last = "drop.image"
-    g.add_node("locate", "face.locate")
+    g.add_node("locate", "face.locate", snap=snap, passes=passes, canonical_snap=canonical_snap)
     if manifest:
         g.set_param("locate", "manifest", manifest)
     g.link(last, "locate.sketch")
@@ -73,6 +73,10 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--faces", type=int, default=300, help="faces per group (test split; held-out style)")
     ap.add_argument("--manifest", default="", help="locator manifest (default: the shipped one)")
+    ap.add_argument("--snap", type=float, default=0.0,
+                    help="face.locate's snap (default 0: the network's own accuracy; the graphs use 2)")
+    ap.add_argument("--canonical-snap", type=float, default=0.0, help="face.locate's canonical_snap (the graphs use 6)")
+    ap.add_argument("--passes", type=int, default=2, help="face.locate's passes (the graphs use 2)")
     ap.add_argument("--json")
     ap.add_argument("--markdown")
     args = ap.parse_args()
@@ -89,7 +93,7 @@ def main():
         for cname, keep in CONDITIONS:
             errs = []
             for face in faces:
-                g = locate_graph(args.manifest, keep, face["index"])
+                g = locate_graph(args.manifest, keep, face["index"], args.snap, args.passes, args.canonical_snap)
                 g.set_param("load", "path", str(data / face["files"]["sketch"]))
                 r = session.run(g)
                 times.append(r.node("locate")["ms"])
@@ -100,6 +104,7 @@ def main():
                   f"{100 * s['within_8px']:.1f} %, p50 {s['p50_px']:.2f} p90 {s['p90_px']:.2f} p99 {s['p99_px']:.2f} px",
                   file=sys.stderr)
     out = {"results": results, "locate_ms_median": statistics.median(times) if times else None,
+           "snap": args.snap, "canonical_snap": args.canonical_snap, "passes": args.passes,
            "note": "worst of the four part centres per face, px at 256; faces drawn with random framing"}
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(out, indent=2) + "\n")

@@ -27,8 +27,8 @@ from locate_model import FaceLocator, OUTPUTS, POINTS, SIZED_PARTS  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description="Export Sumi's face locator.")
     ap.add_argument("--checkpoint", required=True)
-    ap.add_argument("--data", required=True, help="the .npz the locator was trained on")
-    ap.add_argument("--dataset", required=True, help="the generated data set folder (for dataset.json)")
+    ap.add_argument("--data", required=True, help="the .npz the locator was trained on (several: comma-separated)")
+    ap.add_argument("--dataset", required=True, help="the generated data set folder (for dataset.json; the last one)")
     ap.add_argument("--out", default="models/locate")
     ap.add_argument("--evaluation", help="JSON written by evaluate.py --json, recorded in the manifest")
     args = ap.parse_args()
@@ -45,9 +45,9 @@ def main():
     traced.save(str(tmp))
     tmp.replace(out / "locator.pt")
 
-    data = np.load(pathlib.Path(args.data).expanduser())
-    train = data["split"] == 0
-    mean_boxes = data["canonical"][train].mean(axis=0)  # [4, 4] cx, cy, w, h
+    parts = [np.load(pathlib.Path(p).expanduser()) for p in args.data.split(",")]
+    mean_boxes = np.concatenate([d["canonical"][d["split"] == 0] for d in parts]).mean(axis=0)  # [4, 4] cx, cy, w, h
+    train_styles = sorted({str(d["styles"][i]) for d in parts for i in np.unique(d["style"][d["split"] == 0])})
     folder = pathlib.Path(args.dataset).expanduser()
     # dataset.json is written when a generation ends; run.json (its settings) from the start.
     dataset = json.loads((folder / ("dataset.json" if (folder / "dataset.json").exists() else "run.json")).read_text())
@@ -68,8 +68,10 @@ def main():
                     "shapes": [[1, 1, res, res], [1, OUTPUTS]],
                     "sha256": hashlib.sha256((out / "locator.pt").read_bytes()).hexdigest()},
         "data": {"generator": "models/data/generate.mjs", "generator_version": dataset.get("generator_version"),
-                 "styles": [str(s) for s in data["styles"]], "heldout_style": v2.get("heldout"),
-                 "faces": int(len(np.unique(data["index"]))), "drawings": int(len(data["split"])),
+                 "styles": train_styles,
+                 "heldout_style": v2.get("heldout"),
+                 "faces": int(sum(len(np.unique(d["index"])) for d in parts)),
+                 "drawings": int(sum(len(d["split"]) for d in parts)),
                  "command": dataset.get("command"), "line_styles": "per face line_style (prepare.py) + partial copies"},
         "training": {"command": "/usr/bin/python3 models/locate/train.py " + " ".join(
                          f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init"),

@@ -49,7 +49,7 @@ def predict(model, sketches, idx, batch=256):
 
 def main():
     ap = argparse.ArgumentParser(description="Train Sumi's face locator.")
-    ap.add_argument("--data", required=True, help=".npz from models/locate/prepare.py")
+    ap.add_argument("--data", required=True, help=".npz from models/locate/prepare.py (several: comma-separated)")
     ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--batch", type=int, default=64)
@@ -65,9 +65,14 @@ def main():
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
-    data = np.load(pathlib.Path(args.data).expanduser())
-    sketches, targets, split = data["sketches"], torch.from_numpy(data["targets"]), data["split"]
-    res = int(data["resolution"])
+    parts = [np.load(pathlib.Path(p).expanduser()) for p in args.data.split(",")]
+    res = int(parts[0]["resolution"])
+    if any(int(d["resolution"]) != res for d in parts):
+        sys.exit("train: error: the data files have different resolutions")
+    sketches = np.concatenate([d["sketches"] for d in parts])
+    targets = torch.from_numpy(np.concatenate([d["targets"] for d in parts]))
+    split = np.concatenate([d["split"] for d in parts])
+    styles = sorted({str(s) for d in parts for s in d["styles"]})
     train_idx = np.flatnonzero(split == 0)
     val_idx = np.flatnonzero(split == 1)[:1024]
     if len(train_idx) == 0:
@@ -124,7 +129,7 @@ def main():
               file=sys.stderr)
         ck = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch + 1,
               "wall_s": wall, "history": history, "args": vars(args), "resolution": res,
-              "styles": [str(s) for s in data["styles"]]}
+              "styles": styles}
         torch.save(ck, out / "checkpoint.tmp")
         (out / "checkpoint.tmp").replace(ck_path)
         if args.max_steps and step >= args.max_steps:

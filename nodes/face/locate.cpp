@@ -1,5 +1,7 @@
 #include "nodes/face/locate.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -82,6 +84,54 @@ cv::Mat network_input(const cv::Mat& img, int side, int& square, int& left, int&
   return out;
 }
 
+using Outputs23 = std::array<double, kOutputs>;
+
+Outputs23 run_locator(const NodeContext& ctx, const std::string& model, const cv::Mat& x, int side) {
+  const Value out = run_model(ctx, model, mat_to_image(x, ctx.device()), ValueKind::Latent, {1, 1, side, side}, {1, kOutputs});
+  const at::Tensor y = out.tensor().to(at::kCPU).contiguous();
+  Outputs23 o{};
+  std::copy(y.data_ptr<float>(), y.data_ptr<float>() + kOutputs, o.begin());
+  return o;
+}
+
+// The frame of outputs `o` as canonical fractions -> network-input fractions: p' = A p + b.
+cv::Matx33d frame_of(const Outputs23& o, double hx, double hy) {
+  const double s = std::exp(o[2]), r = std::atan2(o[4], o[3]), c = std::cos(r) * s, sn = std::sin(r) * s;
+  return {c, -sn, o[0] - (c * hx - sn * hy), sn, c, o[1] - (sn * hx + c * hy), 0, 0, 1};
+}
+
+// A second look: the input warped into the first answer's canonical frame,
+// located again, and the two composed. The face then fills the frame the
+// network is most precise in (measured: worst part centre p50 4.5 -> 3.8 px).
+Outputs23 refine(const NodeContext& ctx, const std::string& model, const cv::Mat& x, const Outputs23& first,
+                 double hx, double hy) {
+  const int side = x.cols;
+  const cv::Matx33d m = frame_of(first, hx, hy);
+  // dst pixel -> src pixel: src = side * (A ((dst + 0.5) / side) + b) - 0.5
+  const cv::Matx33d to_frac{1.0 / side, 0, 0.5 / side, 0, 1.0 / side, 0.5 / side, 0, 0, 1};
+  const cv::Matx33d to_px{static_cast<double>(side), 0, -0.5, 0, static_cast<double>(side), -0.5, 0, 0, 1};
+  const cv::Matx33d src = to_px * m * to_frac;
+  cv::Mat canon;
+  cv::warpAffine(x, canon, cv::Matx23d(src(0, 0), src(0, 1), src(0, 2), src(1, 0), src(1, 1), src(1, 2)), x.size(),
+                 cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(1.0));
+  const Outputs23 second = run_locator(ctx, model, canon, side);
+  const cv::Matx33d f = m * frame_of(second, hx, hy);
+  Outputs23 o = second;
+  const cv::Vec3d head = f * cv::Vec3d(hx, hy, 1);
+  const double scale = std::sqrt(std::abs(f(0, 0) * f(1, 1) - f(0, 1) * f(1, 0))), r = std::atan2(f(1, 0), f(0, 0));
+  o[0] = head[0];
+  o[1] = head[1];
+  o[2] = std::log(scale);
+  o[3] = std::cos(r);
+  o[4] = std::sin(r);
+  for (int i = 0; i < 5; ++i) {  // points: second-look fractions -> input fractions
+    const cv::Vec3d p = m * cv::Vec3d(second[5 + 2 * i], second[6 + 2 * i], 1);
+    o[5 + 2 * i] = p[0];
+    o[6 + 2 * i] = p[1];
+  }
+  return o;  // part sizes: the second look's (canonical-frame sizes do not depend on the frame)
+}
+
 }  // namespace
 
 std::string default_locate_manifest() { return std::string(SUMI_MODELS_DIR) + "/locate/manifest.json"; }
@@ -101,7 +151,14 @@ NodeDescriptor face_locate_node() {
                         "the frame and part centres move in steps of about this many pixels (of a 256 canvas), so a "
                         "stroke that barely moves the located face leaves the frame - and every cached part - as it "
                         "was; 0 = no steps")
-          .range(0, 32)};
+          .range(0, 32),
+      ParamSpec::number("canonical_snap", 6.0,
+                        "a frame within this many pixels (of a 256 canvas, at the head outline) of the canonical "
+                        "frame is taken as the canonical frame: the shipped models were trained in exactly it, so a "
+                        "drawing near it does better unwarped than warped by the locator's few-pixel error; 0 = off")
+          .range(0, 32),
+      ParamSpec::integer("passes", 2, "looks at the drawing: 2 = locate, warp into the found frame, locate again")
+          .range(1, 2)};
   d.compute = [](NodeContext& ctx) {
     const auto loc = load_locator(ctx.models(), ctx.param_string("manifest"));
     const cv::Mat img = image_to_mat(ctx.input("sketch"), ctx, "sketch");
@@ -124,17 +181,23 @@ NodeDescriptor face_locate_node() {
       return;
     }
     const std::string& override_file = ctx.param_string("locator");
-    const Value out = run_model(ctx, override_file.empty() ? loc->model : override_file, mat_to_image(x, ctx.device()),
-                                ValueKind::Latent, {1, 1, loc->input_size, loc->input_size}, {1, kOutputs});
-    const at::Tensor y = out.tensor().to(at::kCPU).contiguous();
-    const float* o = y.data_ptr<float>();
+    const std::string& model = override_file.empty() ? loc->model : override_file;
+    Outputs23 o = run_locator(ctx, model, x, loc->input_size);
+    const double hx = loc->head_cx / loc->canonical, hy = loc->head_cy / loc->canonical;
+    if (ctx.param_int("passes") > 1) o = refine(ctx, model, x, o, hx, hy);
     // Sketch px from the network's fractions of the padded square.
     auto px = [&](double u, double v) { return cv::Point2d(u * square - left, v * square - top); };
     cv::Point2d centre = px(o[0], o[1]);
-    double log_scale = static_cast<double>(o[2]);
-    double r = std::atan2(static_cast<double>(o[4]), static_cast<double>(o[3]));
+    double log_scale = o[2];
+    double r = std::atan2(o[4], o[3]);
     const double snap = ctx.param_float("snap");
-    if (snap > 0) {
+    const cv::Point2d canonical_centre = px(hx, hy);
+    const double off = std::max({cv::norm(centre - canonical_centre) * 256.0 / square, std::abs(log_scale) * kHeadRadius,
+                                 std::abs(r) * kHeadRadius});
+    if (off <= ctx.param_float("canonical_snap")) {
+      centre = canonical_centre;
+      log_scale = r = 0;
+    } else if (snap > 0) {
       // Steps that each move the head outline (about 85 canonical px from its
       // centre) by about `snap` px: centre, log-scale and rotation alike.
       const double step = snap * square / 256.0, angle = snap / kHeadRadius;
