@@ -221,7 +221,7 @@ TEST_F(EditorServerTest, RunsWithTheSessionCacheAndServesPngs) {
   ASSERT_EQ(r->status, 200) << r->body;
   Json j = Json::parse(r->body);
   EXPECT_EQ(j["status"], "ok");
-  EXPECT_EQ(j["computed"], 3);  // sketch, split, sheet (draw is fed)
+  EXPECT_EQ(j["computed"], 5);  // sketch, locate, canonical, split, sheet (draw is fed)
   std::map<std::string, std::string> status;
   for (const auto& n : j["nodes"]) status[n["id"]] = n["status"];
   EXPECT_EQ(status["draw"], "fed");
@@ -232,7 +232,7 @@ TEST_F(EditorServerTest, RunsWithTheSessionCacheAndServesPngs) {
   // The same strokes again: everything cached.
   j = Json::parse(post_json("/api/sessions/" + s + "/run", run_body())->body);
   EXPECT_EQ(j["computed"], 0);
-  EXPECT_EQ(j["cached"], 3);
+  EXPECT_EQ(j["cached"], 5);
 
   // One more stroke far from the face parts' windows changes the sketch only... and so the rest.
   Json body = run_body();

@@ -52,7 +52,7 @@ graph.set_param("decode_mouth", "decoder", str(bold_path))
 after = session.run(graph, outputs=["guidance"], inputs={"draw": strokes})
 rerun = [n["id"] for n in after.nodes if n["status"] == "computed"]
 print("re-ran after the swap:", ", ".join(rerun))
-assert rerun == ["decode_mouth", "compose"], rerun
+assert rerun == ["decode_mouth", "compose", "place_guidance"], rerun  # place_guidance: back to where the face was drawn
 
 x, y, size = mouth["window"]
 canvas = manifest["canvas"]

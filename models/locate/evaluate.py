@@ -21,6 +21,9 @@ import numpy as np
 
 import sumi
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from prepare import read_faces  # noqa: E402
+
 PARTS = ["left_eye", "right_eye", "nose", "mouth"]
 CONDITIONS = [("complete", None), ("60% of lines", 0.6), ("30% of lines", 0.3)]
 
@@ -81,7 +84,7 @@ def main():
     ap.add_argument("--markdown")
     args = ap.parse_args()
     data = pathlib.Path(args.data).expanduser()
-    manifest = [json.loads(l) for l in (data / "manifest.jsonl").read_text().splitlines() if l.strip()]
+    manifest = read_faces(data, "evaluate")
     groups = {"test split": [f for f in manifest if f["split"] == "test"][: args.faces],
               "held-out style": [f for f in manifest if f["split"] == "heldout"][: args.faces]}
     session = sumi.Session(threads=2, cache_mb=64)

@@ -54,7 +54,7 @@ def main():
     size = int(dataset["size"])
     v2 = dataset.get("v2", {})
     # The canonical head box: the adventurer head as rendered without framing (models/data/README.md).
-    head = v2.get("settings", {}).get("canonical_head_256", [48, 54, 217, 206])
+    head = dataset.get("canonical_head_box") or v2.get("settings", {}).get("canonical_head_256", [48, 54, 217, 206])
     canonical = {"size": size, "head_box": [v * size / 256 for v in head]}
     manifest = {
         "format": "sumi.models", "version": 1, "name": f"locate{res}", "kind": "face-locator",
@@ -69,7 +69,7 @@ def main():
                     "sha256": hashlib.sha256((out / "locator.pt").read_bytes()).hexdigest()},
         "data": {"generator": "models/data/generate.mjs", "generator_version": dataset.get("generator_version"),
                  "styles": train_styles,
-                 "heldout_style": v2.get("heldout"),
+                 "heldout_style": dataset.get("heldout_style") or v2.get("heldout"),
                  "faces": int(sum(len(np.unique(d["index"])) for d in parts)),
                  "drawings": int(sum(len(d["split"]) for d in parts)),
                  "command": dataset.get("command"), "line_styles": "per face line_style (prepare.py) + partial copies"},

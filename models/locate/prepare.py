@@ -90,6 +90,19 @@ def targets(face):
     return t
 
 
+def read_faces(data, who):
+    """The faces of a generated data set: manifest.jsonl, or while a generation
+    is still running (no manifest yet) its finished faces/*/face.json."""
+    try:
+        return [json.loads(l) for l in (data / "manifest.jsonl").read_text().splitlines() if l.strip()]
+    except OSError as e:
+        faces = [json.loads(p.read_text()) for p in sorted((data / "faces").glob("*/face.json"))]
+        if not faces:
+            sys.exit(f"{who}: error: {data} is not a generated data set ({e})")
+        print(f"{who}: {data} has no manifest.jsonl yet; using its {len(faces)} finished faces", file=sys.stderr)
+        return faces
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="folder made by models/data/generate.mjs")
@@ -100,14 +113,7 @@ def main():
     ap.add_argument("--svg-only", action="store_true", help="outline sketches only (evaluation of complete drawings)")
     args = ap.parse_args()
     data = pathlib.Path(args.data).expanduser()
-    try:
-        manifest = [json.loads(l) for l in (data / "manifest.jsonl").read_text().splitlines() if l.strip()]
-    except OSError as e:
-        # A generation still running has not written manifest.jsonl yet: take the finished faces.
-        manifest = [json.loads(p.read_text()) for p in sorted((data / "faces").glob("*/face.json"))]
-        if not manifest:
-            sys.exit(f"prepare: error: {data} is not a generated data set ({e})")
-        print(f"prepare: {data} has no manifest.jsonl yet; using its {len(manifest)} finished faces", file=sys.stderr)
+    manifest = read_faces(data, "prepare")
     faces = [f for f in manifest if f.get("points") and all(f["points"].get(p) for p in POINTS)
              and all((f.get("boxes_canonical") or {}).get(p) for p in SIZED_PARTS)]
     if args.limit:
