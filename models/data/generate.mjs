@@ -126,25 +126,7 @@ function makeRng(bytes) {
   };
 }
 
-function hex2(v) { return Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0'); }
-
-function blendHex(h1, h2, t) {
-  let out = '';
-  for (let k = 0; k < 3; k++) {
-    const x = parseInt(h1.substr(2 * k, 2), 16), y = parseInt(h2.substr(2 * k, 2), 16);
-    out += hex2(x + (y - x) * t);
-  }
-  return out;
-}
-
-function hslHex(h, s, l) {
-  const c = (1 - Math.abs(2 * l - 1)) * s, hp = h / 60, x = c * (1 - Math.abs((hp % 2) - 1));
-  let r = 0, g = 0, b = 0;
-  if (hp < 1) { r = c; g = x; } else if (hp < 2) { r = x; g = c; } else if (hp < 3) { g = c; b = x; }
-  else if (hp < 4) { g = x; b = c; } else if (hp < 5) { r = x; b = c; } else { r = c; b = x; }
-  const m = l - c / 2;
-  return hex2((r + m) * 255) + hex2((g + m) * 255) + hex2((b + m) * 255);
-}
+const hex2 = ST.hex2, blendHex = ST.blendHex, hslHex = ST.hslHex;  // colour helpers (styles.mjs)
 
 // ---------------------------------------------------------------------------
 // PNG decode (8-bit grey/RGB/RGBA, non-interlaced: what rsvg-convert writes)

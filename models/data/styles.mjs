@@ -146,8 +146,9 @@ export async function loadStyle(scriptDir, name) {
 // ---------------------------------------------------------------------------
 // Choosing a face's options from the style's schema.
 // ---------------------------------------------------------------------------
-function hex2(v) { return Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0'); }
-function blendHex(h1, h2, t) {
+export function hex2(v) { return Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0'); }
+// Colour helpers, shared with generate.mjs (its adventurer faces use them too).
+export function blendHex(h1, h2, t) {
   let out = '';
   for (let k = 0; k < 3; k++) {
     const x = parseInt(h1.substr(2 * k, 2), 16), y = parseInt(h2.substr(2 * k, 2), 16);
@@ -155,7 +156,7 @@ function blendHex(h1, h2, t) {
   }
   return out;
 }
-function hslHex(h, s, l) {
+export function hslHex(h, s, l) {
   const c = (1 - Math.abs(2 * l - 1)) * s, hp = h / 60, x = c * (1 - Math.abs((hp % 2) - 1));
   let r = 0, g = 0, b = 0;
   if (hp < 1) { r = c; g = x; } else if (hp < 2) { r = x; g = c; } else if (hp < 3) { g = c; b = x; }
