@@ -184,7 +184,15 @@ NodeDescriptor face_locate_node() {
     const std::string& model = override_file.empty() ? loc->model : override_file;
     Outputs23 o = run_locator(ctx, model, x, loc->input_size);
     const double hx = loc->head_cx / loc->canonical, hy = loc->head_cy / loc->canonical;
-    if (ctx.param_int("passes") > 1) o = refine(ctx, model, x, o, hx, hy);
+    auto usable = [](const Outputs23& out) {
+      return std::all_of(out.begin(), out.end(), [](double v) { return std::isfinite(v); }) && std::abs(out[2]) < 5 &&
+             std::hypot(out[3], out[4]) > 1e-6;
+    };
+    if (!usable(o)) throw ctx.error("the locator " + model + " gave no usable frame (non-finite or extreme outputs)");
+    if (ctx.param_int("passes") > 1) {
+      const Outputs23 second = refine(ctx, model, x, o, hx, hy);
+      if (usable(second)) o = second;  // else keep the first look
+    }
     // Sketch px from the network's fractions of the padded square.
     auto px = [&](double u, double v) { return cv::Point2d(u * square - left, v * square - top); };
     cv::Point2d centre = px(o[0], o[1]);

@@ -1,5 +1,6 @@
 #include "nodes/face/warp.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
@@ -56,6 +57,8 @@ NodeDescriptor face_warp_node() {
   d.compute = [](NodeContext& ctx) {
     const FaceFrame& f = ctx.input("frame").frame();
     if (f.width < 1 || f.height < 1 || f.canonical < 1) throw ctx.port_error("frame", "the frame has no size");
+    if (!std::all_of(f.matrix.begin(), f.matrix.end(), [](double v) { return std::isfinite(v); }))
+      throw ctx.port_error("frame", "the frame's matrix is not finite");
     const cv::Mat src = image_to_mat(ctx.input("image"), ctx);
     if (src.empty()) throw ctx.port_error("image", "the image is empty (0 pixels)");
     const cv::Matx33d image_from_canonical = to33(f.matrix[0], f.matrix[1], f.matrix[2], f.matrix[3], f.matrix[4], f.matrix[5]);

@@ -80,6 +80,16 @@ def test_the_nodes_geometry_is_exact(tmp_path, index):
     assert abs(snapped["rotation_deg"] - face["frame"]["rotation_deg"]) <= 0.5 * math.degrees(2 / 85) + 1e-6
 
 
+def test_a_locator_answering_nonsense_is_a_clear_error(tmp_path):
+    shipped = json.loads(SHIPPED.read_text())
+    torch.jit.script(Answer([float("nan")] * OUTPUTS)).save(str(tmp_path / "nan.pt"))
+    shipped["locator"]["file"] = "nan.pt"
+    (tmp_path / "manifest.json").write_text(json.dumps(shipped))
+    face = fixture_faces()[0]
+    with pytest.raises(sumi.Error, match=r"node 'locate' \(face.locate\).*nan.pt gave no usable frame"):
+        locate(sumi.Session(), FIXTURE / face["files"]["sketch"], tmp_path / "manifest.json")
+
+
 def test_shipped_files_match_the_manifest():
     import hashlib
     m = json.loads(SHIPPED.read_text())
