@@ -73,8 +73,14 @@ void apply_set(Graph& g, const Registry& reg, const std::string& text) {
     default: {
       // Numbers, booleans and lists are read as JSON; anything else stays text
       // (validation then names the parameter and the expected type).
-      auto j = nlohmann::ordered_json::parse(value, nullptr, false);
-      v = j.is_discarded() ? ParamValue(value) : param_from_json(j, ErrorContext{g.source_file, ep.node, n->type, {}, ep.port});
+      nlohmann::ordered_json j;
+      bool is_json = true;
+      try {
+        j = parse_json(value, "--set " + lhs);  // depth-checked: a deep list must not overflow the stack
+      } catch (const Error&) {
+        is_json = false;
+      }
+      v = !is_json ? ParamValue(value) : param_from_json(j, ErrorContext{g.source_file, ep.node, n->type, {}, ep.port});
     }
   }
   g.set_param(ep.node, ep.port, v);

@@ -1,4 +1,4 @@
-// sumi serve [--host 127.0.0.1] [--port N] [--graphs DIR] [--static DIR]
+// sumi serve [--host 127.0.0.1] [--port N] [--graphs DIR] [--static DIR] [--allow-origin URL]...
 // The editor: a local web app and its JSON API (editor/server).
 #include <atomic>
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "editor/server/server.h"
@@ -25,6 +26,7 @@ struct ServeArgs {
   std::string models = SUMI_MODELS_DIR;  // where the engine's default manifests live
   std::string references = SUMI_REFERENCES_DIR;  // colour reference images for AniFaceDrawing
   int threads = 0;
+  std::vector<std::string> allow_origins;
 };
 
 // The first Ctrl-C / SIGTERM asks a watcher thread to stop the server; a second exits at once.
@@ -66,6 +68,7 @@ int serve(const ServeArgs& a) {
   o.static_dir = find_static(a.static_dir);
   o.models_dir = a.models;
   o.references_dir = a.references;
+  o.allowed_origins = a.allow_origins;
   editor::EditorServer server(reg, o);
   int port = server.bind();
   std::error_code ec;
@@ -102,6 +105,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--references", a->references, "folder of reference images the editor offers for colour")
       ->capture_default_str();
   cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--allow-origin", a->allow_origins,
+                  "another web origin allowed to call the API, e.g. http://localhost:5173 for the Vite dev server "
+                  "(repeatable; pages of other origins are refused)");
   cmd->callback([a, &exit_code] {
     try {
       exit_code = serve(*a);

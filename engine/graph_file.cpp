@@ -175,7 +175,7 @@ std::string graph_to_json(const Graph& g) {
   Json outputs = Json::object();
   for (const auto& [name, src] : g.outputs()) outputs[name] = src.str();
   j["outputs"] = std::move(outputs);
-  if (!g.layout_json.empty()) j["layout"] = Json::parse(g.layout_json);
+  if (!g.layout_json.empty()) j["layout"] = parse_json(g.layout_json, "the graph's layout");
   return dump_json(j);
 }
 

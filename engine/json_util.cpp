@@ -1,12 +1,35 @@
 #include "engine/json_util.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <vector>
 
 #include "engine/error.h"
 
 namespace sumi {
 namespace {
+
+// The length of the well-formed UTF-8 sequence starting at text[i], or 0.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return 1;
+  std::size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c == 0xE0) n = 3, lo = 0xA0;  // no overlong forms
+  else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) n = 3;
+  else if (c == 0xED) n = 3, hi = 0x9F;  // no surrogates
+  else if (c == 0xF0) n = 4, lo = 0x90;
+  else if (c >= 0xF1 && c <= 0xF3) n = 4;
+  else if (c == 0xF4) n = 4, hi = 0x8F;  // nothing above U+10FFFF
+  else return 0;
+  if (i + n > text.size()) return 0;
+  const auto c1 = static_cast<unsigned char>(text[i + 1]);
+  if (c1 < lo || c1 > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
 
 bool all_primitive(const nlohmann::ordered_json& a) {
   for (const auto& e : a)
@@ -72,7 +95,81 @@ ParamValue param_from(const J& j, const ErrorContext& ctx) {
 ParamValue param_from_json(const nlohmann::ordered_json& j, const ErrorContext& ctx) { return param_from(j, ctx); }
 ParamValue param_from_json(const nlohmann::json& j, const ErrorContext& ctx) { return param_from(j, ctx); }
 
-nlohmann::ordered_json parse_json(std::string_view text, const std::string& file) {
+std::size_t invalid_utf8_at(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = utf8_length(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+std::string utf8_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = utf8_length(text, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+void check_json_text(std::string_view text, const std::string& file, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  std::size_t line = 1, col = 1;
+  auto fail = [&](const std::string& what, const std::string& hint) {
+    ErrorContext ctx;
+    ctx.file = file;
+    throw Error(ctx, what + " at line " + std::to_string(line) + ", column " + std::to_string(col) + hint);
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      std::size_t n = utf8_length(text, i);
+      if (n == 0) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", c);
+        fail(std::string("invalid UTF-8 (byte ") + hex + ")", ": JSON text must be UTF-8");
+      }
+      i += n;
+      col += n;
+      continue;
+    }
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth)
+        fail("JSON nested deeper than " + std::to_string(max_depth) + " levels of arrays/objects",
+             " (a Sumi document never needs that many)");
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+    ++i;
+    if (c == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+}
+
+namespace {
+
+template <typename J>
+J parse_checked(std::string_view text, const std::string& file) {
+  check_json_text(text, file, kMaxJsonDepth);
   // The parser silently keeps the last of duplicate keys; a duplicate node id
   // in a graph file must be an error instead, so track keys per object.
   struct Frame {
@@ -82,15 +179,15 @@ nlohmann::ordered_json parse_json(std::string_view text, const std::string& file
   std::vector<Frame> stack;
   std::string pending_key;
   std::string duplicate;
-  auto track = [&](int /*depth*/, nlohmann::ordered_json::parse_event_t event, nlohmann::ordered_json& parsed) {
-    using E = nlohmann::ordered_json::parse_event_t;
+  auto track = [&](int /*depth*/, typename J::parse_event_t event, J& parsed) {
+    using E = typename J::parse_event_t;
     if (event == E::object_start) {
       stack.push_back({pending_key, {}});
       pending_key.clear();
     } else if (event == E::object_end && !stack.empty()) {
       stack.pop_back();
     } else if (event == E::key && !stack.empty() && duplicate.empty()) {
-      std::string key = parsed.get<std::string>();
+      std::string key = parsed.template get<std::string>();
       auto& seen = stack.back().seen;
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
         for (const auto& f : stack)
@@ -105,7 +202,7 @@ nlohmann::ordered_json parse_json(std::string_view text, const std::string& file
     return true;
   };
   try {
-    auto j = nlohmann::ordered_json::parse(text.begin(), text.end(), track);
+    J j = J::parse(text.begin(), text.end(), track);
     if (!duplicate.empty()) {
       ErrorContext ctx;
       ctx.file = file;
@@ -130,8 +227,25 @@ nlohmann::ordered_json parse_json(std::string_view text, const std::string& file
     if (auto c = what.find("syntax error"); c != std::string::npos) what = what.substr(c);
     ErrorContext ctx;
     ctx.file = file;
-    throw Error(ctx, "malformed JSON at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + what);
+    throw Error(ctx, "malformed JSON at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + utf8_safe(what));
+  } catch (const nlohmann::json::exception& e) {
+    // E.g. out_of_range.406 "number overflow parsing '1e400'": keep the text, drop the library's prefix.
+    std::string what = e.what();
+    if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos) what = what.substr(what.find("] ") + 2);
+    ErrorContext ctx;
+    ctx.file = file;
+    throw Error(ctx, "malformed JSON: " + utf8_safe(what));
   }
+}
+
+}  // namespace
+
+nlohmann::ordered_json parse_json(std::string_view text, const std::string& file) {
+  return parse_checked<nlohmann::ordered_json>(text, file);
+}
+
+nlohmann::json parse_json_unordered(std::string_view text, const std::string& file) {
+  return parse_checked<nlohmann::json>(text, file);
 }
 
 std::string dump_json(const nlohmann::ordered_json& j) {

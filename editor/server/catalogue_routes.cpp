@@ -7,11 +7,14 @@
 #include "editor/server/http_util.h"
 #include "editor/server/routes.h"
 #include "engine/introspect.h"
+#include "engine/json_util.h"
 
 namespace sumi::editor {
 
 namespace {
 namespace fs = std::filesystem;
+
+constexpr std::uintmax_t kMaxManifestBytes = std::uintmax_t{4} << 20;
 
 bool is_model_file(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -41,10 +44,18 @@ Json list_models(const std::string& dir, const std::string& graphs_dir) {
               {"graph_path", fs::proximate(fs::absolute(p, ec), fs::absolute(graphs_dir, ec), ec).generic_string()},
               {"bytes", fs::file_size(p, ec)}};
     if (p.extension() == ".json") {
-      std::ifstream f(p);
-      Json j = Json::parse(f, nullptr, false);
-      if (j.is_discarded()) m["error"] = "malformed JSON";
-      else m["manifest"] = j;
+      // A manifest is small; anything big (or not a regular file) is not read.
+      if (!it->is_regular_file(ec) || fs::file_size(p, ec) > kMaxManifestBytes) {
+        m["error"] = "not a regular file of at most 4 MB: not read";
+      } else {
+        std::ifstream f(p, std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        try {
+          m["manifest"] = parse_json(text, m["path"].get<std::string>());  // depth- and UTF-8-checked
+        } catch (const Error& e) {
+          m["error"] = e.message();
+        }
+      }
     }
     out.push_back(m);
   }

@@ -8,7 +8,9 @@ namespace sumi::editor {
 void send_json(httplib::Response& res, const Json& body, int status) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json");
+  // Names taken from requests or files may hold bytes that are not UTF-8:
+  // they are shown as U+FFFD rather than failing the reply.
+  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message, const Json& extra) {

@@ -19,7 +19,8 @@ void send_json(httplib::Response& res, const Json& body, int status = 200);
 // {"error": message, ...extra}
 void send_error(httplib::Response& res, int status, const std::string& message, const Json& extra = Json::object());
 
-// Parses the body as a JSON object; ApiError 400 with line/column when malformed.
+// Parses the body as a JSON object (engine/json_util.h: UTF-8, at most 256
+// levels deep); ApiError 400 with line/column when malformed.
 Json parse_body(const httplib::Request& req);
 
 // Wraps a handler: ApiError -> its status; sumi::Error and other exceptions ->

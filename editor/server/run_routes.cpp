@@ -71,14 +71,14 @@ void run_handler(ServerContext& ctx, const httplib::Request& req, httplib::Respo
   opts.cancel = cancel;
   opts.progress = [&hub, run = run](const ProgressEvent& ev) {
     if (ev.kind == ProgressEvent::Kind::Progress) return;
-    hub.publish(event_json(run, ev).dump());
+    hub.publish(event_json(run, ev).dump(-1, ' ', false, Json::error_handler_t::replace));
   };
   hub.publish(Json({{"run", run}, {"kind", "run_started"}}).dump());
   auto t0 = std::chrono::steady_clock::now();
   auto finish = [&](const char* state, const Json& extra) {
     Json j = {{"run", run}, {"kind", "run_" + std::string(state)}};
     for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
-    hub.publish(j.dump());
+    hub.publish(j.dump(-1, ' ', false, Json::error_handler_t::replace));  // messages may quote non-UTF-8 names
   };
   try {
     RunResult r = session->engine().run(rr.graph, opts);

@@ -6,6 +6,7 @@
 
 #include "editor/server/graph_store.h"
 #include "editor/server/http_util.h"
+#include "editor/server/request_guard.h"
 #include "editor/server/routes.h"
 #include "editor/server/session_manager.h"
 #include "engine/error.h"
@@ -27,6 +28,7 @@ const char* status_text(int status) {
     case 405: return "method not allowed";
     case 413: return "request body too large";
     case 414: return "request URI too long";
+    case 415: return "unsupported media type: send JSON with Content-Type: application/json";
     default: return status >= 500 ? "internal server error" : "request refused";
   }
 }
@@ -59,25 +61,15 @@ EditorServer::EditorServer(const Registry& registry, ServerOptions options)
   srv.set_write_timeout(30);
   srv.set_keep_alive_timeout(5);
 
-  // Bound to loopback, only requests addressed to a loopback name are served,
-  // so that a web page cannot reach the API through DNS rebinding; bodies must
-  // be JSON (which browsers never send cross-origin without asking first).
-  bool loopback = o.host == "127.0.0.1" || o.host == "localhost" || o.host == "::1";
-  srv.set_pre_routing_handler([loopback](const httplib::Request& req, httplib::Response& res) {
-    if (loopback) {
-      std::string host = req.get_header_value("Host");
-      std::string name = host.rfind('[', 0) == 0 ? host.substr(0, host.find(']') + 1) : host.substr(0, host.find(':'));
-      if (!host.empty() && name != "127.0.0.1" && name != "localhost" && name != "[::1]") {
-        send_error(res, 403, "this server answers only to 127.0.0.1 or localhost, not '" + name + "'");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    // (The body is read after this handler: look at the headers.)
-    bool has_body = req.has_header("Transfer-Encoding") ||
-                    (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
-    if ((req.method == "POST" || req.method == "PUT") && has_body &&
-        req.get_header_value("Content-Type").find("application/json") == std::string::npos) {
-      send_error(res, 415, "send the body as JSON with Content-Type: application/json");
+  // Host (DNS rebinding), UTF-8 paths, Origin / Sec-Fetch-Site (other web
+  // pages) and JSON-only bodies: see request_guard.h. The body is read after
+  // this handler, so a refused request's body is never read.
+  Impl* impl = impl_.get();
+  srv.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
+    RequestPolicy policy{impl->options.host, impl->port, impl->options.allowed_origins};
+    if (auto refusal = check_request(req, policy)) {
+      send_error(res, refusal->status, refusal->message);
+      res.set_header("Connection", "close");  // the unread body must not be taken for the next request
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;

@@ -17,6 +17,10 @@
 //   GET  /api/sessions/ID/outputs/NAME.png the latest output as PNG
 //   GET  /api/sessions/ID/events           text/event-stream of node started/cached/finished/failed
 //
+// Requests from other web pages are refused (Origin / Sec-Fetch-Site, 403), API
+// bodies must be Content-Type: application/json (415), JSON must be UTF-8 and
+// nest at most 256 deep (400): see request_guard.h and engine/json_util.h.
+//
 // Thread safety: bind/serve from one thread, stop() from any; requests are
 // served concurrently on a thread pool. The Registry must outlive the server.
 #pragma once
@@ -24,6 +28,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/registry.h"
 
@@ -38,6 +43,9 @@ struct ServerOptions {
   std::string references_dir;         // reference images listed by GET /api/references (empty/missing = none)
   std::size_t max_body_bytes = std::size_t{8} << 20;
   std::size_t max_sessions = 32;
+  // Origins trusted besides the server's own (request_guard.h), e.g. the Vite
+  // dev server "http://localhost:5173" proxying /api here.
+  std::vector<std::string> allowed_origins;
   int threads = 16;  // request threads; event streams may hold all but 4 of them
 };
 

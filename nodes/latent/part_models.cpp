@@ -6,6 +6,7 @@
 #include <torch/script.h>
 
 #include "engine/atomic_file.h"
+#include "engine/json_util.h"
 #include "engine/model_store.h"
 #include "engine/tensor.h"
 
@@ -21,11 +22,12 @@ std::string default_parts_manifest() { return std::string(SUMI_MODELS_DIR) + "/p
 
 nlohmann::json read_manifest(const std::string& path, const std::string& format, const std::string& kind) {
   const ErrorContext ctx{path, {}, {}, {}, {}};
+  const std::string text = read_file(path);
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(ctx, std::string("malformed manifest: ") + e.what());
+    j = parse_json_unordered(text, path);  // depth- and UTF-8-checked, with line and column
+  } catch (const Error& e) {
+    throw Error(ctx, "malformed manifest: " + e.message());
   }
   if (!j.is_object() || j.value("format", "") != format)
     throw Error(ctx, "not a Sumi " + kind + " manifest (\"format\": \"" + format + "\")");
