@@ -50,9 +50,14 @@ class Synth : public ::testing::Test {
                 "    up_m = torch.upsample_nearest2d(mask, [16, 16])\n"
                 "    return torch.clamp(up_h + (1.0 - up_m) * f[:, 0:1].repeat(1, 3, 1, 1), 0.0, 1.0)\n");
     save_module(tmp.path("wrong_generator.pt"), "def forward(self, f, hint, mask):\n    return f\n");
+    // A guided generator: the portrait is the guide sketch it was given, in gray.
+    save_module(tmp.path("guided.pt"), "def forward(self, f, hint, mask, guide):\n    return guide.repeat(1, 3, 1, 1)\n");
     write_text(tmp.path("synth.json"), "{\"format\": \"sumi.synth\", \"version\": 1, \"size\": 16, \"channels\": 2, "
                                        "\"hint_size\": 8, \"latent\": 16, \"canvas\": 64, \"generator\": \"generator.pt\", "
                                        "\"parts\": {" + synth_parts + "}}");
+    write_text(tmp.path("guided.json"), "{\"format\": \"sumi.synth\", \"version\": 1, \"size\": 16, \"channels\": 2, "
+                                        "\"hint_size\": 8, \"latent\": 16, \"canvas\": 64, \"generator\": \"guided.pt\", "
+                                        "\"guide\": {\"size\": 16}, \"parts\": {" + synth_parts + "}}");
     return reg;
   }
 
@@ -214,6 +219,30 @@ TEST_F(Synth, BadHintInputsAndModelsGiveClearErrors) {
   Graph b = portrait_graph(false);
   b.set_param("paste", "manifest", tmp.path("broken.json"));
   EXPECT_SUMI_ERROR(run(b, drawing(false)), "broken.json", "malformed manifest");
+}
+
+// A generator whose manifest has "guide" gets the sketch on synth.image's `sketch` input, area-scaled to its
+// size; without the link it is a clear error, and an unguided generator given a sketch warns that it ignores it.
+TEST_F(Synth, AGuidedGeneratorSeesTheSketchScaledByArea) {
+  Graph g = portrait_graph(false);
+  g.set_param("portrait", "manifest", tmp.path("guided.json"));
+  EXPECT_SUMI_ERROR(run(g, drawing(false)), "node 'portrait'", "'sketch'", "guide");
+  g.link("sketch.image", "portrait.sketch");
+  g.set_output("sketch", "sketch.image");
+  RunResult r = run(g, drawing(false));
+  const at::Tensor expect = at::adaptive_avg_pool2d(r.outputs.at("sketch").tensor(), {kSize, kSize});
+  const at::Tensor got = r.outputs.at("portrait").tensor();
+  ASSERT_EQ(got.size(2), kSize);
+  EXPECT_LT((got.index({0, 1}) - expect.index({0, 0})).abs().max().item<float>(), 1e-6);
+  EXPECT_LT(expect.min().item<float>(), 0.9f);  // the line is there to be seen
+
+  Graph plain = portrait_graph(false);
+  plain.link("sketch.image", "portrait.sketch");
+  RunResult p = run(plain, drawing(false));
+  bool warned = false;
+  for (const NodeRun& n : p.nodes)
+    if (n.id == "portrait") warned = n.warning.find("ignored") != std::string::npos;
+  EXPECT_TRUE(warned);
 }
 
 TEST_F(Synth, EmptyAndOffCanvasDrawingsStillMakeAPortrait) {

@@ -16,6 +16,7 @@ import json
 import pathlib
 import sys
 
+import numpy as np
 import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -54,7 +55,7 @@ def macs(module, *inputs):
 def training_command(a):
     """The train.py command line of a checkpoint's arguments, less the machine's own paths to data and output."""
     return "models/synth/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in a.items()
-                                               if k not in ("sketches", "colours", "out", "parts"))
+                                               if k not in ("sketches", "colours", "canonical", "out", "parts"))
 
 
 def provenance(path):
@@ -82,8 +83,9 @@ def main():
     lines = load_line_decoders(a["parts"]) if ck.get("line_channel") else None
     widths = [int(v) for v in a.get("generator_widths", "48,96,48,16").split(",")]
     blocks = int(a.get("generator_blocks", 3))
+    guided = bool(a.get("guide", 0))
     model = Synthesis({p: tuple(w) for p, w in ck["windows"].items()}, size=size, line_decoders=lines,
-                      generator_widths=widths, generator_blocks=blocks)
+                      generator_widths=widths, generator_blocks=blocks, guide=guided)
     model.load_state_dict(ck["model"])
     model.eval()
     channels, latent, hint = model.channels, 512, size // 2
@@ -103,11 +105,12 @@ def main():
             manifest["parts"][p] = {"window": parts_manifest["parts"][p]["window"], "map_size": int(m),
                                     "feature_decoder": name,
                                     "shapes": [[1, latent], [1, channels, int(m), int(m)]]}
-        gen = torch.jit.trace(model.generator, (torch.zeros(1, channels, size, size), torch.zeros(1, 3, hint, hint),
-                                                torch.zeros(1, 1, hint, hint)))
+        gen_in = (torch.zeros(1, channels, size, size), torch.zeros(1, 3, hint, hint), torch.zeros(1, 1, hint, hint))
+        if guided:
+            gen_in = gen_in + (torch.ones(1, 1, size, size),)
+        gen = torch.jit.trace(model.generator, gen_in)
         gen.save(str(out / "generator.pt"))
         files.append("generator.pt")
-    gen_in = (torch.zeros(1, channels, size, size), torch.zeros(1, 3, hint, hint), torch.zeros(1, 1, hint, hint))
     dec_macs = sum(macs(model.decoders[p], torch.zeros(1, latent)) for p in PARTS)
     manifest["cost"] = {"generator_gmac": round(macs(model.generator, *gen_in) / 1e9, 3),
                         "feature_decoders_gmac": round(dec_macs / 1e9, 3),
@@ -119,10 +122,25 @@ def main():
             "note": "the last feature channel is the ink of each part's sketch as the part models' decoder draws it "
                     "(frozen, inside each feature decoder)",
             "part_decoders_sha256": {p: parts_manifest["parts"][p]["sha256"]["decoder.pt"] for p in PARTS}}
-    manifest["generator_shapes"] = [[[1, channels, size, size], [1, 3, hint, hint], [1, 1, hint, hint]],
-                                    [1, 3, size, size]]
+    manifest["generator_shapes"] = [[list(t.shape) for t in gen_in], [1, 3, size, size]]
+    if guided:
+        manifest["guide"] = {
+            "size": size,
+            "note": "the generator's last input is the canonical-frame sketch (1 = paper), area-scaled to size; "
+                    "synth.image takes it on its `sketch` input"}
+    if a.get("canonical"):
+        data = np.load(pathlib.Path(a["canonical"]).expanduser())
+        split = data["split"]
+        manifest["data"] = {
+            "source": "models/data generator " + str(data["data_version"]) + " (multi-style, random framing), "
+                      "canonical frame through Sumi's nodes (models/synth/prepare_canonical.py)",
+            "styles": [str(v) for v in data["styles"]], "train_faces": int((split == 0).sum()),
+            "heldout_style_faces": int((split == 3).sum()),
+            "frame_jitter": [float(v) for v in data["jitter_args"]]}
     manifest["sha256"] = {f: sha256(out / f) for f in files}
-    manifest["licence"] = "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0"
+    manifest["licence"] = ("weights: MIT (Sumi); training art: DiceBear styles, each under its own licence "
+                           "(models/data/ATTRIBUTION.md)" if a.get("canonical") else
+                           "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0")
     manifest["training"] = {
         "command": training_command(a),
         "epochs_completed": ck["epoch"], "step_in_epoch": ck["step"], "wall_minutes": round(ck["wall_seconds"] / 60, 1),

@@ -16,6 +16,10 @@ S/2 x S/2, as Sketch2Anime joins its 128 x 128 hints at a 256 canvas) ->
 stride-2 conv -> residual blocks at S/4 -> two upsampling convs, the last one
 also seeing the input features (a U-Net skip keeps lines sharp) -> RGB in 0..1.
 No hint = zeros. Resolution, widths and block count are settings.
+A guided generator (guide=True, issue 18) also takes the canonical-frame sketch
+itself (N x 1 x S x S, 1 = paper): its ink joins the features at the input and
+at the full-resolution skip, so the portrait can follow drawn lines the part
+models have never seen, while the feature maps carry the projected parts.
 
 PatchDiscriminator: 70x70-style patch critic on (image, sketch), training only.
 """
@@ -100,9 +104,12 @@ class ResBlock(nn.Module):
 
 
 class Generator(nn.Module):
-    def __init__(self, channels: int = 32, widths: Sequence[int] = (48, 96, 48, 16), blocks: int = 3):
+    def __init__(self, channels: int = 32, widths: Sequence[int] = (48, 96, 48, 16), blocks: int = 3,
+                 guide: bool = False):
         super().__init__()
         w1, w2, w3, w4 = widths
+        self.guided = guide
+        channels += 1 if guide else 0  # the guide's ink is one more input channel, last
         self.down1 = nn.Sequential(nn.Conv2d(channels, w1, 3, stride=2, padding=1), norm(w1), act())
         self.down2 = nn.Sequential(nn.Conv2d(w1 + 4, w2, 3, stride=2, padding=1), norm(w2), act())
         self.blocks = nn.Sequential(*[ResBlock(w2) for _ in range(blocks)])
@@ -111,7 +118,11 @@ class Generator(nn.Module):
         self.up2 = nn.Sequential(nn.Conv2d(w3 + channels, w4, 3, padding=1), norm(w4), act())
         self.to_rgb = nn.Conv2d(w4, 3, 3, padding=1)
 
-    def forward(self, features: torch.Tensor, hint: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, features: torch.Tensor, hint: torch.Tensor, mask: torch.Tensor,
+                guide: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if self.guided:
+            assert guide is not None, "a guided generator needs the guide sketch"
+            features = torch.cat([features, 1.0 - guide], 1)
         x = self.down1(features)
         x = self.down2(torch.cat([x, hint, mask], 1))
         x = self.up1(self.blocks(x))
@@ -172,17 +183,18 @@ class Synthesis(nn.Module):
 
     def __init__(self, windows: Dict[str, Tuple[int, int, int]], size: int = 128, latent: int = 512, channels: int = 32,
                  part_map: int = 32, line_decoders: Optional[Dict[str, nn.Module]] = None,
-                 generator_widths: Sequence[int] = (48, 96, 48, 16), generator_blocks: int = 3):
+                 generator_widths: Sequence[int] = (48, 96, 48, 16), generator_blocks: int = 3,
+                 guide: bool = False):
         super().__init__()
         self.size, self.windows = size, windows
         lines = line_decoders or {}
         self.decoders = nn.ModuleDict({p: FeatureDecoder(size // 2 if p == "remainder" else part_map, latent, channels,
                                                          line_decoder=lines.get(p)) for p in PARTS})
         self.channels = channels + (1 if lines else 0)  # what the generator sees
-        self.generator = Generator(self.channels, generator_widths, generator_blocks)
+        self.generator = Generator(self.channels, generator_widths, generator_blocks, guide)
 
     def features(self, latents: Dict[str, torch.Tensor]) -> torch.Tensor:
         return paste({p: self.decoders[p](latents[p]) for p in PARTS}, self.windows, self.size)
 
-    def forward(self, latents, hint, mask):
-        return self.generator(self.features(latents), hint, mask)
+    def forward(self, latents, hint, mask, guide: Optional[torch.Tensor] = None):
+        return self.generator(self.features(latents), hint, mask, guide)

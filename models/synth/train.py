@@ -20,6 +20,15 @@ generator learns from both, so it needs far fewer epochs than the first one.
 
     /usr/bin/python3 models/synth/train.py ... --out ~/sumi-work/synth-small \
         --student-of ~/sumi-work/synth/checkpoint.pt --generator-widths 32,64,32,16 --epochs 4
+
+Many styles, any framing (issue 18): `--canonical` trains on the arrays of
+prepare_canonical.py (canonical-frame sketches, colours and the latents the
+nodes computed; a random projection blend per sample), and `--guide 1` gives
+the generator the canonical sketch itself. `--init models/synth` starts from
+the shipped TorchScript files (a new guide channel starts at zero weights).
+
+    /usr/bin/python3 models/synth/train.py --canonical ~/sumi-data/canonical_v2.npz --guide 1 \
+        --init models/synth --generator-widths 32,64,32,16 --out ~/sumi-work/synth-guided --epochs 2
 """
 import argparse
 import json
@@ -36,6 +45,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "parts"))
 from degrade import degrade  # noqa: E402
 from hints import simulate  # noqa: E402
+from canonical_data import CanonicalData  # noqa: E402
 from synth_model import PARTS, PatchDiscriminator, Synthesis, load_line_decoders, scaled_window, upgrade_state  # noqa: E402
 from train import crops  # noqa: E402  (models/parts/train.py: the part crops exactly as the part models saw them)
 
@@ -75,8 +85,11 @@ def hinted_l1(image, hint, mask):
 
 def main():
     ap = argparse.ArgumentParser(description="Train Sumi's synthesis model (feature decoders + generator with hints).")
-    ap.add_argument("--sketches", required=True, help=".npz from models/parts/prepare.py")
-    ap.add_argument("--colours", required=True, help=".npz from models/parts/prepare.py --colours N")
+    ap.add_argument("--sketches", default="", help=".npz from models/parts/prepare.py")
+    ap.add_argument("--colours", default="", help=".npz from models/parts/prepare.py --colours N")
+    ap.add_argument("--canonical", default="", help=".npz from models/synth/prepare_canonical.py (instead of the two)")
+    ap.add_argument("--guide", type=int, default=0, help="1: the generator also sees the canonical sketch")
+    ap.add_argument("--init", default="", help="start from an exported model folder (e.g. models/synth)")
     ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"), help="part models manifest")
     ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
     ap.add_argument("--epochs", type=int, default=8)
@@ -102,21 +115,41 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
-    sk = np.load(pathlib.Path(args.sketches).expanduser())
-    co = np.load(pathlib.Path(args.colours).expanduser())
-    if not np.array_equal(sk["ids"], co["ids"]):
-        sys.exit("train: error: the sketch and colour files hold different faces")
-    sketches, colours = torch.from_numpy(sk["sketches"]), torch.from_numpy(co["colours"])
-    split = sk["split"]
-    size = colours.shape[1]
     manifest, encoders, sizes, windows = load_encoders(pathlib.Path(args.parts))
     canvas = int(manifest["canvas"])
+    heldout_idx = np.zeros(0, dtype=np.int64)
+    if args.canonical:
+        data = CanonicalData(args.canonical)
+        if data.parts != PARTS:
+            sys.exit(f"train: error: {args.canonical} holds parts {data.parts}, expected {PARTS}")
+        size = data.size
+        train_idx, val_idx, heldout_idx = data.indices("train"), data.indices("val")[:128], data.indices("heldout")[:128]
+
+        def get_batch(idx, g, **kw):
+            return data.batch(idx, g, size // 2, **kw)
+    else:
+        if not (args.sketches and args.colours):
+            sys.exit("train: error: give --canonical, or --sketches and --colours")
+        if args.guide:
+            sys.exit("train: error: --guide needs --canonical data (the canonical-frame sketches)")
+        sk = np.load(pathlib.Path(args.sketches).expanduser())
+        co = np.load(pathlib.Path(args.colours).expanduser())
+        if not np.array_equal(sk["ids"], co["ids"]):
+            sys.exit("train: error: the sketch and colour files hold different faces")
+        sketches, colours = torch.from_numpy(sk["sketches"]), torch.from_numpy(co["colours"])
+        split = sk["split"]
+        size = colours.shape[1]
+        train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
+
+        def get_batch(idx, g, p_degrade=0.5, p_none=0.3, blend=None):
+            return batch(sketches, colours, idx, encoders, windows, sizes, g, size // 2, p_degrade, p_none) + (None,)
     out_windows = {p: scaled_window(manifest["parts"][p]["window"], canvas, size) for p in PARTS}
-    train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
 
     lines = load_line_decoders(args.parts) if args.line_channel else None
     model = Synthesis(out_windows, size=size, line_decoders=lines, generator_widths=widths,
-                      generator_blocks=args.generator_blocks)
+                      generator_blocks=args.generator_blocks, guide=bool(args.guide))
+    if args.init:
+        init_from_export(model, pathlib.Path(args.init))
     teacher = None
     if args.student_of:
         teacher, features = finished_model(pathlib.Path(args.student_of).expanduser(), out_windows, size, lines)
@@ -174,15 +207,15 @@ def main():
         for step in range(start_step, steps_per_epoch):
             t_step = time.time()
             idx = perm[step * args.batch:(step + 1) * args.batch]
-            latents, hint, mask, target, sketch = batch(sketches, colours, idx, encoders, windows, sizes, g, size // 2)
+            latents, hint, mask, target, sketch, guide = get_batch(idx, g)
             if teacher is None:
-                fake = model(latents, hint, mask)
+                fake = model(latents, hint, mask, guide)
                 distil = torch.zeros(())
             else:
                 with torch.no_grad():
                     features = model.features(latents)
                     taught = teacher(features, hint, mask)
-                fake = model.generator(features, hint, mask)
+                fake = model.generator(features, hint, mask, guide)
                 distil = (fake - taught).abs().mean()
             # Discriminator: least squares, real -> 1, fake -> 0.
             d_loss = 0.5 * ((disc(target, sketch) - 1) ** 2).mean() + 0.5 * (disc(fake.detach(), sketch) ** 2).mean()
@@ -215,7 +248,7 @@ def main():
                 print("\ntrain: stopped at --max-steps", flush=True)
                 return
         epoch, start_step = epoch + 1, 0
-        val = evaluate(model, sketches, colours, val_idx, encoders, windows, sizes, size)
+        val = evaluate(model, get_batch, val_idx, heldout_idx)
         val_history.append({"epoch": epoch, **val})
         print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val " +
               " ".join(f"{k} {v:.4f}" for k, v in val.items()), flush=True)
@@ -249,17 +282,34 @@ def finished_model(path, windows, size, lines):
 
 
 @torch.no_grad()
-def evaluate(model, sketches, colours, idx, encoders, windows, sizes, size):
-    """Clean sketches of validation faces: L1 without hints; hinted-pixel error with vs without hints."""
+def evaluate(model, get_batch, idx, heldout_idx):
+    """Clean sketches of validation faces (projection blend 0 where the data has a blend): L1 without hints;
+    hinted-pixel error with vs without hints; L1 on the held-out style when the data has one."""
     model.eval()
     g = torch.Generator().manual_seed(12345)
-    latents, hint, mask, target, _ = batch(sketches, colours, torch.from_numpy(idx), encoders, windows, sizes, g,
-                                           size // 2, p_degrade=0.0, p_none=0.0)
-    plain = model(latents, torch.zeros_like(hint), torch.zeros_like(mask))
-    hinted = model(latents, hint, mask)
+    latents, hint, mask, target, _, guide = get_batch(torch.from_numpy(idx), g, p_degrade=0.0, p_none=0.0, blend=0.0)
+    plain = model(latents, torch.zeros_like(hint), torch.zeros_like(mask), guide)
+    hinted = model(latents, hint, mask, guide)
+    out = {"l1": (plain - target).abs().mean().item(), "l1_hinted": (hinted - target).abs().mean().item(),
+           "hint_err_without": hinted_l1(plain, hint, mask).item(), "hint_err_with": hinted_l1(hinted, hint, mask).item()}
+    if len(heldout_idx):
+        latents, hint, mask, target, _, guide = get_batch(torch.from_numpy(heldout_idx), g, p_degrade=0.0, p_none=1.0,
+                                                          blend=0.0)
+        out["l1_heldout"] = (model(latents, hint, mask, guide) - target).abs().mean().item()
     model.train()
-    return {"l1": (plain - target).abs().mean().item(), "l1_hinted": (hinted - target).abs().mean().item(),
-            "hint_err_without": hinted_l1(plain, hint, mask).item(), "hint_err_with": hinted_l1(hinted, hint, mask).item()}
+    return out
+
+
+def init_from_export(model, folder):
+    """Loads an exported model folder's TorchScript feature decoders and generator into `model`; weights that
+    take one more input channel here (the guide) get zeros for it, so training starts where the export was."""
+    m = json.loads((folder / "manifest.json").read_text())
+    for p in PARTS:
+        state = torch.jit.load(str(folder / m["parts"][p]["feature_decoder"])).state_dict()
+        model.decoders[p].load_state_dict(upgrade_state(state, model.decoders[p]))
+    state = torch.jit.load(str(folder / m["generator"])).state_dict()
+    model.generator.load_state_dict(upgrade_state(state, model.generator))
+    print(f"train: started from {folder} (its generator {m['sha256'][m['generator']][:12]})", flush=True)
 
 
 if __name__ == "__main__":

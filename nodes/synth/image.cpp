@@ -39,6 +39,19 @@ std::pair<at::Tensor, at::Tensor> hint_inputs(const NodeContext& ctx, int side) 
   return {resize_to(rgb * mask, side), resize_to(mask, side)};
 }
 
+// The guide: the sketch as one gray channel (1 = paper), scaled to the generator's size as training scaled it.
+at::Tensor guide_input(const NodeContext& ctx, int side) {
+  at::Tensor s = ctx.input("sketch").tensor();
+  if (s.size(0) != 1) throw ctx.port_error("sketch", "expected one image, got a batch of " + std::to_string(s.size(0)));
+  if (s.size(1) >= 3) {
+    using torch::indexing::Slice;
+    s = s.index({Slice(), Slice(0, 3)}).mean(1, /*keepdim=*/true);  // an RGB sketch: its gray
+  } else if (s.size(1) != 1) {
+    throw ctx.port_error("sketch", "expected 1 or 3 channels, got " + std::to_string(s.size(1)));
+  }
+  return resize_to(s.to(at::kFloat).clamp(0, 1), side);
+}
+
 }  // namespace
 
 NodeDescriptor synth_image_node() {
@@ -47,7 +60,9 @@ NodeDescriptor synth_image_node() {
   d.doc = "Generates the RGB portrait from the feature canvas, optionally following colour hints";
   d.inputs = {PortSpec::in("features", ValueKind::Features, "the pasted feature canvas (synth.paste_features)"),
               PortSpec::optional("hint", ValueKind::Image, "colour hints, white where none (colour.hints_input)"),
-              PortSpec::optional("hint_mask", ValueKind::Mask, "where the hints are; without it: non-white pixels")};
+              PortSpec::optional("hint_mask", ValueKind::Mask, "where the hints are; without it: non-white pixels"),
+              PortSpec::optional("sketch", ValueKind::Image,
+                                 "the canonical-frame sketch, for generators that follow it (manifest \"guide\")")};
   d.outputs = {PortSpec::out("image", ValueKind::Image, "RGB portrait, size x size")};
   d.params = {synth_manifest_param(),
               ParamSpec::model("generator", "", "TorchScript generator replacing the manifest's (same interface)")};
@@ -63,12 +78,21 @@ NodeDescriptor synth_image_node() {
       hint = torch::zeros({1, 3, hs, hs}, f.options());
       mask = torch::zeros({1, 1, hs, hs}, f.options());
     }
+    std::vector<Value> args = {ctx.input("features"), make_tensor_value(ValueKind::Image, hint),
+                               make_tensor_value(ValueKind::Mask, mask)};
+    std::vector<std::vector<std::int64_t>> shapes = {{1, sm->channels, sm->size, sm->size}, {1, 3, hs, hs}, {1, 1, hs, hs}};
+    if (sm->guided) {
+      if (!ctx.has_input("sketch"))
+        throw ctx.port_error("sketch", "this generator follows the sketch (its manifest has \"guide\"): link the "
+                                       "canonical-frame sketch here, e.g. face.warp's image");
+      args.push_back(make_tensor_value(ValueKind::Image, guide_input(ctx, sm->size)));
+      shapes.push_back({1, 1, sm->size, sm->size});
+    } else if (ctx.has_input("sketch")) {
+      ctx.warn("the sketch is ignored: this generator does not take one (its manifest has no \"guide\")");
+    }
     const std::string& override_file = ctx.param_string("generator");
-    ctx.set_output("image", run_model(ctx, override_file.empty() ? sm->generator : override_file,
-                                      {ctx.input("features"), make_tensor_value(ValueKind::Image, hint),
-                                       make_tensor_value(ValueKind::Mask, mask)},
-                                      ValueKind::Image, {{1, sm->channels, sm->size, sm->size}, {1, 3, hs, hs}, {1, 1, hs, hs}},
-                                      {1, 3, sm->size, sm->size}));
+    ctx.set_output("image", run_model(ctx, override_file.empty() ? sm->generator : override_file, args,
+                                      ValueKind::Image, shapes, {1, 3, sm->size, sm->size}));
   };
   return d;
 }

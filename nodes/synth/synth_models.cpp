@@ -36,6 +36,7 @@ std::shared_ptr<const SynthModels> load_synth_models(ModelStore& store, const st
       if (sm->size <= 0 || sm->channels <= 0 || sm->hint_size <= 0 || canvas <= 0)
         throw Error(ctx, "size, channels, hint_size and canvas must be positive");
       sm->generator = file(j.at("generator").get<std::string>());
+      sm->guided = j.contains("guide");
       const double scale = static_cast<double>(sm->size) / canvas;
       auto scaled = [&](int v) { return static_cast<int>(std::floor(v * scale + 0.5)); };
       for (auto it = j.at("parts").begin(); it != j.at("parts").end(); ++it) {

@@ -10,7 +10,9 @@
 //     "hint_size": 64, "latent": 512, "canvas": 256,
 //     "parts": { "left_eye": { "window": [x, y, side], "map_size": 32,
 //                              "feature_decoder": "left_eye_features.pt" }, ... },
-//     "generator": "generator.pt", "training": {...}, "sha256": {...} }
+//     "generator": "generator.pt", "guide": {...} (optional), "training": {...}, "sha256": {...} }
+// A manifest with "guide" names a guided generator: forward(features, hint, mask, guide) where guide is the
+// canonical-frame sketch (1 x 1 x size x size, 1 = paper) that synth.image takes on its `sketch` input.
 // Windows are on the part models' `canvas`; they are scaled to `size` here
 // (round half up), exactly as training scaled them.
 //
@@ -41,6 +43,7 @@ struct SynthModels {
   int latent = 512;
   std::map<std::string, SynthPart> parts;
   std::string generator;  // absolute path
+  bool guided = false;    // the generator also takes the sketch (manifest "guide")
   // Throws an Error naming the manifest when the part is missing.
   const SynthPart& part(const std::string& name) const;
 };

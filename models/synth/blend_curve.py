@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""The projection blend curve (issue 18): what deepfacedrawing's `blend` (every latent.project node) trades.
+
+For blend 0 / 0.25 / 0.5 / 0.75 / 1 the graph runs on
+  * training-style test faces, complete (sketches256.npz, the adventurer test split),
+  * the same faces roughened with 60 % of their strokes (sketch.drop_strokes + sketch.roughen) - a rough drawing
+    of a face whose clean version is known,
+  * the held-out style of a multi-style data set as generated (--heldout DIR; never trained on),
+and measures, at 128 px:
+  * line fidelity: chamfer between the INPUT's ink and the portrait's line art (sketch.xdog) - does the portrait
+    follow what was drawn;
+  * plausibility: chamfer between the TRUE face's line art and the portrait's, and SSIM to the true colour image -
+    on rough input, how close the portrait comes to the clean face the rough strokes stand for.
+
+    PYTHONPATH=build/python /usr/bin/python3 models/synth/blend_curve.py --sketches ~/sumi-data/sketches256.npz \\
+        --colours ~/sumi-data/colours128.npz --heldout ~/sumi-data/styles256 --faces 30 --out docs/portraits
+
+Writes <out>/blend_curve.md (a table per condition; the previous file is replaced atomically).
+"""
+import argparse
+import importlib.util
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+
+import sumi
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+import framing  # noqa: E402
+from metrics import chamfer, input_ink, line_art, ssim  # noqa: E402
+
+# models/synth/evaluate.py by path: the name `evaluate` is models/parts/evaluate.py's on sys.path.
+_spec = importlib.util.spec_from_file_location("synth_evaluate", HERE / "evaluate.py")
+synth_evaluate = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(synth_evaluate)
+degrade_graph = synth_evaluate.degrade_graph
+
+BLENDS = [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def conditions(session, sk, co, faces, heldout):
+    """[(name, [(sketch 1x1x256x256, truth 1x3x128x128)])]."""
+    test_idx = np.flatnonzero(sk["split"] == 2)[:faces]
+    clean, rough = [], []
+    for face in test_idx:
+        sketch = sk["sketches"][face][None, None].astype(np.float32) / 255.0
+        truth = torch.from_numpy(co["colours"][face].astype(np.float32) / 255.0).permute(2, 0, 1)[None]
+        clean.append((torch.from_numpy(sketch), truth))
+        r = session.run(degrade_graph(0.6, True, int(face)), inputs={"sketch": sketch}).outputs["sketch"]
+        rough.append((torch.from_numpy(r.copy()), truth))
+    out = [("training style, complete", clean), ("training style, rough with 60% of strokes", rough)]
+    if heldout:
+        for label, name, pairs in framing.heldout_conditions(session, heldout, faces):
+            if "canon" not in label:
+                out.append((name, [(s, t) for _, s, t in pairs]))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sketches", required=True, help="sketches .npz from models/parts/prepare.py")
+    ap.add_argument("--colours", required=True, help="colours .npz from models/parts/prepare.py --colours 128")
+    ap.add_argument("--heldout", metavar="DIR", help="a multi-style data set whose 'heldout' split to add")
+    ap.add_argument("--graph", default=str(ROOT / "graphs" / "deepfacedrawing.sumi.json"))
+    ap.add_argument("--faces", type=int, default=30)
+    ap.add_argument("--out", default=str(ROOT / "docs" / "portraits"))
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    session = sumi.Session(threads=args.threads)
+    sk, co = np.load(pathlib.Path(args.sketches).expanduser()), np.load(pathlib.Path(args.colours).expanduser())
+    graph = sumi.Graph.load(args.graph)
+    projects = [n for n, node in graph.nodes.items() if node["type"] == "latent.project"]
+    if not projects:
+        sys.exit(f"blend_curve: error: {args.graph} has no latent.project node")
+    t0 = time.time()
+    rows = []
+    for name, pairs in conditions(session, sk, co, args.faces, args.heldout):
+        for blend in BLENDS:
+            for n in projects:
+                graph.set_param(n, "blend", blend)
+            fid, plaus, sim = [], [], []
+            for sketch, truth in pairs:
+                img = torch.from_numpy(session.run(graph, outputs=["portrait"],
+                                                   inputs={"sketch": sketch.numpy()}).outputs["portrait"].copy())
+                lines = line_art(session, img)
+                fid.append(chamfer(input_ink(sketch, truth.shape[-2:]), lines))
+                plaus.append(chamfer(line_art(session, truth), lines))
+                sim.append(ssim(img, truth))
+            rows.append((name, blend, len(pairs), np.mean(fid), np.mean(plaus), np.mean(sim)))
+            print(f"blend_curve: {name}: blend {blend:.2f}: to the drawing {rows[-1][3]:.2f} px, to the true face "
+                  f"{rows[-1][4]:.2f} px, SSIM {rows[-1][5]:.3f} ({time.time() - t0:.0f} s)", flush=True)
+    lines = [f"# Projection blend curve ({pathlib.Path(args.graph).name})", "",
+             f"`models/synth/blend_curve.py --faces {args.faces}`, {time.time() - t0:.0f} s. Every latent.project "
+             "node's `blend` set to the value in the row. Chamfer in px at 128 between the portrait's line art "
+             "(sketch.xdog) and: the drawing's ink (line fidelity, lower = follows the drawing) or the true face's "
+             "line art (lower = closer to the clean face the drawing stands for); SSIM to the true colour image.", "",
+             "| input | faces | blend | chamfer to the drawing | chamfer to the true face | SSIM |",
+             "|---|---|---|---|---|---|"]
+    for name, blend, n, f, p, s in rows:
+        lines.append(f"| {name} | {n} | {blend:.2f} | {f:.2f} | {p:.2f} | {s:.3f} |")
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "blend_curve.md.tmp"
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.replace(out / "blend_curve.md")
+    print(f"blend_curve: wrote {out / 'blend_curve.md'}")
+
+
+if __name__ == "__main__":
+    main()
