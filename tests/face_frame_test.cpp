@@ -128,6 +128,55 @@ TEST_F(FaceFrames, WarpRoundTripKeepsTheDrawing) {
   EXPECT_LT(cv::norm(back(cv::Rect(60, 60, 140, 120)), sketch(cv::Rect(60, 60, 140, 120)), cv::NORM_L1) / (140 * 120), 0.03);
 }
 
+TEST_F(FaceFrames, WarpMovesAMaskWithTheImageAndFillsZeroOutside) {
+  // Sketch2anime warps the hint strokes and their mask into the canonical
+  // frame: the mask must move with the image, and the paper the warp adds
+  // around a small drawing must not count as hinted.
+  const FaceFrame f = make_frame(1.5, 0, {128, 128}, {128, 128}, 256, 256);  // canonical 0..256 covers more than the sketch
+  cv::Mat hints(256, 256, CV_32FC3, cv::Scalar(1, 1, 1)), mask(256, 256, CV_32F, cv::Scalar(0));
+  cv::rectangle(hints, cv::Rect(120, 120, 16, 16), cv::Scalar(1, 0, 0), -1);
+  cv::rectangle(mask, cv::Rect(120, 120, 16, 16), cv::Scalar(1), -1);
+  Graph g;
+  g.add_node("img", "io.load_image");
+  g.add_node("strokes", "io.strokes_input");
+  g.set_param("strokes", "path", source_path("examples/cartoon_face_hints.strokes.json"));
+  g.add_node("hints", "colour.hints_input");
+  g.link("strokes.strokes", "hints.strokes");
+  g.add_node("loc", "face.locate");
+  g.link("img.image", "loc.sketch");
+  g.add_node("n", "face.warp");
+  g.link("img.image", "n.image");
+  g.link("hints.mask", "n.mask");
+  g.link("loc.frame", "n.frame");
+  g.set_output("image", "n.image");
+  g.set_output("mask", "n.mask");
+  RunOptions opts;
+  opts.inputs["img.image"] = mat_to_image(hints, "cpu");
+  opts.inputs["hints.hints"] = mat_to_image(hints, "cpu");
+  opts.inputs["hints.mask"] = mat_to_mask(mask, "cpu");
+  opts.inputs["loc.frame"] = Value::make_frame(f);
+  RunResult r = session.run(g, opts);
+  const Value& m = r.outputs.at("mask");
+  EXPECT_EQ(m.kind(), ValueKind::Mask);
+  cv::Mat wm = image_to_mat(m), wi = image_to_mat(r.outputs.at("image"));
+  ASSERT_EQ(wm.size(), cv::Size(256, 256));
+  // The 16 px square shrinks to about 10.7 px around the centre, in both.
+  EXPECT_NEAR(cv::sum(wm)[0], 16.0 * 16.0 / (1.5 * 1.5), 8.0);
+  EXPECT_FLOAT_EQ(wm.at<float>(128, 128), 1.0f);
+  EXPECT_LT(wi.at<cv::Vec3f>(128, 128)[1], 1e-5f);
+  // Outside the drawn canvas: paper in the image, 0 in the mask.
+  EXPECT_FLOAT_EQ(wi.at<cv::Vec3f>(2, 2)[0], 1.0f);
+  EXPECT_FLOAT_EQ(wm.at<float>(2, 2), 0.0f);
+
+  // Without a mask, the output mask says where the image came from.
+  g.unlink("n.mask");
+  r = session.run(g, opts);
+  cv::Mat cover = image_to_mat(r.outputs.at("mask"));
+  EXPECT_FLOAT_EQ(cover.at<float>(128, 128), 1.0f);
+  EXPECT_FLOAT_EQ(cover.at<float>(2, 2), 0.0f);
+  EXPECT_NEAR(cv::sum(cover)[0], 256.0 * 256.0 / (1.5 * 1.5), 256.0 * 2);
+}
+
 TEST_F(FaceFrames, BadFramesAreRejectedNamingThePort) {
   FaceFrame f = make_frame(0, 0, {128, 128}, {128, 128}, 256, 256);
   cv::Mat sketch(64, 64, CV_32F, cv::Scalar(1));

@@ -53,9 +53,15 @@ def macs(module, *inputs):
 
 
 def training_command(a):
-    """The train.py command line of a checkpoint's arguments, less the machine's own paths to data and output."""
-    return "models/synth/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in a.items()
-                                               if k not in ("sketches", "colours", "canonical", "out", "parts"))
+    """The train.py command line of a checkpoint's arguments, with placeholders for the machine's own paths to
+    data and output, and without options left empty."""
+    placeholders = {"sketches": "SKETCHES.npz", "colours": "COLOURS.npz", "canonical": "CANONICAL.npz", "out": "OUT"}
+    words = []
+    for k, v in a.items():
+        if k == "parts" or v in ("", None):
+            continue
+        words.append(f"--{k.replace('_', '-')} {placeholders.get(k, v)}")
+    return "models/synth/train.py " + " ".join(words)
 
 
 def provenance(path):
@@ -134,8 +140,10 @@ def main():
         manifest["data"] = {
             "source": "models/data generator " + str(data["data_version"]) + " (multi-style, random framing), "
                       "canonical frame through Sumi's nodes (models/synth/prepare_canonical.py)",
-            "styles": [str(v) for v in data["styles"]], "train_faces": int((split == 0).sum()),
-            "heldout_style_faces": int((split == 3).sum()),
+            "training_styles": sorted({str(data["styles"][s]) for s in np.unique(data["style"][split == 0])}),
+            "train_faces": int((split == 0).sum()),
+            "heldout_style": sorted({str(data["styles"][s]) for s in np.unique(data["style"][split == 3])}),
+            "heldout_faces_for_validation_only": int((split == 3).sum()),
             "frame_jitter": [float(v) for v in data["jitter_args"]]}
     manifest["sha256"] = {f: sha256(out / f) for f in files}
     manifest["licence"] = ("weights: MIT (Sumi); training art: DiceBear styles, each under its own licence "

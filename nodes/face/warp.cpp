@@ -43,9 +43,14 @@ NodeDescriptor face_warp_node() {
   NodeDescriptor d;
   d.id = "face.warp";
   d.doc = "Moves an image into the models' canonical face frame, or a canonical-frame image back to where the face was drawn";
+  d.version = 2;  // 2: the mask port
   d.inputs = {PortSpec::in("image", ValueKind::Image, "the sketch (to_canonical) or a canonical-frame image (to_image)"),
-              PortSpec::in("frame", ValueKind::Frame, "where the face is (face.locate)")};
-  d.outputs = {PortSpec::out("image", ValueKind::Image, "the warped image")};
+              PortSpec::in("frame", ValueKind::Frame, "where the face is (face.locate)"),
+              PortSpec::optional("mask", ValueKind::Mask, "where the image counts (e.g. colour.hints_input's mask), moved with it")};
+  d.outputs = {PortSpec::out("image", ValueKind::Image, "the warped image"),
+               PortSpec::out("mask", ValueKind::Mask,
+                             "the input mask warped the same way, 0 outside; without one: where the output came from "
+                             "the input (1) rather than the fill (0)")};
   d.params = {
       ParamSpec::choice("direction", {"to_canonical", "to_image"}, "to_canonical",
                         "to_canonical: sketch -> model frame; to_image: model-frame image -> the sketch's frame"),
@@ -65,13 +70,22 @@ NodeDescriptor face_warp_node() {
     if (std::abs(cv::determinant(image_from_canonical)) < 1e-12) throw ctx.port_error("frame", "the frame is degenerate (scale 0)");
     const int size = static_cast<int>(ctx.param_int("size"));
     const double fill = ctx.param_float("fill");
-    cv::Mat out;
+    // A mask goes through the same map, with 0 outside: paper filled in by the
+    // warp must not count as hinted.
+    cv::Mat mask(src.size(), CV_32F, cv::Scalar(1));
+    if (ctx.has_input("mask")) {
+      mask = image_to_mat(ctx.input("mask"), ctx, "mask");
+      if (mask.channels() != 1) throw ctx.port_error("mask", "expected one channel, got " + std::to_string(mask.channels()));
+      if (mask.size() != src.size()) cv::resize(mask, mask, src.size(), 0, 0, cv::INTER_LINEAR);
+    }
+    cv::Mat out, out_mask;
     if (ctx.param_string("direction") == "to_canonical") {
       // out px -> canonical px -> located-sketch px -> this image's px (it may be another resolution).
       const int side = size > 0 ? size : f.canonical;
       const cv::Matx33d m = scaling(static_cast<double>(src.cols) / f.width, static_cast<double>(src.rows) / f.height) *
                             image_from_canonical * scaling(static_cast<double>(f.canonical) / side, static_cast<double>(f.canonical) / side);
       out = warp(src, m, cv::Size(side, side), fill);
+      out_mask = warp(mask, m, cv::Size(side, side), 0);
     } else {
       // The input is a canonical-frame image at any resolution (a 128 portrait of the 256 frame).
       const double res = static_cast<double>(src.cols) / f.canonical;  // input px per canonical px
@@ -82,8 +96,10 @@ NodeDescriptor face_warp_node() {
       const cv::Matx33d m = scaling(res, static_cast<double>(src.rows) / f.canonical) * image_from_canonical.inv() *
                             scaling(static_cast<double>(f.width) / w, static_cast<double>(f.height) / h);
       out = warp(src, m, cv::Size(w, h), fill);
+      out_mask = warp(mask, m, cv::Size(w, h), 0);
     }
     ctx.set_output("image", mat_to_image(out, ctx.device()));
+    ctx.set_output("mask", mat_to_mask(out_mask, ctx.device()));
   };
   return d;
 }
