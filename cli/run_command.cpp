@@ -1,5 +1,5 @@
 // sumi run GRAPH [--set node.param=value]... [--in node=file]... [--out DIR]
-//               [--device cpu] [--threads N] [--profile] [--output NAME]...
+//               [--device cpu] [--threads N] [--profile] [--output NAME]... [--sandbox DIR[,DIR]...]
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +17,7 @@
 #include "engine/graph_file.h"
 #include "engine/json_util.h"
 #include "engine/runtime.h"
+#include "engine/sandbox.h"
 #include "engine/session.h"
 #include "engine/strokes_file.h"
 #include "nodes/common/image_mat.h"
@@ -28,7 +29,7 @@ namespace {
 
 struct RunArgs {
   std::string graph;
-  std::vector<std::string> sets, ins, outputs;
+  std::vector<std::string> sets, ins, outputs, sandbox;
   std::string out_dir = "out";
   std::string device = "cpu";
   int threads = 0;
@@ -100,8 +101,18 @@ void apply_in(Graph& g, const Registry& reg, const std::string& text) {
   g.set_param(node, "path", absolute(file));
 }
 
-std::string write_output(const std::string& dir, const std::string& name, const Value& v) {
+// Refuses to write `path` outside the sandbox (when there is one).
+void check_write(const Sandbox* box, const std::string& path, const std::string& output) {
+  if (!box) return;
+  if (std::string why = box->check(path, PathAccess::Write); !why.empty())
+    throw SandboxError(output.empty() ? "--out: " + why : "output '" + output + "': " + why);
+}
+
+std::string write_output(const std::string& dir, const std::string& name, const Value& v, const Sandbox* box) {
   std::string base = (std::filesystem::path(dir) / name).string();
+  for (const char* ext : {".png", ".strokes.json"}) check_write(box, base + ext, name);
+  if (v.kind() == ValueKind::PartSet)
+    for (const Part& p : v.parts()) check_write(box, base + "_" + p.name + ".png", name);
   switch (v.kind()) {
     case ValueKind::Image:
     case ValueKind::Mask: write_png(image_to_mat(v), base + ".png"); return base + ".png";
@@ -157,6 +168,13 @@ int run(const RunArgs& a) {
   for (const auto& s : a.sets) apply_set(g, reg, s);
   for (const auto& s : a.ins) apply_in(g, reg, s);
 
+  std::shared_ptr<Sandbox> box;
+  if (!a.sandbox.empty()) {
+    box = std::make_shared<Sandbox>();
+    for (const auto& dir : a.sandbox) box->allow(dir, Sandbox::kRead | Sandbox::kWrite);
+    check_write(box.get(), a.out_dir, {});
+  }
+
   std::error_code ec;
   std::filesystem::create_directories(a.out_dir, ec);
   if (ec) throw Error(ErrorContext{a.out_dir, {}, {}, {}, {}}, "cannot create the output folder: " + ec.message());
@@ -166,6 +184,7 @@ int run(const RunArgs& a) {
   opts.outputs = a.outputs;
   opts.device = a.device;
   opts.use_cache = !a.no_cache;
+  opts.sandbox = box;
   auto progress = std::make_shared<TerminalProgress>(!a.verbose && ::isatty(STDERR_FILENO) != 0);
   std::shared_ptr<spdlog::logger> log;
   if (a.verbose) {
@@ -196,7 +215,7 @@ int run(const RunArgs& a) {
   g_cancel = nullptr;
   for (const NodeRun& n : r.nodes)
     if (!n.warning.empty()) std::cerr << fmt::format("sumi: warning: node '{}' ({}): {}\n", n.id, n.type, n.warning);
-  for (const auto& [name, value] : r.outputs) std::cout << "wrote " << write_output(a.out_dir, name, value) << "\n";
+  for (const auto& [name, value] : r.outputs) std::cout << "wrote " << write_output(a.out_dir, name, value, box.get()) << "\n";
   if (a.profile) {
     std::cout << fmt::format("threads: {} TBB x {} LibTorch on {} cores\n", budget.tbb_threads, budget.torch_threads,
                              budget.cores);
@@ -217,6 +236,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--output", a->outputs, "compute only this graph output (repeatable; default: all)");
   cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--sandbox", a->sandbox,
+                  "let the graph's file parameters (images, strokes, models, banks, manifests it reads or writes) "
+                  "and the outputs name only files inside these folders, after symlinks (comma-separated or "
+                  "repeated; default: no restriction). The nodes' own default manifests stay readable")
+      ->delimiter(',');
   cmd->add_flag("--profile", a->profile, "print a per-node timing table");
   cmd->add_flag("--no-cache", a->no_cache, "compute every node, ignoring the cache");
   cmd->add_flag("-v,--verbose", a->verbose, "log every node event (started, cached, finished with time) to stderr");

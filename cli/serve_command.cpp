@@ -1,4 +1,5 @@
 // sumi serve [--host 127.0.0.1] [--port N] [--graphs DIR] [--static DIR] [--allow-origin URL]...
+//            [--outputs DIR] [--read DIR]...
 // The editor: a local web app and its JSON API (editor/server).
 #include <atomic>
 #include <chrono>
@@ -25,6 +26,8 @@ struct ServeArgs {
   std::string static_dir;
   std::string models = SUMI_MODELS_DIR;  // where the engine's default manifests live
   std::string references = SUMI_REFERENCES_DIR;  // colour reference images for AniFaceDrawing
+  std::string outputs = "outputs";
+  std::vector<std::string> reads = {SUMI_EXAMPLES_DIR};  // the strokes files the shipped graphs name
   int threads = 0;
   std::vector<std::string> allow_origins;
 };
@@ -69,13 +72,16 @@ int serve(const ServeArgs& a) {
   o.models_dir = a.models;
   o.references_dir = a.references;
   o.allowed_origins = a.allow_origins;
+  o.outputs_dir = a.outputs;
+  o.read_dirs = a.reads;
   editor::EditorServer server(reg, o);
   int port = server.bind();
   std::error_code ec;
   bool built = std::filesystem::is_regular_file(std::filesystem::path(o.static_dir) / "index.html", ec);
   std::string host = a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host;
   std::cout << "Sumi editor: http://" << host << ":" << port << "/" << "  (graphs: "
-            << std::filesystem::absolute(o.graphs_dir).lexically_normal().string() << ")\n";
+            << std::filesystem::absolute(o.graphs_dir).lexically_normal().string() << ", outputs: "
+            << std::filesystem::absolute(o.outputs_dir).lexically_normal().string() << ")\n";
   if (!built) std::cout << "note: the front end is not built (" << o.static_dir << "); serving the API only\n";
   std::cout << "Ctrl-C stops the server.\n" << std::flush;
   std::signal(SIGINT, on_stop_signal);
@@ -103,6 +109,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--static", a->static_dir, "folder of the built front end (default: editor/web/dist)");
   cmd->add_option("--models", a->models, "folder of model files and manifests listed by the editor")->capture_default_str();
   cmd->add_option("--references", a->references, "folder of reference images the editor offers for colour")
+      ->capture_default_str();
+  cmd->add_option("--outputs", a->outputs,
+                  "the only folder graphs run by the editor may write (io.save_image); created if needed")
+      ->capture_default_str();
+  cmd->add_option("--read", a->reads,
+                  "another folder graphs run by the editor may read, besides graphs, models, references and outputs "
+                  "(repeatable; replaces the default)")
       ->capture_default_str();
   cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--allow-origin", a->allow_origins,

@@ -42,6 +42,7 @@ Json descriptor_json(const NodeDescriptor& d) {
     if (!p.choices.empty()) jp["choices"] = p.choices;
     if (p.length) jp["length"] = p.length;
     if (p.live) jp["live"] = true;
+    if (PathAccess a = p.file_access(); a != PathAccess::None) jp["access"] = std::string(path_access_name(a));
     jp["doc"] = p.doc;
     j["params"].push_back(std::move(jp));
   }

@@ -52,6 +52,22 @@ std::string_view param_type_name(ParamType t) {
   return "?";
 }
 
+std::string_view path_access_name(PathAccess a) {
+  switch (a) {
+    case PathAccess::None: return "none";
+    case PathAccess::Read: return "read";
+    case PathAccess::Write: return "write";
+    case PathAccess::ReadWrite: return "read/write";
+  }
+  return "?";
+}
+
+PathAccess ParamSpec::file_access() const {
+  if (type == ParamType::Model) return PathAccess::Read;
+  if (type != ParamType::Path) return PathAccess::None;
+  return access == PathAccess::None ? PathAccess::ReadWrite : access;
+}
+
 std::string param_to_string(const ParamValue& v) {
   struct Visitor {
     std::string operator()(bool b) const { return b ? "true" : "false"; }

@@ -1,6 +1,7 @@
 // Node parameters: typed, named, with default, range and a one-line doc.
 //
 //   ParamSpec::integer("size", 512, "canvas size in pixels").range(16, 4096)
+//   ParamSpec::path("path", "", "output file (.png)").writes()
 //
 // Parameter values are checked against their spec when a graph is validated,
 // so node code can read them without re-checking.
@@ -30,6 +31,14 @@ enum class ParamType : std::uint8_t {
 
 std::string_view param_type_name(ParamType t);
 
+// What a node does with the file a Path/Model parameter names; a sandbox
+// (engine/sandbox.h) checks it before the node runs. Model parameters read.
+// A Path parameter that declares nothing is treated as ReadWrite (the
+// strictest: it must lie in a folder allowed for both).
+enum class PathAccess : std::uint8_t { None, Read, Write, ReadWrite };
+
+std::string_view path_access_name(PathAccess a);  // "read", "write", "read/write"
+
 using ParamValue = std::variant<bool, std::int64_t, double, std::string, std::vector<double>>;
 
 // Renders a value for messages and docs, e.g. 0.5, "abc", [1, 2, 3].
@@ -46,6 +55,7 @@ struct ParamSpec {
   // A control an artist adjusts while drawing (a projection's blend, a
   // shadow's opacity): the editor shows it as a live slider.
   bool live = false;
+  PathAccess access = PathAccess::None;  // Path/Model only
 
   static ParamSpec integer(std::string name, std::int64_t def, std::string doc);
   static ParamSpec number(std::string name, double def, std::string doc);
@@ -70,6 +80,17 @@ struct ParamSpec {
     live = true;
     return std::move(*this);
   }
+  // Path parameters: the node reads / writes the file.
+  ParamSpec&& reads() && {
+    access = PathAccess::Read;
+    return std::move(*this);
+  }
+  ParamSpec&& writes() && {
+    access = PathAccess::Write;
+    return std::move(*this);
+  }
+  // How a sandbox checks this parameter: None for non-file parameters.
+  PathAccess file_access() const;
 };
 
 // Checks `v` against `spec`, converting where lossless (an integral Float to

@@ -12,6 +12,7 @@
 #include "engine/model_store.h"
 #include "engine/node_context.h"
 #include "engine/runtime.h"
+#include "engine/sandbox.h"
 #include "engine/tick_clock.h"
 
 namespace sumi {
@@ -78,6 +79,11 @@ class Run {
     need_ = need_holder_->data();
     device_hash_ = hash_bytes(opts_.device.data(), opts_.device.size());
     feed_inputs();
+    if (opts_.sandbox) {  // before any node runs: a refused run reads and writes nothing
+      std::vector<bool> fed(plan_.nodes.size());
+      for (std::size_t i = 0; i < fed.size(); ++i) fed[i] = results_[i] != nullptr;
+      check_sandbox(*opts_.sandbox, plan_, need_, fed);
+    }
     pending_.reset(new std::atomic<int>[plan_.nodes.size()]);
     std::vector<int> roots;
     for (std::size_t i = 0; i < plan_.nodes.size(); ++i) {

@@ -35,6 +35,7 @@
 namespace sumi {
 
 class ModelStore;
+class Sandbox;
 
 struct SessionOptions {
   int threads = 0;  // TBB threads for this session's runs; 0 = the process budget
@@ -51,6 +52,9 @@ struct RunOptions {
   bool use_cache = true;
   ProgressFn progress;  // called from worker threads, serialised
   CancelToken cancel;
+  // Folders the run's file parameters may name (engine/sandbox.h); checked
+  // before any node runs, a SandboxError otherwise. Null = full access.
+  std::shared_ptr<const Sandbox> sandbox;
 };
 
 enum class NodeStatus { NotNeeded, Computed, Cached, Fed, Failed, NotRun };
@@ -93,8 +97,9 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Compiles (validating; the plan is reused while the graph is unchanged) and
-  // runs. Throws ValidationError, RunError (a node failed; names the node) or
-  // Cancelled.
+  // runs. Throws ValidationError, SandboxError (a file parameter outside
+  // options.sandbox; nothing ran), RunError (a node failed; names the node)
+  // or Cancelled.
   RunResult run(const Graph& graph, const RunOptions& options = {});
   RunResult run(std::shared_ptr<const Plan> plan, const RunOptions& options = {});
 

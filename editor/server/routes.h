@@ -12,6 +12,7 @@
 #include "editor/server/session_manager.h"
 #include "engine/error.h"
 #include "engine/registry.h"
+#include "engine/sandbox.h"
 
 namespace sumi::editor {
 
@@ -21,6 +22,7 @@ struct ServerContext {
   SessionManager& sessions;
   std::string models_dir;
   std::string references_dir;
+  std::shared_ptr<const Sandbox> sandbox;  // every run's (server.h)
   // Each open event stream holds a request thread: at most this many at once,
   // so that other requests are always served.
   int max_streams = 12;

@@ -69,6 +69,7 @@ void run_handler(ServerContext& ctx, const httplib::Request& req, httplib::Respo
   opts.inputs = std::move(rr.inputs);
   opts.outputs = std::move(rr.outputs);
   opts.cancel = cancel;
+  opts.sandbox = ctx.sandbox;
   opts.progress = [&hub, run = run](const ProgressEvent& ev) {
     if (ev.kind == ProgressEvent::Kind::Progress) return;
     hub.publish(event_json(run, ev).dump(-1, ' ', false, Json::error_handler_t::replace));
@@ -95,6 +96,10 @@ void run_handler(ServerContext& ctx, const httplib::Request& req, httplib::Respo
     finish("cancelled", Json::object());
     send_error(res, 409, "run " + std::to_string(run) + " cancelled: a newer run for this session started",
                {{"run", run}, {"status", "cancelled"}});
+  } catch (const SandboxError& e) {  // checked before any node ran
+    finish("failed", {{"message", e.what()}});
+    send_error(res, 403, e.what(),
+               {{"run", run}, {"status", "refused"}, {"node", e.context().node}, {"param", e.context().param}});
   } catch (const ValidationError& e) {
     finish("failed", {{"message", e.what()}});
     send_error(res, 400, e.what(), {{"run", run}, {"status", "invalid"}, {"problems", validation_errors_json(e.errors())}});

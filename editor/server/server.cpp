@@ -32,12 +32,27 @@ const char* status_text(int status) {
     default: return status >= 500 ? "internal server error" : "request refused";
   }
 }
+// What graphs run through the API may read and write (server.h).
+std::shared_ptr<const Sandbox> make_sandbox(const ServerOptions& o) {
+  auto box = std::make_shared<Sandbox>();
+  for (const std::string& dir : {o.graphs_dir, o.models_dir, o.references_dir})
+    if (!dir.empty()) box->allow(dir, Sandbox::kRead);
+  for (const std::string& dir : o.read_dirs) box->allow(dir, Sandbox::kRead);
+  if (!o.outputs_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.outputs_dir, ec);
+    if (ec) throw Error(ErrorContext{o.outputs_dir, {}, {}, {}, {}}, "cannot create the outputs folder: " + ec.message());
+    box->allow(o.outputs_dir, Sandbox::kRead | Sandbox::kWrite);
+  }
+  return box;
+}
+
 }  // namespace
 
 struct EditorServer::Impl {
   Impl(const Registry& reg, ServerOptions o)
       : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, options.max_sessions), ctx{reg, graphs, sessions, options.models_dir, options.references_dir,
-                                                                 std::max(1, options.threads - 4)} {}
+                                                                 make_sandbox(options), std::max(1, options.threads - 4)} {}
   ServerOptions options;
   GraphStore graphs;
   SessionManager sessions;

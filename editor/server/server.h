@@ -17,6 +17,11 @@
 //   GET  /api/sessions/ID/outputs/NAME.png the latest output as PNG
 //   GET  /api/sessions/ID/events           text/event-stream of node started/cached/finished/failed
 //
+// Graphs run through the API are sandboxed (engine/sandbox.h): their file
+// parameters may only read the graphs, models, references, read_dirs and
+// outputs folders and only write the outputs folder; anything else is a 403
+// naming the node, the parameter and the path, and nothing of the run is done.
+//
 // Requests from other web pages are refused (Origin / Sec-Fetch-Site, 403), API
 // bodies must be Content-Type: application/json (415), JSON must be UTF-8 and
 // nest at most 256 deep (400): see request_guard.h and engine/json_util.h.
@@ -41,6 +46,8 @@ struct ServerOptions {
   std::string static_dir;  // the built front end; empty or missing = a short notice page
   std::string models_dir = "models";  // listed by GET /api/models (missing = an empty list)
   std::string references_dir;         // reference images listed by GET /api/references (empty/missing = none)
+  std::vector<std::string> read_dirs;  // more folders graphs may read (e.g. examples with strokes files)
+  std::string outputs_dir;             // the one folder graphs may write (io.save_image); created; empty = none
   std::size_t max_body_bytes = std::size_t{8} << 20;
   std::size_t max_sessions = 32;
   // Origins trusted besides the server's own (request_guard.h), e.g. the Vite

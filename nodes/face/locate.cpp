@@ -143,7 +143,7 @@ NodeDescriptor face_locate_node() {
   d.inputs = {PortSpec::in("sketch", ValueKind::Image, "a sketch of any size: white paper, dark lines")};
   d.outputs = {PortSpec::out("frame", ValueKind::Frame, "canonical frame -> sketch, and the part boxes in canonical pixels")};
   d.params = {
-      ParamSpec::path("manifest", default_locate_manifest(), "locator manifest (sumi.models JSON with a \"locator\")"),
+      ParamSpec::path("manifest", default_locate_manifest(), "locator manifest (sumi.models JSON with a \"locator\")").reads(),
       ParamSpec::model("locator", "", "TorchScript locator replacing the manifest's (same interface)"),
       ParamSpec::number("min_ink", 0.002, "below this mean ink (0..1) the drawing counts as empty: canonical frame and a warning")
           .range(0, 1),

@@ -11,7 +11,7 @@ NodeDescriptor save_image_node() {
   d.doc = "Writes an image to a PNG file (atomic write)";
   d.inputs = {PortSpec::in("image", ValueKind::Image, "image to save")};
   d.outputs = {PortSpec::out("path", ValueKind::String, "the file written")};
-  d.params = {ParamSpec::path("path", "", "output file (.png)")};
+  d.params = {ParamSpec::path("path", "", "output file (.png)").writes()};
   d.cacheable = false;  // a side effect: the file must be written on every run
   d.compute = [](NodeContext& ctx) {
     const std::string& path = ctx.param_string("path");

@@ -10,7 +10,7 @@ NodeDescriptor strokes_input_node() {
   d.id = "io.strokes_input";
   d.doc = "The user's strokes, from a strokes file or fed by the caller";
   d.outputs = {PortSpec::out("strokes", ValueKind::Strokes, "the drawing")};
-  d.params = {ParamSpec::path("path", "", "strokes file (*.strokes.json); not read when the strokes are fed")};
+  d.params = {ParamSpec::path("path", "", "strokes file (*.strokes.json); not read when the strokes are fed").reads()};
   d.compute = [](NodeContext& ctx) {
     const std::string& path = ctx.param_string("path");
     if (path.empty())

@@ -18,7 +18,7 @@ NodeDescriptor latent_project_node() {
                PortSpec::out("neighbours", ValueKind::Latent, "1 x K bank rows of the neighbours, nearest first"),
                PortSpec::out("weights", ValueKind::Latent, "1 x K weights (sum 1), in neighbour order")};
   d.params = {part_param(), manifest_param(),
-              ParamSpec::path("bank", "", "latent bank (.npy, N x D) replacing the manifest's"),
+              ParamSpec::path("bank", "", "latent bank (.npy, N x D) replacing the manifest's").reads(),
               ParamSpec::integer("k", 10, "neighbours").range(1, 256),
               ParamSpec::number("blend", 1.0, "how far to pull the drawing onto the manifold (DeepFaceDrawing's w_c)").range(0, 1).live_control(),
               ParamSpec::number("regularisation", 1e-3, "ridge on the local Gram matrix, times its trace").range(0, 10),

@@ -37,7 +37,7 @@ std::shared_ptr<const StyleganModels> load_stylegan_models(ModelStore& store, co
 std::string default_stylegan_manifest();
 
 inline ParamSpec stylegan_manifest_param() {
-  return ParamSpec::path("manifest", default_stylegan_manifest(), "StyleGAN model manifest (sumi.stylegan JSON)");
+  return ParamSpec::path("manifest", default_stylegan_manifest(), "StyleGAN model manifest (sumi.stylegan JSON)").reads();
 }
 
 // The image on `port` as 1 x channels x side x side on the run's device: alpha

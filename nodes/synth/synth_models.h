@@ -55,7 +55,7 @@ std::shared_ptr<const SynthModels> load_synth_models(ModelStore& store, const st
 std::string default_synth_manifest();
 
 inline ParamSpec synth_manifest_param() {
-  return ParamSpec::path("manifest", default_synth_manifest(), "synthesis-model manifest (sumi.synth JSON)");
+  return ParamSpec::path("manifest", default_synth_manifest(), "synthesis-model manifest (sumi.synth JSON)").reads();
 }
 
 }  // namespace sumi

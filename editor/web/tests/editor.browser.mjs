@@ -47,7 +47,7 @@ for (const f of fs.readdirSync(path.join(repo, 'graphs'))) {
 }
 if (!fs.existsSync(path.join(graphs, 'anifacedrawing.sumi.json'))) { console.error('FAIL: graphs/anifacedrawing.sumi.json is missing'); process.exit(1); }
 
-const server = spawn(sumi, ['serve', '--port', '0', '--graphs', graphs, '--static', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(sumi, ['serve', '--port', '0', '--graphs', graphs, '--static', dist, '--outputs', path.join(tmp, 'outputs')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (d) => { out += d; const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//); if (m) resolve(m[0]); });
