@@ -63,12 +63,17 @@ void check_interface(const torch::jit::Module& module, const std::string& path, 
 }
 
 // The size and modification time of a file: a changed file is loaded again.
+// Mixed in unsigned arithmetic (wraps, never overflows); a folder or device
+// has no size and counts as 0.
 std::int64_t file_stamp(const std::string& path) {
   std::error_code ec;
   auto t = std::filesystem::last_write_time(path, ec);
   if (ec) return 0;
-  return static_cast<std::int64_t>(t.time_since_epoch().count()) ^
-         (static_cast<std::int64_t>(std::filesystem::file_size(path, ec)) << 40);
+  std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) size = 0;
+  const std::uint64_t mixed = static_cast<std::uint64_t>(t.time_since_epoch().count()) ^
+                              (static_cast<std::uint64_t>(size) * 0x9E3779B97F4A7C15ull);
+  return static_cast<std::int64_t>(mixed);
 }
 
 }  // namespace

@@ -119,6 +119,20 @@ TEST_F(Latent, NpyRoundTripAndErrors) {
   write_text(tmp.path("junk.npy"), "not numpy at all");
   EXPECT_SUMI_ERROR(read_npy(tmp.path("junk.npy")), "junk.npy", "not a .npy file");
   EXPECT_SUMI_ERROR(read_npy(tmp.path("none.npy")), "none.npy", "file not found");
+  // Hostile headers: a shape whose element count overflows, negative or
+  // non-numeric dimensions are clear errors, not overflow or a library text.
+  auto npy_with_shape = [&](const std::string& name, const std::string& shape) {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+    header.resize(118, ' ');
+    header += '\n';
+    write_text(tmp.path(name), std::string("\x93NUMPY\x01\x00", 8) + std::string(1, '\x77') + std::string(1, '\0') + header);
+    return tmp.path(name);
+  };
+  EXPECT_SUMI_ERROR(read_npy(npy_with_shape("huge.npy", "4294967296, 4294967296")), "huge.npy", "too large");
+  EXPECT_SUMI_ERROR(read_npy(npy_with_shape("neg.npy", "-2, 3")), "neg.npy", "negative");
+  EXPECT_SUMI_ERROR(read_npy(npy_with_shape("word.npy", "two, 3")), "word.npy", "whole numbers");
+  EXPECT_SUMI_ERROR(read_npy(npy_with_shape("big.npy", "99999999999999999999999")), "big.npy", "whole numbers");
+  EXPECT_SUMI_ERROR(read_npy(npy_with_shape("short.npy", "4, 3")), "short.npy", "truncated");
 }
 
 TEST_F(Latent, NearestNeighboursAreSortedAndWeightsReconstruct) {

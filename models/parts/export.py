@@ -43,10 +43,11 @@ def main():
     sizes = ck["sizes"]
     data = np.load(pathlib.Path(args.data).expanduser())
     windows = torch.tensor(ck["windows"])
+    canvas = int(data["sketches"].shape[-1])
     train_idx = np.flatnonzero(data["split"] == 0)[: args.bank_size]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = {"format": "sumi.models", "version": 1, "name": "parts256", "canvas": int(data["size"]), "parts": {}}
+    manifest = {"format": "sumi.models", "version": 1, "name": "parts256", "canvas": canvas, "parts": {}}
     for p, size in zip(PARTS, sizes):
         m = PartAutoencoder(size, a["latent"], widths)
         m.load_state_dict(ck["models"][p])
@@ -72,14 +73,26 @@ def main():
         print(f"export: {p}: {size} px crops, latent {a['latent']}, bank {bank.shape[0]} x {bank.shape[1]} float16")
     np.save(out / "bank_face_ids.npy", data["ids"][train_idx].astype(np.int32))
     manifest["bank_face_ids"] = "bank_face_ids.npy"
-    manifest["data"] = {"source": "DiceBear adventurer 9.4.3 faces from models/data/generate.mjs (seed 1)",
-                        "faces": int(len(data["split"])), "train_faces": int((data["split"] == 0).sum()),
+    manifest["data"] = {"faces": int(len(data["split"])), "train_faces": int((data["split"] == 0).sum()),
                         "bank_faces": int(len(train_idx))}
-    manifest["licence"] = "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0"
+    if "styles" in data:  # multi-style, canonical frame (models/synth/prepare_canonical.py)
+        split = data["split"]
+        manifest["data"].update({
+            "source": "models/data generator " + str(data["data_version"]) + " (multi-style, random framing), "
+                      "canonical frame through Sumi's nodes (models/synth/prepare_canonical.py)",
+            "training_styles": sorted({str(data["styles"][s]) for s in np.unique(data["style"][split == 0])}),
+            "bank_styles": sorted({str(data["styles"][s]) for s in np.unique(data["style"][train_idx])}),
+            "heldout_style": sorted({str(data["styles"][s]) for s in np.unique(data["style"][split == 3])})})
+        manifest["licence"] = ("weights: MIT (Sumi); training art: DiceBear styles, each under its own licence "
+                               "(models/data/ATTRIBUTION.md)")
+    else:
+        manifest["data"]["source"] = "DiceBear adventurer 9.4.3 faces from models/data/generate.mjs (seed 1)"
+        manifest["licence"] = "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0"
     manifest["training"] = {"command": "models/parts/train.py " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in a.items()
-                                                                          if k not in ("data", "out")),
+                                                                          if k not in ("data", "out") and v not in ("", None)),
                             "epochs": ck["epoch"], "wall_minutes": round(ck["wall_seconds"] / 60, 1),
-                            "val_loss": ck["val"], "exported": datetime.date.today().isoformat()}
+                            "val_loss": ck.get("val"), "step_in_epoch": ck.get("step", 0),
+                            "exported": datetime.date.today().isoformat()}
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     tmp.replace(out / "manifest.json")

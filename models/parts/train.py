@@ -1,9 +1,19 @@
 #!/usr/bin/python3
 """Trains the five part autoencoders (left eye, right eye, nose, mouth, remainder)
 on degraded sketches reconstructing the clean ones. Resumable: the checkpoint
-is rewritten after every epoch and a re-run continues from it.
+is rewritten after every epoch and every --save-minutes within one, and a
+re-run continues from it.
 
     /usr/bin/python3 models/parts/train.py --data ~/sumi-data/sketches256.npz --out ~/sumi-work/parts --epochs 30
+
+On multi-style canonical-frame data (models/synth/prepare_canonical.py; the
+windows then come from models/parts/manifest.json, the graphs' own), starting
+from the shipped models:
+
+    /usr/bin/python3 models/parts/train.py --data ~/sumi-data/canonical_v2.npz --init models/parts \
+        --out ~/sumi-work/parts-canonical --epochs 2 --lr 0.0005
+
+The crops are cut as face.split + latent.encode cut them (crops(), tested).
 
 Prints progress (epoch, step, per-part loss, rate, ETA) and a validation loss
 per epoch; records the wall time in the checkpoint for the model manifest.
@@ -25,15 +35,57 @@ from parts_model import PartAutoencoder  # noqa: E402
 PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
 
 
+def to_input_size(c, size):
+    """Scales crops to the encoder's input size exactly as latent.encode does: area when shrinking, bilinear
+    (half-pixel centres) when enlarging."""
+    if c.shape[-1] == size:
+        return c
+    if c.shape[-1] > size:
+        return F.adaptive_avg_pool2d(c, (size, size))
+    return F.interpolate(c, size=(size, size), mode="bilinear", align_corners=False)
+
+
 def crops(sketches, windows, sizes):
-    """Cuts each part's window out of full sketches (N x 1 x S x S) and scales it to the part's size."""
+    """Cuts full sketches (N x 1 x S x S) into the parts exactly as the graphs feed the part models: face.split's
+    windows (the four feature windows, paper where one leaves the canvas) and its remainder (the whole sketch with
+    those four windows blanked), each scaled by latent.encode's rule (tests/python/test_parts_training_inputs.py)."""
     out = {}
+    rest = sketches.clone()
     for name, (x, y, s), size in zip(PARTS, windows.tolist(), sizes):
+        if name == "remainder":
+            continue
         c = sketches[:, :, max(0, y):y + s, max(0, x):x + s]
         if c.shape[-1] != s or c.shape[-2] != s:  # window leaves the canvas: pad with paper
-            c = F.pad(c, (0, s - c.shape[-1], 0, s - c.shape[-2]), value=1.0)
-        out[name] = F.interpolate(c, size=(size, size), mode="area") if size != s else c
-    return out
+            c = F.pad(c, (max(0, -x), s - c.shape[-1] - max(0, -x), max(0, -y), s - c.shape[-2] - max(0, -y)), value=1.0)
+        out[name] = to_input_size(c, size)
+        rest[:, :, max(0, y):y + s, max(0, x):x + s] = 1.0
+    out["remainder"] = to_input_size(rest, sizes[PARTS.index("remainder")])
+    return {p: out[p] for p in PARTS}
+
+
+def part_windows(data, manifest=None):
+    """The windows (x, y, size per part at the sketches' resolution; the remainder is the whole canvas): from the
+    data set when it has them, else from the part models' manifest (the windows the graphs split at)."""
+    size = int(data["sketches"].shape[-1])
+    if "windows" in data:
+        w = torch.from_numpy(data["windows"]).long()
+    else:
+        import json
+        m = json.loads(pathlib.Path(manifest or pathlib.Path(__file__).resolve().parent / "manifest.json").read_text())
+        scale = size / int(m["canvas"])
+        w = torch.tensor([[round(v * scale) for v in m["parts"][p]["window"]] for p in PARTS]).long()
+    w[PARTS.index("remainder")] = torch.tensor([0, 0, size])
+    return w
+
+
+def init_from_export(models, folder):
+    """Starts the autoencoders from exported TorchScript files (their traced encoder and decoder keep the
+    parameter names)."""
+    import json
+    m = json.loads((folder / "manifest.json").read_text())
+    for p, model in models.items():
+        model.encoder.load_state_dict(torch.jit.load(str(folder / m["parts"][p]["encoder"])).state_dict())
+        model.decoder.load_state_dict(torch.jit.load(str(folder / m["parts"][p]["decoder"])).state_dict())
 
 
 def loss_fn(logits, target):
@@ -56,6 +108,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    ap.add_argument("--init", help="start from exported part models (a folder with manifest.json, e.g. models/parts)")
+    ap.add_argument("--save-minutes", type=float, default=10.0, help="also checkpoint within an epoch this often")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -63,13 +117,15 @@ def main():
     data = np.load(pathlib.Path(args.data).expanduser())
     sketches = torch.from_numpy(data["sketches"])  # uint8, kept compact; converted per batch
     split = data["split"]
-    windows = torch.from_numpy(data["windows"]).long()
-    windows[4] = torch.tensor([0, 0, int(data["size"])])
+    windows = part_windows(data)
     train_idx = np.flatnonzero(split == 0)
     val_idx = np.flatnonzero(split == 1)[:256]
+    heldout_idx = np.flatnonzero(split == 3)[:256]  # a style kept out of training (multi-style data)
     widths = tuple(int(w) for w in args.widths.split(","))
     sizes = [args.part_size] * 4 + [args.remainder_size]
     models = {p: PartAutoencoder(s, args.latent, widths) for p, s in zip(PARTS, sizes)}
+    if args.init:
+        init_from_export(models, pathlib.Path(args.init))
     params = [q for m in models.values() for q in m.parameters()]
     opt = torch.optim.Adam(params, lr=args.lr)
     steps_per_epoch = max(1, len(train_idx) // args.batch)
@@ -79,28 +135,45 @@ def main():
     out = pathlib.Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
-    start_epoch, wall = 0, 0.0
+    start_epoch, start_step, wall = 0, 0, 0.0
+    g = torch.Generator().manual_seed(args.seed * 1000)
     if ckpt_path.exists():
         ck = torch.load(ckpt_path)
         for p in PARTS:
             models[p].load_state_dict(ck["models"][p])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
-        start_epoch, wall = ck["epoch"], ck["wall_seconds"]
-        print(f"train: resuming after epoch {start_epoch} ({wall / 60:.1f} min so far)", flush=True)
+        start_epoch, start_step, wall = ck["epoch"], ck.get("step", 0), ck["wall_seconds"]
+        g = torch.Generator().manual_seed(args.seed * 1000 + start_epoch)
+        if "rng" in ck:
+            g.set_state(ck["rng"])
+        print(f"train: resuming at epoch {start_epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
 
-    g = torch.Generator().manual_seed(args.seed * 1000 + start_epoch)
+    def save(state):
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save({**state, "models": {p: models[p].state_dict() for p in PARTS}, "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(), "args": vars(args), "windows": windows.tolist(), "sizes": sizes,
+                    "rng": g.get_state()}, tmp)
+        tmp.replace(ckpt_path)
+
     n_params = sum(q.numel() for q in params)
     print(f"train: {len(train_idx)} train / {len(val_idx)} val faces, {n_params / 1e6:.2f} M parameters, "
           f"{steps_per_epoch} steps per epoch, threads {args.threads}", flush=True)
-    step_total = start_epoch * steps_per_epoch
+    if args.init and not ckpt_path.exists():  # the starting point, to compare each epoch with
+        val = evaluate(models, sketches, val_idx, windows, sizes, g)
+        if len(heldout_idx):
+            val.update({f"heldout_{p}": v for p, v in evaluate(models, sketches, heldout_idx, windows, sizes, g).items()})
+        print("train: val loss of --init " + " ".join(f"{p} {v:.4f}" for p, v in val.items()), flush=True)
+    step_total = start_epoch * steps_per_epoch + start_step
+    last_save = time.time()
     for epoch in range(start_epoch, args.epochs):
         for m in models.values():
             m.train()
         t_epoch = time.time()
         perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
         running = {p: 0.0 for p in PARTS}
-        for step in range(steps_per_epoch):
+        first = start_step if epoch == start_epoch else 0
+        for step in range(first, steps_per_epoch):
             idx = perm[step * args.batch:(step + 1) * args.batch]
             clean = sketches[idx].unsqueeze(1).float() / 255.0
             rough = degrade(clean, g)
@@ -108,7 +181,7 @@ def main():
             loss = 0.0
             for p in PARTS:
                 part_loss = loss_fn(models[p](inputs[p]), targets[p])
-                running[p] = 0.98 * running[p] + 0.02 * part_loss.item() if step else part_loss.item()
+                running[p] = 0.98 * running[p] + 0.02 * part_loss.item() if step > first else part_loss.item()
                 loss = loss + part_loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -116,23 +189,26 @@ def main():
             sched.step()
             step_total += 1
             if step % 20 == 0 or step + 1 == steps_per_epoch:
-                rate = (step + 1) / (time.time() - t_epoch)
+                rate = (step + 1 - first) / (time.time() - t_epoch)
                 eta = (total_steps - step_total) / max(rate, 1e-9)
                 losses = " ".join(f"{p[:5]} {running[p]:.3f}" for p in PARTS)
                 print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} {losses} "
                       f"{rate:.2f} steps/s ETA {eta / 60:.0f} min", end="", flush=True)
-            if args.max_steps and step_total >= args.max_steps:
-                break
+            if args.max_steps and step_total >= args.max_steps and step + 1 < steps_per_epoch:
+                save({"epoch": epoch, "step": step + 1, "wall_seconds": wall + time.time() - t_epoch})
+                print(f"\ntrain: stopped at --max-steps {args.max_steps} (epoch {epoch + 1} step {step + 1})", flush=True)
+                return
+            if time.time() - last_save > args.save_minutes * 60 and step + 1 < steps_per_epoch:
+                save({"epoch": epoch, "step": step + 1, "wall_seconds": wall + time.time() - t_epoch})
+                last_save = time.time()
         wall += time.time() - t_epoch
         val = evaluate(models, sketches, val_idx, windows, sizes, g)
+        if len(heldout_idx):
+            val.update({f"heldout_{p}": v for p, v in evaluate(models, sketches, heldout_idx, windows, sizes, g).items()})
         print(f"\ntrain: epoch {epoch + 1} done in {time.time() - t_epoch:.0f} s; val loss (degraded -> clean) "
               + " ".join(f"{p} {v:.4f}" for p, v in val.items()), flush=True)
-        state = {"models": {p: models[p].state_dict() for p in PARTS}, "optimizer": opt.state_dict(),
-                 "scheduler": sched.state_dict(), "epoch": epoch + 1, "wall_seconds": wall, "args": vars(args),
-                 "val": val, "windows": windows.tolist(), "sizes": sizes}
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        tmp.replace(ckpt_path)
+        save({"epoch": epoch + 1, "step": 0, "wall_seconds": wall, "val": val})
+        last_save = time.time()
         if args.max_steps and step_total >= args.max_steps:
             break
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)

@@ -42,7 +42,8 @@ cv::Mat image_to_mat(const Value& image) {
   const int c = static_cast<int>(t.size(1)), h = static_cast<int>(t.size(2)), w = static_cast<int>(t.size(3));
   at::Tensor hwc = t[0].permute({1, 2, 0}).contiguous();
   cv::Mat m(h, w, CV_32FC(c));
-  std::memcpy(m.data, hwc.data_ptr<float>(), static_cast<std::size_t>(h) * w * c * sizeof(float));
+  const std::size_t bytes = static_cast<std::size_t>(h) * w * c * sizeof(float);
+  if (bytes > 0) std::memcpy(m.data, hwc.data_ptr<float>(), bytes);  // an empty image has no data pointer
   return m;
 }
 

@@ -1,6 +1,7 @@
 #include "nodes/latent/npy.h"
 
 #include <Eigen/Core>
+#include <charconv>
 #include <cstring>
 
 #include "engine/atomic_file.h"
@@ -44,7 +45,15 @@ NpyArray read_npy(const std::string& path) {
     auto comma = shape_text.find(',', pos);
     std::string item = shape_text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (item.find_first_not_of(" ") != std::string::npos) {
-      a.shape.push_back(std::stoll(item));
+      std::int64_t dim = 0;
+      const char* first = item.data() + item.find_first_not_of(" ");
+      const char* last = item.data() + item.find_last_not_of(" ") + 1;
+      if (auto [end, err] = std::from_chars(first, last, dim); err != std::errc() || end != last)
+        throw Error(ctx, "the .npy shape (" + shape_text + ") is not a list of whole numbers");
+      a.shape.push_back(dim);
+      // Checked before multiplying: a hostile header must not overflow the count.
+      if (a.shape.back() < 0 || (a.shape.back() > 0 && count > (std::int64_t{1} << 40) / a.shape.back()))
+        throw Error(ctx, "the .npy shape (" + shape_text + ") is negative or too large");
       count *= a.shape.back();
     }
     if (comma == std::string::npos) break;
