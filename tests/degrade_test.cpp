@@ -351,6 +351,26 @@ TEST_F(Degrade, CollectNamesTheConnectedImages) {
   EXPECT_SUMI_ERROR(session.run(empty), "node 'c' (image.collect)", "port 'image_1'", "connect at least one");
 }
 
+TEST_F(Degrade, CollectsChainForMoreThanTwelveImages) {
+  Graph g;
+  g.add_node("a", "io.load_image");
+  g.add_node("first", "image.collect");
+  g.add_node("second", "image.collect");
+  for (int i = 1; i <= 12; ++i) g.link("a.image", "first.image_" + std::to_string(i));
+  g.link("first.images", "second.images");
+  g.link("a.image", "second.image_1");
+  g.set_param("second", "names", std::string("thirteenth"));
+  g.set_output("set", "second.images");
+  RunOptions opts;
+  opts.inputs["a.image"] = mat_to_image(cv::Mat(10, 20, CV_32FC3, cv::Scalar(0.5, 0.5, 0.5)), "cpu");
+  const PartSet& ps = session.run(g, opts).outputs.at("set").parts();
+  ASSERT_EQ(ps.size(), 13u);
+  EXPECT_EQ(ps[0].name, "image_1");
+  EXPECT_EQ(ps[12].name, "thirteenth");
+  g.set_param("second", "names", std::string("image_3"));  // already in the chained set
+  EXPECT_SUMI_ERROR(session.run(g, opts), "node 'second' (image.collect)", "param 'names'", "twice");
+}
+
 TEST_F(Degrade, BadImagesAreErrorsNamingNodeAndPort) {
   const Value empty = make_image(at::zeros({1, 1, 0, 0}));
   const Value batch = make_image(at::ones({2, 3, 8, 8}));

@@ -20,11 +20,14 @@ std::string trim(const std::string& s) {
 NodeDescriptor image_collect_node() {
   NodeDescriptor d;
   d.id = "image.collect";
-  d.doc = "Collects up to eight images into a named set (for image.contact_sheet or writing them all)";
+  d.doc = "Collects up to twelve images into a named set (for image.contact_sheet or writing them all); chain "
+          "collects through 'images' for more";
+  d.version = 2;  // 2: the 'images' input
+  d.inputs.push_back(PortSpec::optional("images", ValueKind::PartSet, "a set from another image.collect, kept first"));
   for (int i = 1; i <= kSlots; ++i)
     d.inputs.push_back(
         PortSpec::optional("image_" + std::to_string(i), ValueKind::Image, "image number " + std::to_string(i)));
-  d.outputs = {PortSpec::out("images", ValueKind::PartSet, "the connected images in port order, named")};
+  d.outputs = {PortSpec::out("images", ValueKind::PartSet, "the input set's images, then the connected images in port order, named")};
   d.params = {
       ParamSpec::string("names", "", "comma-separated names for image_1, image_2, ...; missing ones are image_N")};
   d.compute = [](NodeContext& ctx) {
@@ -43,12 +46,17 @@ NodeDescriptor image_collect_node() {
       throw ctx.param_error("names", std::to_string(names.size()) + " names for " + std::to_string(kSlots) + " images");
     PartSet parts;
     std::set<std::string> seen;
+    if (ctx.has_input("images")) {
+      parts = ctx.input("images").parts();
+      for (const Part& p : parts) seen.insert(p.name);
+    }
     for (int i = 1; i <= kSlots; ++i) {
       const std::string port = "image_" + std::to_string(i);
       if (!ctx.has_input(port)) continue;
       const std::size_t k = static_cast<std::size_t>(i - 1);
       std::string name = k < names.size() && !names[k].empty() ? names[k] : port;
-      if (!seen.insert(name).second) throw ctx.param_error("names", "the name '" + name + "' is used twice");
+      if (!seen.insert(name).second)
+        throw ctx.param_error("names", "the name '" + name + "' is used twice (in this node or the 'images' set)");
       Value v = ctx.input(port);
       cv::Mat m = image_to_mat(v, ctx, port);
       if (m.empty()) throw ctx.port_error(port, "the image is empty");
