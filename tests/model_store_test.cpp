@@ -5,6 +5,7 @@
 
 #include <torch/script.h>
 
+#include "engine/file_fingerprint.h"
 #include "engine/model_store.h"
 #include "tests/test_util.h"
 
@@ -88,6 +89,29 @@ TEST(ModelStore, EachInterfaceIsCheckedEvenWhenTheModelIsLoaded) {
                     "returns shape [1, 4], expected [1, 1, 4, 4]");
   EXPECT_NE(store.get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 4}), nullptr);  // still fine where it fits
   EXPECT_EQ(store.loaded().size(), 1u);
+}
+
+}  // namespace
+}  // namespace sumi::test
+
+namespace sumi::test {
+namespace {
+
+TEST(FileFingerprints, AManifestCoversTheFilesItNames) {
+  TempDir tmp;
+  write_text(tmp.path("w.pt"), "weights-1");
+  write_text(tmp.path("m.json"), R"({"format": "sumi.models", "parts": {"a": {"encoder": "w.pt", "window": [1, 2, 3]}}})");
+  FileFingerprints fps;
+  const std::uint64_t before = fps.get(tmp.path("m.json"));
+  write_text(tmp.path("w.pt"), "weights-1");  // rewritten, same content: same fingerprint
+  EXPECT_EQ(fps.get(tmp.path("m.json")), before);
+  write_text(tmp.path("w.pt"), "other weights");  // replaced behind the unchanged manifest
+  EXPECT_NE(fps.get(tmp.path("m.json")), before);
+  // JSON that is not a Sumi manifest is only its own content.
+  write_text(tmp.path("plain.json"), R"({"encoder": "w.pt"})");
+  const std::uint64_t plain = fps.get(tmp.path("plain.json"));
+  write_text(tmp.path("w.pt"), "third weights, longer");
+  EXPECT_EQ(fps.get(tmp.path("plain.json")), plain);
 }
 
 }  // namespace

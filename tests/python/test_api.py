@@ -137,6 +137,33 @@ def test_cache_skips_unchanged_nodes_across_runs(strokes_file):
     assert stats["hits"] >= 5 and stats["entries"] >= 4
 
 
+def test_replacing_a_model_file_behind_its_manifest_is_not_served_from_the_cache(tmp_path, strokes_file):
+    """Swapping a part model by overwriting the file its manifest names (the manifest unchanged) must give the new
+    model's result, not the cached one."""
+    import json
+    import pathlib
+    import shutil
+    parts = pathlib.Path(__file__).resolve().parents[2] / "models" / "parts"
+    manifest = json.loads((parts / "manifest.json").read_text())
+    for p in ("left_eye", "right_eye"):
+        for f in ("encoder", "decoder", "bank"):
+            shutil.copy(parts / manifest["parts"][p][f], tmp_path / manifest["parts"][p][f])
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    g = sketch_graph(size=256)
+    g.add_node("split", "face.split")
+    g.link("sketch.image", "split.sketch")
+    g.add_node("encode", "latent.encode", part="left_eye", manifest=str(tmp_path / "manifest.json"))
+    g.link("split.left_eye", "encode.image")
+    g.set_output("latent", "encode.latent")
+    s = sumi.Session()
+    first = s.run(g, inputs={"draw": strokes_file}).outputs["latent"].copy()
+    # the right eye's encoder has the same interface: written over the left eye's file
+    shutil.copy(parts / manifest["parts"]["right_eye"]["encoder"], tmp_path / manifest["parts"]["left_eye"]["encoder"])
+    again = s.run(g, inputs={"draw": strokes_file})
+    assert again.node("encode")["status"] == "computed"
+    assert not np.array_equal(again.outputs["latent"], first)
+
+
 def test_custom_python_node_in_a_cpp_graph(strokes_file):
     calls = []
 
