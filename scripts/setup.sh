@@ -10,7 +10,7 @@ PACKAGES=(
   libtbb-dev libboost-graph-dev libopencv-dev libeigen3-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  pybind11-dev python3-dev python3-numpy python3-pytest python3-torch
+  pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-opencv
   librsvg2-bin
   libcpp-httplib-dev chromium
 )
