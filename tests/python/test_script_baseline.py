@@ -89,3 +89,16 @@ def test_memoised_script_recomputes_only_changed_parts(session, graph, script):
     assert np.array_equal(ours, script.run(stroked))
     theirs = session.run(graph, outputs=["portrait"], inputs={"draw": stroked}).outputs["portrait"]
     assert float(np.abs(ours - theirs).max()) <= TOLERANCE
+
+
+def test_benchmark_runs():
+    # bench/script_vs_sumi.py end to end, one pair, no competing load: it stays runnable. (Passive
+    # OpenMP waits keep it quick on a busy machine; the figures are not checked.)
+    import os
+    import subprocess
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "script_vs_sumi.py"), "--pairs", "1", "--warmup", "0",
+                        "--load", "0"], capture_output=True, text=True, timeout=240,
+                       env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE",
+                                PYTHONPATH=str(pathlib.Path(sumi.__file__).parents[1])))
+    assert r.returncode == 0, r.stderr
+    assert "cold:" in r.stdout and "after stroke:" in r.stdout and "OMP_WAIT_POLICY" in r.stdout
