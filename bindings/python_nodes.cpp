@@ -4,6 +4,8 @@
 // Python traceback.
 #include <pybind11/stl.h>
 
+#include <atomic>
+
 #include "bindings/bindings.h"
 #include "engine/node_context.h"
 
@@ -53,6 +55,10 @@ void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, 
   NodeDescriptor d;
   d.id = id;
   d.version = version;
+  // Every registration is a new implementation: redefining a node (same id
+  // and version, new code) must not reuse results cached by the old one.
+  static std::atomic<std::uint64_t> registrations{0};
+  d.implementation = ++registrations;
   d.doc = doc;
   d.category = "python";
   d.cacheable = cacheable;

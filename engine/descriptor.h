@@ -15,6 +15,7 @@
 // concurrently on several threads for different nodes.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -50,6 +51,10 @@ struct NodeDescriptor {
   std::vector<PortSpec> outputs;
   std::vector<ParamSpec> params;
   bool cacheable = true;  // false for nodes with side effects
+  // Part of the cache key next to id and version: distinguishes
+  // implementations registered under one id in one process (a Python node
+  // redefined in a session must not be served its old results).
+  std::uint64_t implementation = 0;
   ComputeFn compute;
 
   const PortSpec* input(std::string_view name) const;

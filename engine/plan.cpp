@@ -127,7 +127,7 @@ std::shared_ptr<const Plan> compile(const Graph& g, const Registry& reg) {
     pn.desc = reg.find_shared(inst.type);
     const NodeDescriptor& d = *pn.desc;
     Hasher h;
-    h.add(std::string_view(d.id)).add(d.version);
+    h.add(std::string_view(d.id)).add(d.version).add(d.implementation);
     for (std::size_t p = 0; p < d.params.size(); ++p) {
       const ParamSpec& spec = d.params[p];
       auto it = inst.params.find(spec.name);

@@ -26,12 +26,14 @@ void Registry::add(NodeDescriptor d) {
   check_descriptor(d);
   auto id = d.id;
   types_.emplace(std::move(id), std::make_shared<const NodeDescriptor>(std::move(d)));
+  ++revision_;
 }
 
 void Registry::replace(NodeDescriptor d) {
   check_descriptor(d);
   auto id = d.id;
   types_[id] = std::make_shared<const NodeDescriptor>(std::move(d));
+  ++revision_;
 }
 
 const NodeDescriptor* Registry::find(std::string_view id) const {

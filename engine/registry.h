@@ -32,9 +32,13 @@ class Registry {
   // All descriptors, sorted by id.
   std::vector<const NodeDescriptor*> all() const;
   std::size_t size() const { return types_.size(); }
+  // Counts add() and replace() calls: a session recompiles its plan when the
+  // types it was built from may have changed.
+  std::uint64_t revision() const { return revision_; }
 
  private:
   std::map<std::string, std::shared_ptr<const NodeDescriptor>, std::less<>> types_;
+  std::uint64_t revision_ = 0;
 };
 
 }  // namespace sumi

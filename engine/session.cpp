@@ -46,7 +46,7 @@ struct Session::Impl {
   FileFingerprints files;
 
   std::mutex plan_mutex;
-  std::uint64_t plan_uid = 0, plan_revision = 0;
+  std::uint64_t plan_uid = 0, plan_revision = 0, plan_registry_revision = 0;
   std::shared_ptr<const Plan> plan;
 };
 
@@ -411,10 +411,12 @@ RunResult Session::run(const Graph& graph, const RunOptions& options) {
   std::shared_ptr<const Plan> plan;
   {
     std::lock_guard<std::mutex> lock(impl_->plan_mutex);
-    if (!impl_->plan || impl_->plan_uid != graph.uid() || impl_->plan_revision != graph.revision()) {
+    if (!impl_->plan || impl_->plan_uid != graph.uid() || impl_->plan_revision != graph.revision() ||
+        impl_->plan_registry_revision != impl_->registry.revision()) {
       impl_->plan = compile(graph, impl_->registry);
       impl_->plan_uid = graph.uid();
       impl_->plan_revision = graph.revision();
+      impl_->plan_registry_revision = impl_->registry.revision();
     }
     plan = impl_->plan;
   }

@@ -164,6 +164,28 @@ def test_replacing_a_model_file_behind_its_manifest_is_not_served_from_the_cache
     assert not np.array_equal(again.outputs["latent"], first)
 
 
+def test_a_redefined_python_node_is_not_served_its_old_results(strokes_file):
+    """Redefining a Python node (same id, same version, new code) in a session recomputes with the new code."""
+    @sumi.node("py.test_posterize", inputs={"image": "Image"}, outputs={"image": "Image"})
+    def posterize(image):
+        return (image > 0.5).astype(np.float32)
+
+    g = sketch_graph()
+    g.add_node("post", "py.test_posterize")
+    g.link("sketch.image", "post.image")
+    g.set_output("post", "post.image")
+    s = sumi.Session()
+    first = s.run(g, inputs={"draw": strokes_file}).outputs["post"].copy()
+
+    @sumi.node("py.test_posterize", inputs={"image": "Image"}, outputs={"image": "Image"})
+    def posterize_again(image):
+        return np.zeros_like(image)
+
+    again = s.run(g, inputs={"draw": strokes_file})
+    assert again.node("post")["status"] == "computed"
+    assert again.outputs["post"].max() == 0 and first.max() == 1
+
+
 def test_custom_python_node_in_a_cpp_graph(strokes_file):
     calls = []
 
