@@ -11,6 +11,7 @@ namespace sumi::cli {
 // Each adds its subcommand to `app`; the callback runs it and stores the
 // process exit code in `exit_code`.
 void add_run_command(CLI::App& app, int& exit_code);
+void add_batch_command(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_nodes_command(CLI::App& app, int& exit_code);
 void add_dot_command(CLI::App& app, int& exit_code);

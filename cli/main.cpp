@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "sumi 0.1.0");
   int exit_code = 0;
   sumi::cli::add_run_command(app, exit_code);
+  sumi::cli::add_batch_command(app, exit_code);
   sumi::cli::add_validate_command(app, exit_code);
   sumi::cli::add_nodes_command(app, exit_code);
   sumi::cli::add_dot_command(app, exit_code);

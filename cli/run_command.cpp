@@ -10,18 +10,16 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/graph_setup.h"
 #include "engine/graph_file.h"
-#include "engine/json_util.h"
 #include "engine/runtime.h"
 #include "engine/sandbox.h"
 #include "engine/session.h"
-#include "engine/strokes_file.h"
-#include "nodes/common/image_mat.h"
-#include "nodes/common/png.h"
 #include "nodes/nodes.h"
 
 namespace sumi::cli {
@@ -46,87 +44,6 @@ extern "C" void on_sigint(int) {
     return;
   }
   std::_Exit(130);
-}
-
-std::pair<std::string, std::string> split_assignment(const std::string& text, const char* what) {
-  auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) throw Error(std::string(what) + " '" + text + "' must be written NAME=VALUE");
-  return {text.substr(0, eq), text.substr(eq + 1)};
-}
-
-std::string absolute(const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); }
-
-// --set node.param=value: the value is read according to the parameter's type.
-void apply_set(Graph& g, const Registry& reg, const std::string& text) {
-  auto [lhs, value] = split_assignment(text, "--set");
-  Endpoint ep = Endpoint::parse(lhs);
-  const NodeInstance* n = g.node(ep.node);
-  if (!n) throw Error("--set " + lhs + ": no node '" + ep.node + "' in the graph");
-  const NodeDescriptor* d = reg.find(n->type);
-  const ParamSpec* spec = d ? d->param(ep.port) : nullptr;
-  if (!spec) throw Error(ErrorContext{g.source_file, ep.node, n->type, {}, ep.port}, "--set: the node has no such parameter");
-  ParamValue v;
-  switch (spec->type) {
-    case ParamType::String:
-    case ParamType::Enum: v = value; break;
-    case ParamType::Path:
-    case ParamType::Model: v = value.empty() ? value : absolute(value); break;
-    default: {
-      // Numbers, booleans and lists are read as JSON; anything else stays text
-      // (validation then names the parameter and the expected type).
-      nlohmann::ordered_json j;
-      bool is_json = true;
-      try {
-        j = parse_json(value, "--set " + lhs);  // depth-checked: a deep list must not overflow the stack
-      } catch (const Error&) {
-        is_json = false;
-      }
-      v = !is_json ? ParamValue(value) : param_from_json(j, ErrorContext{g.source_file, ep.node, n->type, {}, ep.port});
-    }
-  }
-  g.set_param(ep.node, ep.port, v);
-}
-
-// --in node=file: sets the file parameter ("path") of an input node.
-void apply_in(Graph& g, const Registry& reg, const std::string& text) {
-  auto [node, file] = split_assignment(text, "--in");
-  const NodeInstance* n = g.node(node);
-  if (!n) throw Error("--in " + node + ": no node '" + node + "' in the graph");
-  const NodeDescriptor* d = reg.find(n->type);
-  const ParamSpec* spec = d ? d->param("path") : nullptr;
-  if (!spec || spec->type != ParamType::Path)
-    throw Error(ErrorContext{g.source_file, node, n->type, {}, {}}, "--in: this node reads no file (no 'path' parameter)");
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + ": file not found");
-  g.set_param(node, "path", absolute(file));
-}
-
-// Refuses to write `path` outside the sandbox (when there is one).
-void check_write(const Sandbox* box, const std::string& path, const std::string& output) {
-  if (!box) return;
-  if (std::string why = box->check(path, PathAccess::Write); !why.empty())
-    throw SandboxError(output.empty() ? "--out: " + why : "output '" + output + "': " + why);
-}
-
-std::string write_output(const std::string& dir, const std::string& name, const Value& v, const Sandbox* box) {
-  std::string base = (std::filesystem::path(dir) / name).string();
-  for (const char* ext : {".png", ".strokes.json"}) check_write(box, base + ext, name);
-  if (v.kind() == ValueKind::PartSet)
-    for (const Part& p : v.parts()) check_write(box, base + "_" + p.name + ".png", name);
-  switch (v.kind()) {
-    case ValueKind::Image:
-    case ValueKind::Mask: write_png(image_to_mat(v), base + ".png"); return base + ".png";
-    case ValueKind::PartSet: {
-      std::string written;
-      for (const Part& p : v.parts()) {
-        write_png(image_to_mat(p.image), base + "_" + p.name + ".png");
-        written += (written.empty() ? "" : ", ") + base + "_" + p.name + ".png";
-      }
-      return written;
-    }
-    case ValueKind::Strokes: save_strokes_file(v.strokes(), base + ".strokes.json"); return base + ".strokes.json";
-    default: return name + " = " + v.describe();
-  }
 }
 
 class TerminalProgress {
@@ -215,7 +132,10 @@ int run(const RunArgs& a) {
   g_cancel = nullptr;
   for (const NodeRun& n : r.nodes)
     if (!n.warning.empty()) std::cerr << fmt::format("sumi: warning: node '{}' ({}): {}\n", n.id, n.type, n.warning);
-  for (const auto& [name, value] : r.outputs) std::cout << "wrote " << write_output(a.out_dir, name, value, box.get()) << "\n";
+  for (const auto& [name, value] : r.outputs) {
+    WrittenOutput w = write_output((std::filesystem::path(a.out_dir) / name).string(), name, value, box.get());
+    std::cout << "wrote " << (w.files.empty() ? w.text : fmt::format("{}", fmt::join(w.files, ", "))) << "\n";
+  }
   if (a.profile) {
     std::cout << fmt::format("threads: {} TBB x {} LibTorch on {} cores\n", budget.tbb_threads, budget.torch_threads,
                              budget.cores);

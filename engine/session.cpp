@@ -45,6 +45,10 @@ struct Session::Impl {
   ModelStore models;
   FileFingerprints files;
 
+  // Runs in progress: a model node is boosted to every core only when its run
+  // is the session's only one (`sumi batch` runs several side by side).
+  std::atomic<int> active_runs{0};
+
   std::mutex plan_mutex;
   std::uint64_t plan_uid = 0, plan_revision = 0, plan_registry_revision = 0;
   std::shared_ptr<const Plan> plan;
@@ -295,9 +299,10 @@ class Run {
     });
   }
 
-  // A node with a model parameter, starting while no other model node runs
-  // and no task waits, gets every core's LibTorch threads for its forward
-  // pass (the last generator of a portrait, a one-stroke re-run's chain);
+  // A node with a model parameter, starting while no other model node runs,
+  // no task waits and no other run of the session is in progress, gets every
+  // core's LibTorch threads for its forward pass (the last generator of a
+  // portrait, a one-stroke re-run's chain);
   // side by side, model nodes keep the budget's share so the cores are never
   // oversubscribed. Non-model nodes pay nothing for this.
   class ModelThreads {
@@ -306,7 +311,8 @@ class Run {
       if (run.boost_threads_ <= run.base_threads_ || !uses_models(desc)) return;
       run_ = &run;
       const bool alone = run.running_models_.fetch_add(1, std::memory_order_acq_rel) == 0 &&
-                         run.queued_.load(std::memory_order_acquire) == 0;
+                         run.queued_.load(std::memory_order_acquire) == 0 &&
+                         run.impl_.active_runs.load(std::memory_order_acquire) == 1;
       if (alone) {
         set_intra_op_threads_here(run.boost_threads_);
         boosted_ = true;
@@ -424,6 +430,11 @@ RunResult Session::run(const Graph& graph, const RunOptions& options) {
 }
 
 RunResult Session::run(std::shared_ptr<const Plan> plan, const RunOptions& options) {
+  struct Active {
+    std::atomic<int>& n;
+    ~Active() { n.fetch_sub(1, std::memory_order_acq_rel); }
+  } active{impl_->active_runs};
+  active.n.fetch_add(1, std::memory_order_acq_rel);
   Run r(std::move(plan), options, *impl_);
   return r.execute();
 }

@@ -79,6 +79,28 @@ TEST(ModelThreads, ALoneModelNodeGetsEveryCoreAndSideBySideTheyShare) {
   EXPECT_EQ(at::get_num_threads(), b.torch_threads);  // the budget is back on this thread
 }
 
+// Runs side by side in one session (`sumi batch`) never boost: each already
+// has the budget's share of the cores.
+TEST(ModelThreads, ARunBesideAnotherKeepsTheBudget) {
+  const ThreadBudget b = configure_threads(0);
+  if (b.cores < 2) GTEST_SKIP() << "needs 2 cores";
+  Registry reg;
+  Seen seen;
+  register_model_stub(reg, seen);
+  Session session(reg);
+  Graph first, second;
+  first.add_node("first", "test.model_threads");
+  first.set_param("first", "ms", 500.0);
+  second.add_node("second", "test.model_threads");
+  second.set_param("second", "id", 1.0);
+  std::thread t([&] { session.run(first); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // `first` is computing
+  session.run(second);
+  t.join();
+  EXPECT_EQ(seen.threads.at("first"), b.cores);  // alone when it started
+  EXPECT_EQ(seen.threads.at("second"), b.torch_threads);
+}
+
 bool thread_exists(pid_t tid) { return std::filesystem::exists("/proc/self/task/" + std::to_string(tid)); }
 
 // A boosted node's OpenMP helper threads end with the node: libgomp stops

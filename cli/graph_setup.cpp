@@ -1,0 +1,106 @@
+#include "cli/graph_setup.h"
+
+#include <filesystem>
+
+#include "engine/graph.h"
+#include "engine/json_util.h"
+#include "engine/registry.h"
+#include "engine/sandbox.h"
+#include "engine/strokes_file.h"
+#include "engine/value.h"
+#include "nodes/common/image_mat.h"
+#include "nodes/common/png.h"
+
+namespace sumi::cli {
+
+std::pair<std::string, std::string> split_assignment(const std::string& text, const char* what) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) throw Error(std::string(what) + " '" + text + "' must be written NAME=VALUE");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string absolute(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
+
+void apply_set(Graph& g, const Registry& reg, const std::string& text) {
+  auto [lhs, value] = split_assignment(text, "--set");
+  Endpoint ep = Endpoint::parse(lhs);
+  const NodeInstance* n = g.node(ep.node);
+  if (!n) throw Error("--set " + lhs + ": no node '" + ep.node + "' in the graph");
+  const NodeDescriptor* d = reg.find(n->type);
+  const ParamSpec* spec = d ? d->param(ep.port) : nullptr;
+  if (!spec) throw Error(ErrorContext{g.source_file, ep.node, n->type, {}, ep.port}, "--set: the node has no such parameter");
+  ParamValue v;
+  switch (spec->type) {
+    case ParamType::String:
+    case ParamType::Enum: v = value; break;
+    case ParamType::Path:
+    case ParamType::Model: v = value.empty() ? value : absolute(value); break;
+    default: {
+      // Numbers, booleans and lists are read as JSON; anything else stays text
+      // (validation then names the parameter and the expected type).
+      nlohmann::ordered_json j;
+      bool is_json = true;
+      try {
+        j = parse_json(value, "--set " + lhs);  // depth-checked: a deep list must not overflow the stack
+      } catch (const Error&) {
+        is_json = false;
+      }
+      v = !is_json ? ParamValue(value) : param_from_json(j, ErrorContext{g.source_file, ep.node, n->type, {}, ep.port});
+    }
+  }
+  g.set_param(ep.node, ep.port, v);
+}
+
+void check_input_node(const Graph& g, const Registry& reg, const std::string& node) {
+  const NodeInstance* n = g.node(node);
+  if (!n) throw Error("--in " + node + ": no node '" + node + "' in the graph");
+  const NodeDescriptor* d = reg.find(n->type);
+  const ParamSpec* spec = d ? d->param("path") : nullptr;
+  if (!spec || spec->type != ParamType::Path)
+    throw Error(ErrorContext{g.source_file, node, n->type, {}, {}}, "--in: this node reads no file (no 'path' parameter)");
+}
+
+void apply_in(Graph& g, const Registry& reg, const std::string& text) {
+  auto [node, file] = split_assignment(text, "--in");
+  check_input_node(g, reg, node);
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec) || (!std::filesystem::exists(file, ec) && file.find_first_of("*?[") != std::string::npos))
+    throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + ": a folder or pattern, but `sumi run` reads one file per input; for many: sumi batch " +
+                    (g.source_file.empty() ? "GRAPH" : g.source_file) + " --in " + node + "=" + file + " --out DIR");
+  if (!std::filesystem::is_regular_file(file, ec)) throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + ": file not found");
+  g.set_param(node, "path", absolute(file));
+}
+
+void check_write(const Sandbox* box, const std::string& path, const std::string& output) {
+  if (!box) return;
+  if (std::string why = box->check(path, PathAccess::Write); !why.empty())
+    throw SandboxError(output.empty() ? "--out: " + why : "output '" + output + "': " + why);
+}
+
+WrittenOutput write_output(const std::string& base, const std::string& name, const Value& v, const Sandbox* box) {
+  for (const char* ext : {".png", ".strokes.json"}) check_write(box, base + ext, name);
+  if (v.kind() == ValueKind::PartSet)
+    for (const Part& p : v.parts()) check_write(box, base + "_" + p.name + ".png", name);
+  WrittenOutput w;
+  switch (v.kind()) {
+    case ValueKind::Image:
+    case ValueKind::Mask:
+      write_png(image_to_mat(v), base + ".png");
+      w.files = {base + ".png"};
+      break;
+    case ValueKind::PartSet:
+      for (const Part& p : v.parts()) {
+        write_png(image_to_mat(p.image), base + "_" + p.name + ".png");
+        w.files.push_back(base + "_" + p.name + ".png");
+      }
+      break;
+    case ValueKind::Strokes:
+      save_strokes_file(v.strokes(), base + ".strokes.json");
+      w.files = {base + ".strokes.json"};
+      break;
+    default: w.text = name + " = " + v.describe();
+  }
+  return w;
+}
+
+}  // namespace sumi::cli
