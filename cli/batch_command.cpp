@@ -436,14 +436,16 @@ void add_batch_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--in", a->ins,
                   "inputs of an input node: node=FOLDER, node='GLOB', node=LIST.txt (one path a line, relative to the "
                   "list) or node=FILE (the same for every item); several sets are matched by file stem (repeatable)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);
   cmd->add_option("--out", a->out_dir, "folder for the outputs, stamps and results.jsonl (created if needed)")->required();
   cmd->add_option("--name", a->name, "output files under --out, without extension: {stem}, {index}, {output}")
       ->capture_default_str();
   cmd->add_option("--jobs", a->jobs, "items run side by side (0 = one per core; each gets cores / jobs LibTorch threads)")
       ->capture_default_str();
   cmd->add_flag("--resume", a->resume, "skip items whose outputs exist from the same graph, parameters and inputs");
-  cmd->add_option("--set", a->sets, "override a parameter: node.param=value (repeatable)");
+  cmd->add_option("--set", a->sets, "override a parameter: node.param=value (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--output", a->outputs, "compute only this graph output (repeatable; default: all)");
   cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
   cmd->callback([a, &exit_code] {

@@ -7,6 +7,7 @@
 #include "engine/registry.h"
 #include "engine/sandbox.h"
 #include "engine/strokes_file.h"
+#include "engine/validate.h"
 #include "engine/value.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/common/png.h"
@@ -23,12 +24,32 @@ std::string absolute(const std::string& path) { return std::filesystem::absolute
 
 void apply_set(Graph& g, const Registry& reg, const std::string& text) {
   auto [lhs, value] = split_assignment(text, "--set");
+  const auto dot = lhs.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == lhs.size())
+    throw Error("--set '" + text + "' must be written NODE.PARAM=VALUE (e.g. sketch.size=512)");
   Endpoint ep = Endpoint::parse(lhs);
   const NodeInstance* n = g.node(ep.node);
-  if (!n) throw Error("--set " + lhs + ": no node '" + ep.node + "' in the graph");
+  if (!n) {
+    std::vector<std::string> ids;
+    for (const auto& [id, _] : g.nodes()) ids.push_back(id);
+    throw Error("--set " + lhs + ": no node '" + ep.node + "' in the graph" + did_you_mean(ep.node, ids));
+  }
   const NodeDescriptor* d = reg.find(n->type);
   const ParamSpec* spec = d ? d->param(ep.port) : nullptr;
-  if (!spec) throw Error(ErrorContext{g.source_file, ep.node, n->type, {}, ep.port}, "--set: the node has no such parameter");
+  if (!spec) {
+    std::vector<std::string> names;
+    std::string list;
+    for (const ParamSpec& p : d ? d->params : std::vector<ParamSpec>{}) {
+      names.push_back(p.name);
+      list += (list.empty() ? "" : ", ") + p.name;
+    }
+    throw Error(ErrorContext{g.source_file, ep.node, n->type, {}, ep.port},
+                "--set: the node has no such parameter" + did_you_mean(ep.port, names) +
+                    (list.empty() ? "; it has none" : "; its parameters: " + list));
+  }
+  // Lists may be written without brackets: split.left_eye=40,110,60.
+  if ((spec->type == ParamType::IntList || spec->type == ParamType::FloatList) && !value.empty() && value.front() != '[')
+    value = "[" + value + "]";
   ParamValue v;
   switch (spec->type) {
     case ParamType::String:

@@ -50,15 +50,38 @@ void add_validate_command(CLI::App& app, int& exit_code) {
 void add_nodes_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("nodes", "List the node types with their ports and parameters");
   auto json = std::make_shared<bool>(false);
+  auto names = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("--json", *json, "print the descriptors as JSON");
-  cmd->callback([json, &exit_code] {
+  cmd->add_option("types", *names, "only these node types (e.g. face.warp)");
+  cmd->callback([json, names, &exit_code] {
     Registry reg;
     register_all_nodes(reg);
+    std::vector<const NodeDescriptor*> shown;
+    std::vector<std::string> ids;
+    for (const NodeDescriptor* d : reg.all()) ids.push_back(d->id);
+    for (const std::string& name : *names) {
+      const NodeDescriptor* d = reg.find(name);
+      if (!d) {
+        std::cerr << "sumi: error: no node type '" << name << "'" << did_you_mean(name, ids)
+                  << " (sumi nodes lists them all)\n";
+        exit_code = 1;
+        return;
+      }
+      shown.push_back(d);
+    }
+    if (names->empty()) shown = reg.all();
     if (*json) {
-      std::cout << registry_to_json(reg);
+      if (names->empty()) {
+        std::cout << registry_to_json(reg);
+      } else {
+        Registry some;  // only the asked-for types, in the same JSON form
+        for (const NodeDescriptor* d : shown) some.add(*d);
+        std::cout << registry_to_json(some);
+      }
+      exit_code = 0;
       return;
     }
-    for (const NodeDescriptor* d : reg.all()) {
+    for (const NodeDescriptor* d : shown) {
       std::cout << d->id << " (v" << d->version << ") - " << d->doc << "\n";
       for (const auto& p : d->inputs)
         std::cout << "    in  " << p.name << ": " << kind_name(p.kind) << (p.required ? "" : " (optional)") << " - " << p.doc << "\n";

@@ -150,8 +150,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Run a graph file and write its outputs");
   cmd->add_option("graph", a->graph, "graph file (*.sumi.json)")->required();
-  cmd->add_option("--set", a->sets, "override a parameter: node.param=value (repeatable)");
-  cmd->add_option("--in", a->ins, "input file for an input node: node=file (repeatable)");
+  cmd->add_option("--set", a->sets, "override a parameter: node.param=value (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--in", a->ins, "input file for an input node: node=file (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--out", a->out_dir, "folder for the outputs (created if needed)")->capture_default_str();
   cmd->add_option("--output", a->outputs, "compute only this graph output (repeatable; default: all)");
   cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();

@@ -71,6 +71,10 @@ struct CycleFinder : boost::default_dfs_visitor {
 
 }  // namespace
 
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates) {
+  return suggest(name, candidates);
+}
+
 std::vector<std::string> find_cycle(const Graph& g) {
   std::vector<std::string> ids;
   for (const auto& [id, n] : g.nodes()) ids.push_back(id);

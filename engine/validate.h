@@ -22,6 +22,10 @@ namespace sumi {
 
 std::vector<Error> validate(const Graph& g, const Registry& reg);
 
+// " (did you mean 'size'?)" when one of `candidates` is within two edits of
+// `name`, else "".
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& candidates);
+
 // Thrown by compile() when validate() finds problems: what() lists them all,
 // one per line; errors() has each with its context (the ValidationError's own
 // context is empty).

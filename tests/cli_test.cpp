@@ -60,6 +60,34 @@ TEST(Cli, SetAndOutputSelectWhatRuns) {
   EXPECT_HAS(r.out, "no node 'nobody'");
 }
 
+TEST(Cli, SetMistakesGetHelpfulMessages) {
+  TempDir tmp;
+  const std::string graph = source_path("graphs/sketch_parts.sumi.json");
+  Result r = sumi("run " + graph + " --set sketch.sise=64 --out " + tmp.path("o"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_HAS(r.out, "did you mean 'size'?");
+  EXPECT_HAS(r.out, "its parameters: size");
+  r = sumi("run " + graph + " --set skech.size=64 --out " + tmp.path("o"));
+  EXPECT_HAS(r.out, "did you mean 'sketch'?");
+  r = sumi("run " + graph + " --set .size=1 --out " + tmp.path("o"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_HAS(r.out, "must be written NODE.PARAM=VALUE");
+  // --set before the graph: the option takes one value, the graph stays the graph
+  r = sumi("run --set sketch.size=64 " + graph + " --output sketch --out " + tmp.path("o"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  // lists without brackets
+  r = sumi("run " + graph + " --set split.left_eye=40,110,60 --out " + tmp.path("o"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  // one node type by name, with a suggestion for a near miss
+  r = sumi("nodes face.split");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_HAS(r.out, "face.split (v");
+  EXPECT_EQ(r.out.find("image.invert"), std::string::npos);
+  r = sumi("nodes face.splt");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_HAS(r.out, "did you mean 'face.split'?");
+}
+
 TEST(Cli, BadInputsFailWithOneClearLine) {
   TempDir tmp;
   Result r = sumi("run /no/such/graph.sumi.json");
