@@ -1,6 +1,7 @@
 #include "engine/json_util.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -76,6 +77,9 @@ void dump_into(const nlohmann::ordered_json& j, int indent, std::string& out) {
 template <typename J>
 ParamValue param_from(const J& j, const ErrorContext& ctx) {
   if (j.is_boolean()) return j.template get<bool>();
+  // get<int64_t>() wraps integers above INT64_MAX (18446744073709551615 became -1).
+  if (j.is_number_unsigned() && j.template get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    throw Error(ctx, "integer " + j.dump() + " is too large (at most " + std::to_string(INT64_MAX) + ")");
   if (j.is_number_integer()) return j.template get<std::int64_t>();
   if (j.is_number()) return j.template get<double>();
   if (j.is_string()) return j.template get<std::string>();

@@ -1,6 +1,7 @@
 #include "engine/strokes_file.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "engine/atomic_file.h"
@@ -61,10 +62,14 @@ Strokes parse_strokes(std::string_view text, const std::string& source) {
   const Json& canvas = j.value("canvas", Json());
   if (!canvas.is_array() || canvas.size() != 2 || !canvas[0].is_number_integer() || !canvas[1].is_number_integer())
     throw Error(ctx, "\"canvas\" must be [width, height] in pixels");
-  s.width = canvas[0].get<int>();
-  s.height = canvas[1].get<int>();
-  if (s.width < 1 || s.height < 1 || s.width > kMaxCanvas || s.height > kMaxCanvas)
+  // Checked as 64-bit values: get<int>() wrapped [4294967297, 8] to a 1-pixel-wide canvas.
+  const bool huge = (canvas[0].is_number_unsigned() && canvas[0].get<std::uint64_t>() > kMaxCanvas) ||
+                    (canvas[1].is_number_unsigned() && canvas[1].get<std::uint64_t>() > kMaxCanvas);
+  const std::int64_t width = huge ? 0 : canvas[0].get<std::int64_t>(), height = huge ? 0 : canvas[1].get<std::int64_t>();
+  if (width < 1 || height < 1 || width > kMaxCanvas || height > kMaxCanvas)
     throw Error(ctx, "canvas " + canvas.dump() + " must be 1.." + std::to_string(kMaxCanvas) + " pixels each way");
+  s.width = static_cast<int>(width);
+  s.height = static_cast<int>(height);
   if (!j.contains("strokes") || !j["strokes"].is_array()) throw Error(ctx, "\"strokes\" must be a list");
   const Json& strokes = j["strokes"];
   for (std::size_t i = 0; i < strokes.size(); ++i) {
@@ -72,6 +77,8 @@ Strokes parse_strokes(std::string_view text, const std::string& source) {
     const std::string where = "stroke " + std::to_string(i);
     if (!js.is_object()) throw Error(ctx, where + ": must be an object");
     Stroke st;
+    if (js.contains("kind") && !js["kind"].is_string())  // js.value() would throw json's type_error 302
+      throw Error(ctx, where + ": kind must be \"line\", \"hint\" or \"erase\", got " + js["kind"].dump());
     std::string kind = js.value("kind", std::string("line"));
     if (kind == "line") st.kind = StrokeKind::Line;
     else if (kind == "hint") st.kind = StrokeKind::Hint;

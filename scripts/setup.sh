@@ -13,6 +13,7 @@ PACKAGES=(
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-opencv
   librsvg2-bin
   libcpp-httplib-dev chromium
+  clang libfuzzer-14-dev  # scripts/fuzz.sh (libFuzzer targets in fuzz/)
 )
 
 missing=()

@@ -39,8 +39,8 @@ std::shared_ptr<const Locator> load_locator(ModelStore& store, const std::string
     try {
       const auto& m = j.at("locator");
       l->model = (std::filesystem::path(path).parent_path() / m.at("file").get<std::string>()).lexically_normal().string();
-      l->input_size = m.at("input_size").get<int>();
-      l->canonical = j.at("canonical").at("size").get<int>();
+      l->input_size = manifest_int(m, "input_size", ctx, "locator", 8, 1024);
+      l->canonical = manifest_int(j.at("canonical"), "size", ctx, "canonical", 8, kManifestMaxSize);
       const auto head = j.at("canonical").at("head_box").get<std::vector<double>>();
       if (head.size() != 4) throw Error(ctx, "canonical.head_box must be [x0, y0, x1, y1]");
       l->head_cx = (head[0] + head[2]) / 2;

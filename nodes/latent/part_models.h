@@ -18,6 +18,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
@@ -46,8 +47,20 @@ struct PartModels {
 // file: "malformed manifest: ...", "not a Sumi <kind> manifest (...)".
 nlohmann::json read_manifest(const std::string& path, const std::string& format, const std::string& kind);
 
+// Integers in manifests: a JSON number with an integral value in [lo, hi]
+// (never a silent conversion of 1e300 or "64"); `def` when the key is absent
+// (required when def is empty). Errors name the manifest and "what".
+constexpr int kManifestMaxSize = 16384;  // canvases, windows, sizes (twice the largest canvas)
+int manifest_int(const nlohmann::json& obj, const char* key, const ErrorContext& ctx, const std::string& what, int lo,
+                 int hi, std::optional<int> def = std::nullopt);
+// A window [x, y, size]: |x|, |y| <= kManifestMaxSize, 1 <= size <= kManifestMaxSize.
+Window manifest_window(const nlohmann::json& obj, const ErrorContext& ctx, const std::string& what);
+
 // Loads (once per session, reloaded when the file changes) and validates a manifest.
 std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std::string& manifest_path);
+// The checks of load_part_models on a manifest read_manifest returned (torch-free:
+// nodes/latent/manifest.cpp); `manifest_path` names it in errors and anchors its files.
+std::shared_ptr<PartModels> parse_part_models(const nlohmann::json& j, const std::string& manifest_path);
 
 // Runs a TorchScript model with one tensor argument on the run's device; the
 // model is loaded through the session's ModelStore and checked once against

@@ -1,7 +1,5 @@
 #include "nodes/stylegan/stylegan_models.h"
 
-#include <filesystem>
-
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -14,27 +12,7 @@ std::string default_stylegan_manifest() { return std::string(SUMI_MODELS_DIR) + 
 
 std::shared_ptr<const StyleganModels> load_stylegan_models(ModelStore& store, const std::string& manifest_path) {
   return store.resource<StyleganModels>(manifest_path, "stylegan-manifest", [&] {
-    ErrorContext ctx;
-    ctx.file = manifest_path;
-    const nlohmann::json j = read_manifest(manifest_path, "sumi.stylegan", "StyleGAN");
-    auto m = std::make_shared<StyleganModels>();
-    m->path = manifest_path;
-    const auto dir = std::filesystem::path(manifest_path).parent_path();
-    auto file = [&](const char* key) { return (dir / j.at(key).get<std::string>()).lexically_normal().string(); };
-    try {
-      m->size = j.at("size").get<int>();
-      m->w_dim = j.at("w_dim").get<int>();
-      m->num_ws = j.at("num_ws").get<int>();
-      m->sketch_size = j.value("sketch_size", m->size);
-      m->synthesis = file("synthesis");
-      m->image_encoder = file("image_encoder");
-      m->sketch_encoder = file("sketch_encoder");
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ctx, std::string("malformed manifest: ") + e.what());
-    }
-    if (m->size <= 0 || m->w_dim <= 0 || m->num_ws <= 0 || m->sketch_size <= 0)
-      throw Error(ctx, "size, w_dim, num_ws and sketch_size must be positive");
-    return m;
+    return parse_stylegan_models(read_manifest(manifest_path, "sumi.stylegan", "StyleGAN"), manifest_path);
   });
 }
 

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "engine/node_context.h"
 #include "engine/param.h"
 
@@ -34,6 +36,8 @@ struct StyleganModels {
 };
 
 std::shared_ptr<const StyleganModels> load_stylegan_models(ModelStore& store, const std::string& manifest_path);
+// Its checks on a manifest read_manifest returned (torch-free: stylegan_manifest.cpp).
+std::shared_ptr<StyleganModels> parse_stylegan_models(const nlohmann::json& j, const std::string& manifest_path);
 std::string default_stylegan_manifest();
 
 inline ParamSpec stylegan_manifest_param() {

@@ -23,6 +23,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "engine/node_context.h"
 #include "engine/param.h"
 
@@ -50,6 +52,8 @@ struct SynthModels {
 
 // Loads (once per session, reloaded when the file changes) and validates a manifest.
 std::shared_ptr<const SynthModels> load_synth_models(ModelStore& store, const std::string& manifest_path);
+// Its checks on a manifest read_manifest returned (torch-free: synth_manifest.cpp).
+std::shared_ptr<SynthModels> parse_synth_models(const nlohmann::json& j, const std::string& manifest_path);
 
 // The default manifest of the shipped synthesis models.
 std::string default_synth_manifest();
