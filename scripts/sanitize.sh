@@ -8,13 +8,13 @@
 # Environment: SUMI_ASAN_BUILD_DIR (default build-asan), SUMI_JOBS (build
 # parallelism, default nproc), SUMI_SANITIZE_BUILD_ONLY=1 (build, no tests).
 #
-# Not run here: the Python tests and examples (python.pytest, example.python.*)
-# and the browser test (editor.browser). The Python module is not built: an
-# ASan-instrumented extension cannot be loaded by an uninstrumented python3
-# unless libasan is LD_PRELOADed into the interpreter, and then torch's and
-# NumPy's own allocations are reported too; the browser test drives `sumi serve`
-# from node/Chromium and adds nothing the editor_tests (in-process, instrumented)
-# do not cover. The training-data generator check (data.generator_check) is node only.
+# Not run here: the Python tests and examples (python.pytest, example.python.*):
+# the Python module is not built, because an ASan-instrumented extension cannot
+# be loaded by Debian's uninstrumented python3 unless libasan is LD_PRELOADed
+# into the interpreter, and then NumPy's and torch's own allocations are
+# reported too. data.generator_check is excluded: it runs node only (the
+# training-data generator, no Sumi code). editor.browser does run: Chromium
+# drives the instrumented `sumi serve` (it skips without chromium or npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -22,17 +22,14 @@ BUILD_DIR=${SUMI_ASAN_BUILD_DIR:-build-asan}
 JOBS=${SUMI_JOBS:-$(nproc)}
 start=$(date +%s)
 
-# -O1 -g, assertions kept (no NDEBUG). The front end (npm) is not built: the
-# server's tests do not need it. Warnings are not errors here: GCC warns
+# -O1 -g, assertions kept (no NDEBUG). Warnings are not errors here: GCC warns
 # differently with sanitizers on (-Wmaybe-uninitialized, -Wstringop-*), and
 # the normal build is the one that enforces -Werror.
 cmake -S . -B "$BUILD_DIR" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
   -DSUMI_SANITIZE=address,undefined -DSUMI_WERROR=OFF \
-  -DSUMI_BUILD_PYTHON=OFF -DSUMI_BUILD_BENCH=OFF \
-  -DSUMI_NPM_EXECUTABLE=SUMI_NPM_EXECUTABLE-NOTFOUND \
-  -DNODE_EXECUTABLE=NODE_EXECUTABLE-NOTFOUND >/dev/null
+  -DSUMI_BUILD_PYTHON=OFF -DSUMI_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$JOBS"
 built=$(date +%s)
 echo "sanitize: build took $((built - start)) s"
@@ -51,7 +48,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/scri
 cd "$BUILD_DIR"
 status=0
 ctest --output-on-failure --parallel "$JOBS" --timeout 900 \
-  -E '^(RuntimeMemory\.ARunsActivationsAreReusedByTheNextRun)$' "$@" || status=$?
+  -E '^(RuntimeMemory\.ARunsActivationsAreReusedByTheNextRun|data\.generator_check)$' "$@" || status=$?
 end=$(date +%s)
 echo "sanitize: build $((built - start)) s, tests $((end - built)) s, total $((end - start)) s"
 exit $status
