@@ -111,6 +111,7 @@ class Run {
     impl_.arena.execute([&] {
       tbb::task_group tg;
       tg_ = &tg;
+      ready_.store(static_cast<int>(roots.size()), std::memory_order_release);
       for (std::size_t r = 1; r < roots.size(); ++r) spawn(roots[r]);
       if (!roots.empty()) run_from(roots.front());
       tg.wait();
@@ -215,6 +216,7 @@ class Run {
   // clock read per node (the reads were ~8 % of a cold run's cycles).
   bool run_node(std::size_t i, std::uint64_t& misses, std::uint64_t& clock) {
     const PlanNode& n = plan_.nodes[i];
+    Ready ready{ready_};  // this node counts as ready until it starts computing (or leaves)
     if (stop_.load(std::memory_order_relaxed)) return false;
     if (opts_.cancel.cancelled()) {
       fail(std::make_exception_ptr(Cancelled()));
@@ -250,6 +252,7 @@ class Run {
     const std::uint64_t t0 = clock;
     try {
       ModelThreads threads(*this, *n.desc);
+      ready.release();
       NodeContext ctx(n, inputs, *outputs, opts_.device, impl_.models, opts_.cancel, progress);
       n.desc->compute(ctx);
       for (std::size_t o = 0; o < outputs->size(); ++o)
@@ -292,15 +295,25 @@ class Run {
   }
 
   void spawn(int node) {
-    queued_.fetch_add(1, std::memory_order_relaxed);
-    tg_->run([this, node] {
-      queued_.fetch_sub(1, std::memory_order_relaxed);
-      run_from(node);
-    });
+    tg_->run([this, node] { run_from(node); });
   }
 
+  // Counts a ready node until it has registered as running (ModelThreads) or
+  // left run_node: a model node may take every core only when no other node is
+  // about to start beside it - including one whose task has been picked up
+  // but has not yet registered.
+  struct Ready {
+    std::atomic<int>& count;
+    bool held = true;
+    void release() {
+      if (held) count.fetch_sub(1, std::memory_order_acq_rel);
+      held = false;
+    }
+    ~Ready() { release(); }
+  };
+
   // A node with a model parameter, starting while no other model node runs,
-  // no task waits and no other run of the session is in progress, gets every
+  // no other node is ready to start and no other run of the session is in progress, gets every
   // core's LibTorch threads for its forward pass (the last generator of a
   // portrait, a one-stroke re-run's chain);
   // side by side, model nodes keep the budget's share so the cores are never
@@ -311,7 +324,7 @@ class Run {
       if (run.boost_threads_ <= run.base_threads_ || !uses_models(desc)) return;
       run_ = &run;
       const bool alone = run.running_models_.fetch_add(1, std::memory_order_acq_rel) == 0 &&
-                         run.queued_.load(std::memory_order_acquire) == 0 &&
+                         run.ready_.load(std::memory_order_acquire) == 1 &&  // only this node
                          run.impl_.active_runs.load(std::memory_order_acquire) == 1;
       if (alone) {
         set_intra_op_threads_here(run.boost_threads_);
@@ -358,6 +371,7 @@ class Run {
         const auto si = static_cast<std::size_t>(s);
         if (!need_[si] || results_[si]) continue;
         if (pending_[si].fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+        ready_.fetch_add(1, std::memory_order_acq_rel);
         if (current < 0) {
           current = s;  // continue the chain on this thread
         } else {
@@ -399,7 +413,7 @@ class Run {
     opts_.progress(ev);
   };
   tbb::task_group* tg_ = nullptr;
-  std::atomic<int> queued_{0};          // spawned tasks not yet started
+  std::atomic<int> ready_{0};           // nodes ready to run that have not started computing
   std::atomic<int> running_models_{0};  // model nodes computing now
   const ThreadBudget budget_ = thread_budget();
   const int base_threads_ = budget_.torch_threads;
