@@ -162,29 +162,14 @@ TEST_F(SandboxTest, FedNodesAndDefaultsAreNotChecked) {
 
 // ---- sumi run --sandbox ----------------------------------------------------
 
-struct Cli {
-  int code;
-  std::string out;
-};
-
-Cli sumi(const std::string& args) {
-  std::string cmd = std::string(SUMI_CLI) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  Cli r{-1, {}};
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CliResult sumi(const std::string& args) { return run_cli(SUMI_CLI, args); }
 
 TEST_F(SandboxTest, CliSandboxRefusesAndFullAccessOtherwise) {
   write_text(tmp_.path("graphs/g.sumi.json"), copy_graph("../secret.png", "../out/copy.png"));
   const std::string g = tmp_.path("graphs/g.sumi.json");
   const std::string box = " --sandbox " + tmp_.path("graphs") + "," + tmp_.path("out");
 
-  Cli refused = sumi("run " + g + " --out " + tmp_.path("out") + box);
+  CliResult refused = sumi("run " + g + " --out " + tmp_.path("out") + box);
   EXPECT_EQ(refused.code, 1) << refused.out;
   EXPECT_NE(refused.out.find("node 'load' (io.load_image): param 'path': '" + tmp_.path("secret.png") +
                              "' is outside the sandbox for read"),
@@ -192,16 +177,16 @@ TEST_F(SandboxTest, CliSandboxRefusesAndFullAccessOtherwise) {
       << refused.out;
   EXPECT_FALSE(fs::exists(tmp_.dir() / "out/copy.png"));
 
-  Cli out_outside = sumi("run " + g + " --set load.path=" + tmp_.path("graphs/in.png") + " --out " + tmp_.path("x") + box);
+  CliResult out_outside = sumi("run " + g + " --set load.path=" + tmp_.path("graphs/in.png") + " --out " + tmp_.path("x") + box);
   EXPECT_EQ(out_outside.code, 1) << out_outside.out;
   EXPECT_NE(out_outside.out.find("--out: '" + tmp_.path("x") + "' is outside the sandbox"), std::string::npos)
       << out_outside.out;
   EXPECT_FALSE(fs::exists(tmp_.dir() / "x"));
 
-  Cli inside = sumi("run " + g + " --set load.path=" + tmp_.path("graphs/in.png") + " --out " + tmp_.path("out") + box);
+  CliResult inside = sumi("run " + g + " --set load.path=" + tmp_.path("graphs/in.png") + " --out " + tmp_.path("out") + box);
   EXPECT_EQ(inside.code, 0) << inside.out;
 
-  Cli full = sumi("run " + g + " --out " + tmp_.path("out"));
+  CliResult full = sumi("run " + g + " --out " + tmp_.path("out"));
   EXPECT_EQ(full.code, 0) << full.out;
   EXPECT_EQ(read_bytes(tmp_.dir() / "out/copy.png"), read_bytes(tmp_.dir() / "secret.png"));
   EXPECT_NE(sumi("run --help").out.find("--sandbox"), std::string::npos);

@@ -1,8 +1,10 @@
 #include "tests/test_util.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 
 namespace sumi::test {
@@ -25,5 +27,18 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 std::string source_path(const std::string& relative) { return std::string(SUMI_SOURCE_DIR) + "/" + relative; }
+
+CliResult run_cli(const std::string& cli, const std::string& args) {
+  const std::string cmd = cli + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  CliResult r{-1, {}};
+  if (!p) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
 
 }  // namespace sumi::test

@@ -27,6 +27,13 @@ void write_text(const std::string& path, const std::string& text);
 // The repository root (for examples/, graphs/), from the SUMI_SOURCE_DIR define.
 std::string source_path(const std::string& relative);
 
+// Runs `cli args` through the shell; exit code and stdout+stderr together.
+struct CliResult {
+  int code;
+  std::string out;
+};
+CliResult run_cli(const std::string& cli, const std::string& args);
+
 }  // namespace sumi::test
 
 // Expects `stmt` to throw a sumi::Error whose what() contains every one of the
