@@ -15,6 +15,9 @@ from the shipped models:
 
 The crops are cut as face.split + latent.encode cut them (crops(), tested).
 
+On a GPU machine with a small upload limit: models/parts/portable.py packs the data and the starting
+weights, and --device cuda trains there (--max-minutes stops in time, checkpointed).
+
 Prints progress (epoch, step, per-part loss, rate, ETA) and a validation loss
 per epoch; records the wall time in the checkpoint for the model manifest.
 """
@@ -31,6 +34,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from degrade import degrade  # noqa: E402
 from parts_model import PartAutoencoder  # noqa: E402
+from portable import load_init_npz, load_training_set  # noqa: E402
 
 PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
 
@@ -91,12 +95,13 @@ def init_from_export(models, folder):
 def loss_fn(logits, target):
     ink = 1.0 - target
     # Lines are a small share of the pixels: weight them up so the model cannot win by drawing nothing.
-    return F.binary_cross_entropy_with_logits(logits, ink, pos_weight=torch.tensor(4.0))
+    return F.binary_cross_entropy_with_logits(logits, ink, pos_weight=torch.tensor(4.0, device=logits.device))
 
 
 def main():
     ap = argparse.ArgumentParser(description="Train Sumi's part autoencoders.")
-    ap.add_argument("--data", required=True, help="sketches .npz from models/parts/prepare.py")
+    ap.add_argument("--data", required=True, help="sketches .npz from models/parts/prepare.py, or a "
+                    "portable.py pack's sketches.npz.xz")
     ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=32)
@@ -108,13 +113,17 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
-    ap.add_argument("--init", help="start from exported part models (a folder with manifest.json, e.g. models/parts)")
+    ap.add_argument("--init", help="start from exported part models (a folder with manifest.json, e.g. models/parts) "
+                    "or a portable.py pack's init.npz")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop (checkpointed) after this much training time")
     ap.add_argument("--save-minutes", type=float, default=10.0, help="also checkpoint within an epoch this often")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
-    data = np.load(pathlib.Path(args.data).expanduser())
+    device = torch.device(args.device)
+    data = load_training_set(args.data)
     sketches = torch.from_numpy(data["sketches"])  # uint8, kept compact; converted per batch
     split = data["split"]
     windows = part_windows(data)
@@ -124,29 +133,39 @@ def main():
     widths = tuple(int(w) for w in args.widths.split(","))
     sizes = [args.part_size] * 4 + [args.remainder_size]
     models = {p: PartAutoencoder(s, args.latent, widths) for p, s in zip(PARTS, sizes)}
-    if args.init:
+    if args.init and args.init.endswith(".npz"):
+        load_init_npz(models, args.init)
+    elif args.init:
         init_from_export(models, pathlib.Path(args.init))
+    for m in models.values():
+        m.to(device)
     params = [q for m in models.values() for q in m.parameters()]
     opt = torch.optim.Adam(params, lr=args.lr)
     steps_per_epoch = max(1, len(train_idx) // args.batch)
     total_steps = steps_per_epoch * args.epochs
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / total_steps))))
+    t_start = time.time()
+
+    def progress(s):  # by steps, or by time when --max-minutes comes first (the rate decays to 0 either way)
+        by_time = (time.time() - t_start) / (args.max_minutes * 60) if args.max_minutes else 0.0
+        return min(1.0, max(s / total_steps, by_time))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * progress(s))))
 
     out = pathlib.Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
     start_epoch, start_step, wall = 0, 0, 0.0
-    g = torch.Generator().manual_seed(args.seed * 1000)
+    g = torch.Generator(device=device).manual_seed(args.seed * 1000)
     if ckpt_path.exists():
-        ck = torch.load(ckpt_path)
+        ck = torch.load(ckpt_path, map_location=device)
         for p in PARTS:
             models[p].load_state_dict(ck["models"][p])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
         start_epoch, start_step, wall = ck["epoch"], ck.get("step", 0), ck["wall_seconds"]
-        g = torch.Generator().manual_seed(args.seed * 1000 + start_epoch)
-        if "rng" in ck:
-            g.set_state(ck["rng"])
+        g = torch.Generator(device=device).manual_seed(args.seed * 1000 + start_epoch)
+        if "rng" in ck and ck["rng"].numel() == g.get_state().numel():  # not across devices
+            g.set_state(ck["rng"].cpu())
         print(f"train: resuming at epoch {start_epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
 
     def save(state):
@@ -166,6 +185,10 @@ def main():
         print("train: val loss of --init " + " ".join(f"{p} {v:.4f}" for p, v in val.items()), flush=True)
     step_total = start_epoch * steps_per_epoch + start_step
     last_save = time.time()
+    t_start, stop = time.time(), False
+    if device.type == "cuda":  # the whole set fits on the card: no copies per step
+        sketches = sketches.to(device)
+        torch.backends.cudnn.benchmark = True
     for epoch in range(start_epoch, args.epochs):
         for m in models.values():
             m.train()
@@ -175,7 +198,7 @@ def main():
         first = start_step if epoch == start_epoch else 0
         for step in range(first, steps_per_epoch):
             idx = perm[step * args.batch:(step + 1) * args.batch]
-            clean = sketches[idx].unsqueeze(1).float() / 255.0
+            clean = sketches[idx].to(device).unsqueeze(1).float() / 255.0
             rough = degrade(clean, g)
             targets, inputs = crops(clean, windows, sizes), crops(rough, windows, sizes)
             loss = 0.0
@@ -198,9 +221,16 @@ def main():
                 save({"epoch": epoch, "step": step + 1, "wall_seconds": wall + time.time() - t_epoch})
                 print(f"\ntrain: stopped at --max-steps {args.max_steps} (epoch {epoch + 1} step {step + 1})", flush=True)
                 return
+            if args.max_minutes and time.time() - t_start > args.max_minutes * 60 and step + 1 < steps_per_epoch:
+                save({"epoch": epoch, "step": step + 1, "wall_seconds": wall + time.time() - t_epoch})
+                print(f"\ntrain: stopped at --max-minutes {args.max_minutes} (epoch {epoch + 1} step {step + 1})", flush=True)
+                stop = True
+                break
             if time.time() - last_save > args.save_minutes * 60 and step + 1 < steps_per_epoch:
                 save({"epoch": epoch, "step": step + 1, "wall_seconds": wall + time.time() - t_epoch})
                 last_save = time.time()
+        if stop:
+            break
         wall += time.time() - t_epoch
         val = evaluate(models, sketches, val_idx, windows, sizes, g)
         if len(heldout_idx):
@@ -220,8 +250,9 @@ def evaluate(models, sketches, idx, windows, sizes, g):
         m.eval()
     if len(idx) == 0:
         return {p: float("nan") for p in PARTS}
-    clean = sketches[torch.from_numpy(idx)].unsqueeze(1).float() / 255.0
-    gv = torch.Generator().manual_seed(12345)  # the same degradations every epoch
+    device = next(next(iter(models.values())).parameters()).device
+    clean = sketches[torch.from_numpy(idx)].to(device).unsqueeze(1).float() / 255.0
+    gv = torch.Generator(device=device).manual_seed(12345)  # the same degradations every epoch
     rough = degrade(clean, gv)
     targets, inputs = crops(clean, windows, sizes), crops(rough, windows, sizes)
     return {p: loss_fn(models[p](inputs[p]), targets[p]).item() for p in PARTS}
