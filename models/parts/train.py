@@ -204,7 +204,8 @@ def main():
             loss = 0.0
             for p in PARTS:
                 part_loss = loss_fn(models[p](inputs[p]), targets[p])
-                running[p] = 0.98 * running[p] + 0.02 * part_loss.item() if step > first else part_loss.item()
+                # kept as a tensor: reading it every step would wait for a GPU every step
+                running[p] = 0.98 * running[p] + 0.02 * part_loss.detach() if step > first else part_loss.detach()
                 loss = loss + part_loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -214,7 +215,7 @@ def main():
             if step % 20 == 0 or step + 1 == steps_per_epoch:
                 rate = (step + 1 - first) / (time.time() - t_epoch)
                 eta = (total_steps - step_total) / max(rate, 1e-9)
-                losses = " ".join(f"{p[:5]} {running[p]:.3f}" for p in PARTS)
+                losses = " ".join(f"{p[:5]} {float(running[p]):.3f}" for p in PARTS)
                 print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} {losses} "
                       f"{rate:.2f} steps/s ETA {eta / 60:.0f} min", end="", flush=True)
             if args.max_steps and step_total >= args.max_steps and step + 1 < steps_per_epoch:
@@ -230,6 +231,7 @@ def main():
                 save({"epoch": epoch, "step": step + 1, "wall_seconds": wall + time.time() - t_epoch})
                 last_save = time.time()
         if stop:
+            wall += time.time() - t_epoch
             break
         wall += time.time() - t_epoch
         val = evaluate(models, sketches, val_idx, windows, sizes, g)
