@@ -43,7 +43,8 @@ def main():
     sizes = ck["sizes"]
     data = np.load(pathlib.Path(args.data).expanduser())
     windows = torch.tensor(ck["windows"])
-    canvas = int(data["sketches"].shape[-1])
+    sketches = data["sketches"]  # read once: indexing an .npz entry re-reads the whole array
+    canvas = int(sketches.shape[-1])
     train_idx = np.flatnonzero(data["split"] == 0)[: args.bank_size]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -60,7 +61,7 @@ def main():
         with torch.no_grad():
             for start in range(0, len(train_idx), 256):
                 idx = torch.from_numpy(train_idx[start:start + 256])
-                clean = torch.from_numpy(data["sketches"][idx.numpy()]).unsqueeze(1).float() / 255.0
+                clean = torch.from_numpy(sketches[idx.numpy()]).unsqueeze(1).float() / 255.0
                 bank.append(m.encoder(crops(clean, windows, sizes)[p]))
         bank = torch.cat(bank).numpy().astype(np.float16)
         np.save(out / f"{p}_bank.npy", bank)

@@ -22,8 +22,12 @@ SPLIT_CODES = {"train": 0, "val": 1, "test": 2, "heldout": 3}
 
 
 class CanonicalData:
-    def __init__(self, path):
-        d = np.load(pathlib.Path(path).expanduser())
+    def __init__(self, path, parts=None):
+        if str(path).endswith(".xz"):  # a synth_portable.py pack: latents recomputed with its part models
+            from synth_portable import load_packed
+            d = load_packed(path, parts)
+        else:
+            d = np.load(pathlib.Path(path).expanduser())
         self.parts = [str(p) for p in d["parts"]]
         self.sketches = torch.from_numpy(d["sketches"])  # uint8 N x 256 x 256
         self.colours = torch.from_numpy(d["colours"])  # uint8 N x S x S x 3

@@ -6,6 +6,10 @@ nodes, so training sees exactly what the portrait graphs feed the models.
     PYTHONPATH=build/python /usr/bin/python3 models/synth/prepare_canonical.py \\
         --data ~/sumi-data/styles256_v2 --out ~/sumi-data/canonical_v2.npz --train 20000 --jobs 2
 
+After new part models, only the latents change: --relatent reuses an earlier output's sketches and colours,
+
+    ... prepare_canonical.py --relatent ~/sumi-data/canonical_v2.npz --parts NEW/manifest.json --out v3.npz
+
 Per face, one Sumi graph (the front of graphs/deepfacedrawing.sumi.json) runs
 with the face's true frame fed in place of face.locate's answer, moved by a
 small random similarity (--jitter px / --jitter-scale / --jitter-deg) so the
@@ -36,7 +40,39 @@ PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
 SPLITS = {"train": 0, "val": 1, "test": 2, "heldout": 3}
 
 
-def build_graph(size):
+def part_params(ref, node, parts_manifest):
+    """A node's parameters from the graph file, with the part-model manifest replaced when one is given."""
+    params = dict(ref[node].get("params", {}))
+    if parts_manifest:
+        params["manifest"] = str(parts_manifest)
+    return params
+
+
+def latent_graph(parts_manifest=None):
+    """The deepfacedrawing graph's split -> encode -> project (blend 1) on a canonical sketch fed as "sketch"."""
+    import sumi
+    ref = json.loads((ROOT / "graphs" / "deepfacedrawing.sumi.json").read_text())["nodes"]
+    g = sumi.Graph()
+    g.add_node("sketch", "io.load_image", channels="gray")  # fed: never loads
+    g.add_node("split", "face.split", **ref["split"]["params"])
+    g.link("sketch.image", "split.sketch")
+    add_latents(g, ref, parts_manifest)
+    return g
+
+
+def add_latents(g, ref, parts_manifest):
+    for p in PARTS:
+        g.add_node(f"encode_{p}", "latent.encode", **part_params(ref, f"encode_{p}", parts_manifest))
+        g.link(f"split.{p}", f"encode_{p}.image")
+        params = part_params(ref, f"project_{p}", parts_manifest)
+        params["blend"] = 1.0
+        g.add_node(f"project_{p}", "latent.project", **params)
+        g.link(f"encode_{p}.latent", f"project_{p}.latent")
+        g.set_output(f"latent_{p}", f"encode_{p}.latent")
+        g.set_output(f"projected_{p}", f"project_{p}.latent")
+
+
+def build_graph(size, parts_manifest=None):
     """The deepfacedrawing graph's own front, with its windows and models (read from the graph file)."""
     import sumi
     ref = json.loads((ROOT / "graphs" / "deepfacedrawing.sumi.json").read_text())["nodes"]
@@ -57,15 +93,7 @@ def build_graph(size):
     g.link("canonical.image", "split.sketch")
     g.set_output("sketch", "canonical.image")
     g.set_output("colour", "small_colour.image")
-    for p in PARTS:
-        g.add_node(f"encode_{p}", "latent.encode", **ref[f"encode_{p}"].get("params", {}))
-        g.link(f"split.{p}", f"encode_{p}.image")
-        params = dict(ref[f"project_{p}"].get("params", {}))
-        params["blend"] = 1.0
-        g.add_node(f"project_{p}", "latent.project", **params)
-        g.link(f"encode_{p}.latent", f"project_{p}.latent")
-        g.set_output(f"latent_{p}", f"encode_{p}.latent")
-        g.set_output(f"projected_{p}", f"project_{p}.latent")
+    add_latents(g, ref, parts_manifest)
     return g
 
 
@@ -81,13 +109,73 @@ def jittered(matrix, rng, px, scale, deg, canvas):
     return m[:2].tolist(), (dx, dy, s, math.degrees(a))
 
 
-def work(job):
-    """Runs the graph over a slice of faces; returns their arrays."""
-    data, faces, size, canvas, jitter, seed, report = job
+def progress(report, i, n, t0):
+    if report and ((i + 1) % 200 == 0 or i + 1 == n):
+        rate = (i + 1) / (time.time() - t0)
+        print(f"\rprepare: {i + 1}/{n} faces in this worker, {rate:.0f}/s, "
+              f"ETA {(n - i - 1) / max(rate, 1e-9) / 60:.1f} min", end="", file=sys.stderr, flush=True)
+
+
+def relatent_work(job):
+    """Latents of stored canonical sketches (rows `rows` of an earlier output) with the given part models."""
+    path, rows, parts_manifest, report = job
     import torch
     torch.set_num_threads(1)
     import sumi
-    g = build_graph(size)
+    sketches = np.load(path)["sketches"][rows]
+    g = latent_graph(parts_manifest)
+    session = sumi.Session(cache_mb=1, threads=1)
+    out = {"latents": None, "projected": None}
+    t0 = time.time()
+    for i in range(len(rows)):
+        r = session.run(g, inputs={"sketch.image": sketches[i][None, None].astype(np.float32) / 255.0}).outputs
+        lat = np.stack([np.asarray(r[f"latent_{p}"]).reshape(-1) for p in PARTS])
+        proj = np.stack([np.asarray(r[f"projected_{p}"]).reshape(-1) for p in PARTS])
+        if out["latents"] is None:
+            out["latents"] = np.empty((len(rows),) + lat.shape, np.float16)
+            out["projected"] = np.empty((len(rows),) + lat.shape, np.float16)
+        out["latents"][i], out["projected"][i] = lat, proj
+        progress(report, i, len(rows), t0)
+    return out
+
+
+def relatent(args):
+    """--relatent: an earlier output with its latents recomputed by other part models (sketches, colours and
+    frames unchanged, so no image is loaded or warped again)."""
+    src = pathlib.Path(args.relatent).expanduser()
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files if k != "sketches"}
+        n = len(arrays["split"])
+    jobs = max(1, args.jobs)
+    items = [(src, np.arange(k, n, jobs), args.parts, k == 0) for k in range(jobs)]
+    t0 = time.time()
+    print(f"prepare: latents of {n} faces of {src} with {args.parts or 'the graph files models'}, {jobs} worker(s)",
+          file=sys.stderr, flush=True)
+    if jobs == 1:
+        results = [relatent_work(items[0])]
+    else:
+        with mp.get_context("spawn").Pool(jobs) as pool:
+            results = pool.map(relatent_work, items)
+    print(file=sys.stderr)
+    for key in ("latents", "projected"):
+        for k, r in enumerate(results):
+            arrays[key][k::jobs] = r[key]
+    with np.load(src) as z:
+        arrays["sketches"] = z["sketches"]
+    out = pathlib.Path(args.out).expanduser()
+    tmp = out.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(out)
+    print(f"prepare: wrote {out}: {n} faces, {(time.time() - t0) / 60:.1f} min")
+
+
+def work(job):
+    """Runs the graph over a slice of faces; returns their arrays."""
+    data, faces, size, canvas, jitter, seed, report, parts_manifest = job
+    import torch
+    torch.set_num_threads(1)
+    import sumi
+    g = build_graph(size, parts_manifest)
     session = sumi.Session(cache_mb=1, threads=1)
     n = len(faces)
     out = {"sketches": np.empty((n, canvas, canvas), np.uint8), "colours": np.empty((n, size, size, 3), np.uint8),
@@ -113,16 +201,15 @@ def work(job):
             out["latents"] = np.empty((n,) + lat.shape, np.float16)
             out["projected"] = np.empty((n,) + lat.shape, np.float16)
         out["latents"][i], out["projected"][i] = lat, proj
-        if report and ((i + 1) % 200 == 0 or i + 1 == n):
-            rate = (i + 1) / (time.time() - t0)
-            print(f"\rprepare: {i + 1}/{n} faces in this worker, {rate:.0f}/s, "
-                  f"ETA {(n - i - 1) / max(rate, 1e-9) / 60:.1f} min", end="", file=sys.stderr, flush=True)
+        progress(report, i, n, t0)
     return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="folder made by models/data/generate.mjs (v2, with frames)")
+    ap.add_argument("--data", help="folder made by models/data/generate.mjs (v2, with frames)")
+    ap.add_argument("--relatent", help="instead of --data: an earlier output whose latents to recompute with --parts")
+    ap.add_argument("--parts", help="part-model manifest to use instead of the graph file's (models/parts)")
     ap.add_argument("--out", required=True, help="output .npz file")
     ap.add_argument("--size", type=int, default=128, help="colour images are scaled to this (the synthesis size)")
     ap.add_argument("--train", type=int, default=0, help="at most this many training faces (0: all)")
@@ -133,6 +220,10 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
+    if args.relatent:
+        return relatent(args)
+    if not args.data:
+        ap.error("one of --data or --relatent is needed")
     data = pathlib.Path(args.data).expanduser()
     try:
         dataset = json.loads((data / "dataset.json").read_text())
@@ -150,7 +241,8 @@ def main():
             counts[f["split"]] += 1
     jobs = max(1, args.jobs)
     slices = [chosen[k::jobs] for k in range(jobs)]
-    work_items = [(data, s, args.size, canvas, (args.jitter, args.jitter_scale, args.jitter_deg), args.seed, k == 0)
+    work_items = [(data, s, args.size, canvas, (args.jitter, args.jitter_scale, args.jitter_deg), args.seed, k == 0,
+                   args.parts)
                   for k, s in enumerate(slices)]
     t0 = time.time()
     print(f"prepare: {len(chosen)} faces {counts} with {jobs} worker(s)", file=sys.stderr, flush=True)

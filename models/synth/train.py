@@ -31,6 +31,7 @@ the shipped TorchScript files (a new guide channel starts at zero weights).
         --init models/synth --generator-widths 32,64,32,16 --out ~/sumi-work/synth-guided --epochs 2
 """
 import argparse
+import concurrent.futures
 import json
 import pathlib
 import sys
@@ -90,7 +91,10 @@ def main():
     ap.add_argument("--canonical", default="", help=".npz from models/synth/prepare_canonical.py (instead of the two)")
     ap.add_argument("--guide", type=int, default=0, help="1: the generator also sees the canonical sketch")
     ap.add_argument("--init", default="", help="start from an exported model folder (e.g. models/synth)")
-    ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"), help="part models manifest")
+    ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"),
+                    help="part models manifest (or a synth_portable.py pack's parts.npz)")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (batches are made on the CPU, a step ahead)")
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop (checkpointed) after this much training time")
     ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch", type=int, default=16)
@@ -115,18 +119,25 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
-    manifest, encoders, sizes, windows = load_encoders(pathlib.Path(args.parts))
+    device = torch.device(args.device)
+    if args.parts.endswith(".npz"):  # a synth_portable.py pack (another machine): the part models as weights
+        from synth_portable import part_models_from_npz
+        encoders, line_decoders, windows, sizes, _, pmeta = part_models_from_npz(args.parts)
+        manifest = {"canvas": pmeta["canvas"], "parts": {p: {"window": w} for p, w in zip(PARTS, pmeta["windows"])}}
+    else:
+        manifest, encoders, sizes, windows = load_encoders(pathlib.Path(args.parts))
+        line_decoders = None
     canvas = int(manifest["canvas"])
     heldout_idx = np.zeros(0, dtype=np.int64)
     if args.canonical:
-        data = CanonicalData(args.canonical)
+        data = CanonicalData(args.canonical, parts=args.parts)
         if data.parts != PARTS:
             sys.exit(f"train: error: {args.canonical} holds parts {data.parts}, expected {PARTS}")
         size = data.size
         train_idx, val_idx, heldout_idx = data.indices("train"), data.indices("val")[:128], data.indices("heldout")[:128]
 
         def get_batch(idx, g, **kw):
-            return data.batch(idx, g, size // 2, **kw)
+            return to_device(data.batch(idx, g, size // 2, **kw), device)
     else:
         if not (args.sketches and args.colours):
             sys.exit("train: error: give --canonical, or --sketches and --colours")
@@ -145,17 +156,24 @@ def main():
             return batch(sketches, colours, idx, encoders, windows, sizes, g, size // 2, p_degrade, p_none) + (None,)
     out_windows = {p: scaled_window(manifest["parts"][p]["window"], canvas, size) for p in PARTS}
 
-    lines = load_line_decoders(args.parts) if args.line_channel else None
+    lines = (line_decoders or load_line_decoders(args.parts)) if args.line_channel else None
     model = Synthesis(out_windows, size=size, line_decoders=lines, generator_widths=widths,
                       generator_blocks=args.generator_blocks, guide=bool(args.guide))
-    if args.init:
+    if args.init.endswith(".npz"):  # synth_portable.py pack --init: float16 weights, line decoders left out
+        z = np.load(args.init)
+        state = model.state_dict()
+        state.update({k: torch.from_numpy(z[k].astype(state[k].numpy().dtype)) for k in z.files})
+        model.load_state_dict(state)
+        print(f"train: started from {args.init}", flush=True)
+    elif args.init:
         init_from_export(model, pathlib.Path(args.init))
     teacher = None
     if args.student_of:
         teacher, features = finished_model(pathlib.Path(args.student_of).expanduser(), out_windows, size, lines)
         model.decoders.load_state_dict(features)
         model.decoders.requires_grad_(False)
-    disc = PatchDiscriminator()
+    model.to(device)
+    disc = PatchDiscriminator().to(device)
     opt_g = torch.optim.Adam([q for q in model.parameters() if q.requires_grad], lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=args.lr, betas=(0.5, 0.999))
     out = pathlib.Path(args.out).expanduser()
@@ -164,7 +182,7 @@ def main():
     epoch, start_step, wall = 0, 0, 0.0
     line_history = []
     if ckpt_path.exists():
-        ck = torch.load(ckpt_path)
+        ck = torch.load(ckpt_path, map_location=device)
         upgraded = ck.get("line_channel", 0) != args.line_channel
         model.load_state_dict(upgrade_state(ck["model"], model) if upgraded else ck["model"])
         disc.load_state_dict(ck["disc"])
@@ -194,6 +212,8 @@ def main():
 
     val_history = ck.get("val", []) if ckpt_path.exists() else []
     total = 0  # steps run by this process
+    t_run = time.time()
+    prefetch = concurrent.futures.ThreadPoolExecutor(1)  # the next batch is made while this one trains
     while epoch < args.epochs:
         model.train()
         if teacher is not None:
@@ -204,10 +224,16 @@ def main():
         t_epoch, t_save = time.time(), time.time()
         run = {}
         first_step = start_step
+
+        def fetch(step):
+            return prefetch.submit(get_batch, perm[step * args.batch:(step + 1) * args.batch], g) \
+                if step < steps_per_epoch else None
+        upcoming = fetch(start_step)
         for step in range(start_step, steps_per_epoch):
             t_step = time.time()
-            idx = perm[step * args.batch:(step + 1) * args.batch]
-            latents, hint, mask, target, sketch, guide = get_batch(idx, g)
+            current, upcoming = upcoming, None
+            latents, hint, mask, target, sketch, guide = current.result()
+            upcoming = fetch(step + 1)
             if teacher is None:
                 fake = model(latents, hint, mask, guide)
                 distil = torch.zeros(())
@@ -247,6 +273,14 @@ def main():
                 save(epoch, step + 1)
                 print("\ntrain: stopped at --max-steps", flush=True)
                 return
+            if args.max_minutes and time.time() - t_run > args.max_minutes * 60:
+                if upcoming is not None:
+                    upcoming.result()
+                save(epoch, step + 1)
+                print(f"\ntrain: stopped at --max-minutes {args.max_minutes} (epoch {epoch + 1} step {step + 1}); "
+                      "val " + " ".join(f"{k} {v:.4f}" for k, v in evaluate(model, get_batch, val_idx, heldout_idx).items()),
+                      flush=True)
+                return
         epoch, start_step = epoch + 1, 0
         val = evaluate(model, get_batch, val_idx, heldout_idx)
         val_history.append({"epoch": epoch, **val})
@@ -254,6 +288,11 @@ def main():
               " ".join(f"{k} {v:.4f}" for k, v in val.items()), flush=True)
         save(epoch, 0)
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
+
+
+def to_device(batch, device):
+    latents, *rest = batch
+    return ({p: v.to(device) for p, v in latents.items()},) + tuple(None if t is None else t.to(device) for t in rest)
 
 
 def generator_widths(text):
