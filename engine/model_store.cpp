@@ -6,6 +6,7 @@
 #include <torch/script.h>
 
 #include "engine/error.h"
+#include "engine/file_digest.h"
 
 namespace sumi {
 namespace {
@@ -103,6 +104,7 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
   }
   if (loader) {
     try {
+      check_digest(path);
       promise.set_value(load(path, device));
     } catch (...) {
       promise.set_exception(std::current_exception());
@@ -138,10 +140,43 @@ std::shared_ptr<const void> ModelStore::resource_impl(const std::string& path, c
   }
   // Loaded outside the lock; two threads may both load the first time, and
   // one result wins. Loads are idempotent.
+  check_digest(path);
   std::shared_ptr<const void> value = load();
   std::lock_guard<std::mutex> lock(mutex_);
   resources_[key] = {value, stamp};
   return value;
+}
+
+namespace {
+std::string canonical_path(const std::string& path) {
+  std::error_code ec;
+  auto c = std::filesystem::weakly_canonical(path, ec).string();
+  return ec ? path : c;
+}
+}  // namespace
+
+void ModelStore::expect_digest(const std::string& path, const std::string& sha256, const std::string& manifest) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  digests_[canonical_path(path)] = {sha256, manifest};
+}
+
+void ModelStore::check_digest(const std::string& path) const {
+  Digest want;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (digests_.empty()) return;
+    auto it = digests_.find(canonical_path(path));
+    if (it == digests_.end()) return;
+    want = it->second;
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return;  // the loader reports the missing file
+  const std::string got = sha256_file(path);
+  if (got != want.sha256)
+    throw Error(ErrorContext{path, {}, {}, {}, {}},
+                "the file's SHA-256 (" + got.substr(0, 12) + "...) differs from the one its manifest " + want.manifest +
+                    " records (" + want.sha256.substr(0, 12) + "...): the file was changed or damaged after export; "
+                    "re-export the model, or restore the file");
 }
 
 void ModelStore::evict(const std::string& path) {

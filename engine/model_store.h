@@ -10,6 +10,10 @@
 // per interface, by running forward on zeros of the expected input shapes: a
 // file used in two places with different shapes is checked for each).
 //
+// A file whose manifest records its SHA-256 (expect_digest) is checked against
+// it whenever it is loaded: a changed or damaged file fails with an Error
+// naming the file and the manifest instead of running unnoticed.
+//
 // Thread safety: all members are safe to call concurrently; concurrent get()s
 // of the same model load it once.
 #pragma once
@@ -57,6 +61,10 @@ class ModelStore {
     return std::static_pointer_cast<const T>(p);
   }
 
+  // The SHA-256 (64 hex digits) `manifest` records for `path`: checked when
+  // get() or resource() loads that file (hashing is cached by file stamp).
+  void expect_digest(const std::string& path, const std::string& sha256, const std::string& manifest);
+
   void evict(const std::string& path);  // all devices and resources
   void clear();
   std::vector<ModelInfo> loaded() const;
@@ -76,6 +84,11 @@ class ModelStore {
     std::int64_t stamp = 0;  // file size and mtime: a changed file is reloaded
     std::set<Interface> checked;  // interfaces forward() was verified against
   };
+  void check_digest(const std::string& path) const;
+  struct Digest {
+    std::string sha256, manifest;
+  };
+  std::map<std::string, Digest> digests_;  // by canonical path
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Slot> slots_;
 };

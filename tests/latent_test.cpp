@@ -2,7 +2,9 @@
 // manifold projection (KNN + locally-linear weights, exact and HNSW), shadow
 // guidance, bad model files, and the live-feedback property: a stroke inside
 // the mouth window re-runs only the mouth branch.
+#include <chrono>
 #include <random>
+#include <thread>
 
 #include <torch/script.h>
 
@@ -13,6 +15,8 @@
 #include "nodes/latent/knn.h"
 #include "nodes/latent/npy.h"
 #include "nodes/nodes.h"
+#include "engine/atomic_file.h"
+#include "engine/file_digest.h"
 #include "engine/model_store.h"
 #include "tests/test_util.h"
 
@@ -281,6 +285,50 @@ TEST_F(Latent, BadModelFilesAreNamed) {
   write_text(tmp.path("wrong.json"), "{\"format\": \"other\"}");
   g.set_param("proj_mouth", "manifest", tmp.path("wrong.json"));
   EXPECT_SUMI_ERROR(session.run(g, opts), "wrong.json", "not a Sumi model manifest");
+}
+
+TEST_F(Latent, FilesThatDifferFromTheirManifestDigestAreRefused) {
+  // The manifest of the fixture with the SHA-256 of each file, as export.py writes it.
+  std::string text = read_file(tmp.path("manifest.json"));
+  const std::string digests = ", \"sha256\": {\"encoder.pt\": \"" + sha256_file(tmp.path("enc.pt")) +
+                              "\", \"decoder.pt\": \"" + sha256_file(tmp.path("dec.pt")) + "\", \"bank.npy\": \"" +
+                              sha256_file(tmp.path("bank.npy")) + "\"}}";
+  for (std::size_t at = 0; (at = text.find("\"bank.npy\"}", at)) != std::string::npos; at += digests.size())
+    text.replace(at + std::string("\"bank.npy\"").size(), 1, digests);
+  write_text(tmp.path("digests.json"), text);
+  Graph g = shadow_graph();
+  std::vector<std::string> latent_nodes;
+  for (const auto& [id, node] : g.nodes())
+    if (node.type.rfind("latent.", 0) == 0) latent_nodes.push_back(id);
+  for (const auto& id : latent_nodes) g.set_param(id, "manifest", tmp.path("digests.json"));
+  RunOptions opts;
+  opts.inputs["draw"] = Value::make_strokes(face_strokes());
+  session.run(g, opts);  // the files match
+  const std::uint64_t hashed = sha256_files_hashed();
+  session.run(g, opts);
+  EXPECT_EQ(sha256_files_hashed(), hashed) << "unchanged files are not hashed again";
+
+  // A bank changed after export (same size, one value): refused, naming the file and the manifest.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::vector<float> bank(201 * 16, 0.5f);
+  write_npy(tmp.path("bank.npy"), {201, 16}, bank);
+  EXPECT_SUMI_ERROR(session.run(g, opts), "bank.npy", "SHA-256", "digests.json", "changed or damaged");
+
+  // A digest that is not one: the manifest is named.
+  const std::size_t first = text.find("\"encoder.pt\": \"") + std::string("\"encoder.pt\": \"").size();
+  text.replace(first, 64, std::string(64, 'z'));
+  write_text(tmp.path("digests.json"), text);
+  EXPECT_SUMI_ERROR(session.run(g, opts), "digests.json", "must be 64 lowercase hex digits");
+}
+
+TEST(FileDigest, KnownVectorsAndAFileEqualToItsBytes) {
+  EXPECT_EQ(sha256_bytes("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_bytes("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  TempDir tmp;
+  const std::string text(3 << 20, 'x');  // several read blocks
+  write_text(tmp.path("f.bin"), text);
+  EXPECT_EQ(sha256_file(tmp.path("f.bin")), sha256_bytes(text.data(), text.size()));
+  EXPECT_SUMI_ERROR(sha256_file(tmp.dir().string()), "not a regular file");
 }
 
 }  // namespace

@@ -55,6 +55,7 @@ std::shared_ptr<const Locator> load_locator(ModelStore& store, const std::string
     }
     if (l->input_size < 8 || l->input_size > 1024 || l->canonical < 8)
       throw Error(ctx, "locator input_size and canonical size must be sensible (8..1024)");
+    expect_manifest_digests(store, j, path);
     return l;
   });
 }

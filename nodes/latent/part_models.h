@@ -56,6 +56,13 @@ int manifest_int(const nlohmann::json& obj, const char* key, const ErrorContext&
 // A window [x, y, size]: |x|, |y| <= kManifestMaxSize, 1 <= size <= kManifestMaxSize.
 Window manifest_window(const nlohmann::json& obj, const ErrorContext& ctx, const std::string& what);
 
+// Registers with the store the SHA-256 digests a manifest records, so each file
+// is checked when it is loaded: a top-level or "locator" object's "sha256"
+// (a digest of its "file", or {file name: digest}) and each part's "sha256"
+// ({"encoder.pt": digest, ...}, naming the part's "encoder" file). Errors
+// name the manifest when a digest is not 64 hex digits.
+void expect_manifest_digests(ModelStore& store, const nlohmann::json& j, const std::string& manifest_path);
+
 // Loads (once per session, reloaded when the file changes) and validates a manifest.
 std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std::string& manifest_path);
 // The checks of load_part_models on a manifest read_manifest returned (torch-free:

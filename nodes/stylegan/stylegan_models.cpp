@@ -12,7 +12,10 @@ std::string default_stylegan_manifest() { return std::string(SUMI_MODELS_DIR) + 
 
 std::shared_ptr<const StyleganModels> load_stylegan_models(ModelStore& store, const std::string& manifest_path) {
   return store.resource<StyleganModels>(manifest_path, "stylegan-manifest", [&] {
-    return parse_stylegan_models(read_manifest(manifest_path, "sumi.stylegan", "StyleGAN"), manifest_path);
+    const nlohmann::json j = read_manifest(manifest_path, "sumi.stylegan", "StyleGAN");
+    auto m = parse_stylegan_models(j, manifest_path);
+    expect_manifest_digests(store, j, manifest_path);
+    return m;
   });
 }
 

@@ -11,7 +11,10 @@ std::string default_synth_manifest() { return std::string(SUMI_MODELS_DIR) + "/s
 
 std::shared_ptr<const SynthModels> load_synth_models(ModelStore& store, const std::string& manifest_path) {
   return store.resource<SynthModels>(manifest_path, "synth-manifest", [&] {
-    return parse_synth_models(read_manifest(manifest_path, "sumi.synth", "synthesis-model"), manifest_path);
+    const nlohmann::json j = read_manifest(manifest_path, "sumi.synth", "synthesis-model");
+    auto sm = parse_synth_models(j, manifest_path);
+    expect_manifest_digests(store, j, manifest_path);
+    return sm;
   });
 }
 
