@@ -14,6 +14,9 @@ N x C x H x W; float in 0..1 or uint8), torch tensors (C x H x W or
 N x C x H x W), strokes as a dict / list / strokes-file path; they are copied.
 
 Runs release the GIL; Ctrl-C cancels a run cleanly (KeyboardInterrupt).
+
+Many inputs: sumi.batch(graph, [{"draw": "a.strokes.json"}, ...], out="out") in this
+process (models load once), sumi.dask.map_graph(client, graph, inputs) on a Dask cluster.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from ._sumi import (CancelToken, Cancelled, Error, Graph, NodeType, Registry, Va
 __all__ = [
     "CancelToken", "Cancelled", "Error", "Graph", "NodeType", "Registry", "RunResult", "Session", "ValidationError",
     "Param", "Input", "Output", "node", "node_types", "configure_threads", "default_registry", "kinds", "to_hwc",
+    "batch", "Batch", "BatchResult",
 ]
 
 
@@ -199,3 +203,7 @@ def node(id: str, *, inputs: Optional[Mapping[str, Union[str, Input]]] = None,
         return fn
 
     return wrap
+
+
+# After Session: sumi.batch makes one.
+from ._batch import Batch, BatchResult, batch  # noqa: E402
