@@ -241,6 +241,7 @@ class _Prepared:
     fed: Dict[str, Any] = field(default_factory=dict)  # values fed in place of node outputs (Session.run inputs=)
     fed_files: Dict[str, str] = field(default_factory=dict)  # the fed values that are files (for the digest)
     error: str = ""  # why it cannot run
+    key: str = ""  # what names its resume stamp: the absolute input file (made here, not on a worker)
 
 
 def _param_types(registry, type_id: str) -> Dict[str, str]:
@@ -357,6 +358,7 @@ class _Plan:
                     p.fed_files[key] = path
             else:
                 p.fed[key] = value
+        p.key = os.path.abspath(lead) if lead is not None else p.input
         if lead is not None:
             p.stem = stem_of(lead)
             p.parent = os.path.basename(os.path.dirname(os.path.abspath(lead)))
@@ -380,8 +382,7 @@ class _Plan:
         return h.digest()
 
     def _stamp_path(self, p: _Prepared) -> str:
-        key = os.path.abspath(p.input) if p.files or p.fed_files else p.input  # the same stamp from any folder
-        return os.path.join(self.out, STAMP_DIR, _hash64(key.encode()) + ".json")
+        return os.path.join(self.out, STAMP_DIR, _hash64((p.key or p.input).encode()) + ".json")
 
     @staticmethod
     def _stamp_holds(stamp: str, digest: str) -> Optional[List[str]]:
