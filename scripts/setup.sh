@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-opencv
+  python3-distributed  # sumi.dask (Dask distributed: dask scheduler / dask worker)
   librsvg2-bin
   libcpp-httplib-dev chromium
   clang libfuzzer-14-dev  # scripts/fuzz.sh (libFuzzer targets in fuzz/)
