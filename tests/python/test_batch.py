@@ -118,3 +118,16 @@ def test_a_portrait_graph_names_outputs_by_folder(tmp_path, root):
     assert (out / "00000" / "portrait.png").exists() and (out / "00001" / "portrait.png").exists()
     assert {r.status for r in sumi.batch(root / "graphs" / "deepfacedrawing.sumi.json", items, out=out,
                                          outputs=["portrait"], name="{parent}/{output}", resume=True)} == {"skipped"}
+
+
+def test_stopping_early_records_what_finished_and_leaves_no_partial_files(tmp_path, root, drawings):
+    out = tmp_path / "out"
+    items = [{"draw": f} for f in drawings[1:]] * 4
+    with sumi.batch(root / PARTS, items, out=out, jobs=2, name="{index}_{stem}/{output}") as b:
+        first = next(b)
+    assert first.status == "done"
+    lines = results_file(out)
+    assert 1 <= len(lines) < len(items) and {line["status"] for line in lines} == {"done"}
+    assert not list(out.rglob("*.tmp"))
+    for line in lines:
+        assert all((out / f).exists() for f in line["outputs"])
