@@ -3,6 +3,7 @@ exact (a locator that answers a fixture face's true outputs gives back its
 true part centres and frame), the shipped locator finds the parts of the
 multi-style fixture faces (held-out style included), and a portrait lands
 where the face was drawn."""
+import hashlib
 import json
 import math
 import pathlib
@@ -61,6 +62,7 @@ def test_the_nodes_geometry_is_exact(tmp_path, index):
     shipped = json.loads(SHIPPED.read_text())
     torch.jit.script(Answer(targets(face))).save(str(tmp_path / "answer.pt"))
     shipped["locator"]["file"] = "answer.pt"
+    shipped["locator"]["sha256"] = hashlib.sha256((tmp_path / "answer.pt").read_bytes()).hexdigest()  # checked on load
     (tmp_path / "manifest.json").write_text(json.dumps(shipped))
     frame = locate(sumi.Session(), FIXTURE / face["files"]["sketch"], tmp_path / "manifest.json", snap=0, passes=1, canonical_snap=0).outputs["frame"]
     assert frame["located"] and frame["size"] == (face["size"], face["size"])
@@ -84,6 +86,7 @@ def test_a_locator_answering_nonsense_is_a_clear_error(tmp_path):
     shipped = json.loads(SHIPPED.read_text())
     torch.jit.script(Answer([float("nan")] * OUTPUTS)).save(str(tmp_path / "nan.pt"))
     shipped["locator"]["file"] = "nan.pt"
+    shipped["locator"]["sha256"] = hashlib.sha256((tmp_path / "nan.pt").read_bytes()).hexdigest()  # checked on load
     (tmp_path / "manifest.json").write_text(json.dumps(shipped))
     face = fixture_faces()[0]
     with pytest.raises(sumi.Error, match=r"node 'locate' \(face.locate\).*nan.pt gave no usable frame"):

@@ -40,7 +40,7 @@ def load_sketch(session, face):
 def test_training_arrays_equal_what_the_portrait_graph_feeds_the_models():
     faces = fixture_faces(4)
     # jitter 0: the true frames, as the graph gets them when face.locate is exact
-    arrays = prepare_canonical.work((FIXTURE, faces, 128, 256, (0.0, 0.0, 0.0), 1, False))
+    arrays = prepare_canonical.work((FIXTURE, faces, 128, 256, (0.0, 0.0, 0.0), 1, False, None))
     graph = sumi.Graph.load(str(ROOT / "graphs" / "deepfacedrawing.sumi.json"))
     graph.set_output("canonical", "canonical.image")
     for p in PARTS:
@@ -70,7 +70,7 @@ def test_the_training_guide_is_the_sketch_synth_image_hands_the_generator(tmp_pa
     from canonical_data import CanonicalData
 
     faces = fixture_faces(2)
-    arrays = prepare_canonical.work((FIXTURE, faces, 128, 256, (0.0, 0.0, 0.0), 1, False))
+    arrays = prepare_canonical.work((FIXTURE, faces, 128, 256, (0.0, 0.0, 0.0), 1, False, None))
     np.savez(tmp_path / "c.npz", **arrays, ids=np.arange(2), split=np.zeros(2, np.uint8), style=np.zeros(2, np.uint8),
              styles=np.array(["x"]), parts=np.array(PARTS), size=128, canvas=256, data_version="test",
              jitter_args=np.zeros(3, np.float32))
