@@ -1,10 +1,16 @@
 // The compiled part of the `sumi` Python package: thin bindings over the C++
 // API (one file per area), imported by python/sumi/__init__.py.
+#include <pybind11/numpy.h>
 #include "bindings/bindings.h"
 #include "engine/runtime.h"
 
 PYBIND11_MODULE(_sumi, m) {
   m.doc() = "Sumi engine bindings (use the `sumi` package)";
+  // pybind11 sets up its NumPy API table lazily, in a function-local static: two
+  // threads converting their first arrays at once deadlocked (one held the
+  // static's guard waiting for the GIL, the other held the GIL waiting for the
+  // guard). Set it up here, at import, on one thread.
+  pybind11::detail::npy_api::get();
   namespace b = sumi::py_bindings;
   b::bind_errors(m);
   b::bind_values(m);

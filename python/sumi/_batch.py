@@ -671,22 +671,6 @@ class Batch(_Driver):
             self._pool = None
 
 
-def _warm_up_arrays(session) -> None:
-    """Makes the module's first NumPy conversion here, on one thread.
-
-    pybind11 initialises its NumPy API table lazily in a function-local static
-    under the GIL-less C++ guard; two runs converting their first arrays at once
-    from two threads deadlock (one holds the guard and waits for the GIL, the
-    other holds the GIL and waits for the guard). One conversion before the
-    threads start avoids it.
-    """
-    import numpy as np
-    g = _sumi.Graph(name="warm-up")
-    g.add_node("x", "io.load_image")  # fed: reads no file
-    g.set_output("image", "x.image")
-    session.run(g, inputs={"x": np.zeros((1, 1, 1, 1), np.float32)}, use_cache=False)
-
-
 def _cores() -> int:
     return max(1, os.cpu_count() or 1)  # what the engine counts (std::thread::hardware_concurrency)
 
@@ -735,5 +719,4 @@ def batch(graph, inputs: Iterable[Mapping[str, Any]], outputs: Optional[Sequence
     if session is None:
         from . import Session  # the package's wrapper (graph paths, RunResult)
         session = Session(cache_mb=256.0)  # items rarely share results; models live in the model store
-    _warm_up_arrays(session)
     return Batch(plan, inputs, session, jobs, resume, progress)

@@ -34,7 +34,7 @@ import distributed
 from distributed import WorkerPlugin
 
 from . import _sumi
-from ._batch import DEFAULT_NAME, BatchResult, _Driver, _Plan, _Prepared, _warm_up_arrays
+from ._batch import DEFAULT_NAME, BatchResult, _Driver, _Plan, _Prepared
 
 PLUGIN = "sumi"
 
@@ -82,7 +82,6 @@ class SumiWorker(WorkerPlugin):
         _sumi.configure_threads(max(1, cores // torch_threads))
         self.session = Session(cache_mb=self.cache_mb)
         self.cancel = _sumi.CancelToken()
-        _warm_up_arrays(self.session)  # before this worker's threads convert arrays at once
 
     def teardown(self, worker=None):
         self.cancel.cancel()

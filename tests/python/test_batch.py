@@ -131,3 +131,24 @@ def test_stopping_early_records_what_finished_and_leaves_no_partial_files(tmp_pa
     assert not list(out.rglob("*.tmp"))
     for line in lines:
         assert all((out / f).exists() for f in line["outputs"])
+
+
+def test_first_array_conversions_on_two_threads_at_once_do_not_deadlock():
+    """pybind11 set up its NumPy table lazily: two threads making their first arrays at the same moment deadlocked.
+    A fresh interpreter (the table is per process) runs two such runs released together, under a time limit."""
+    import subprocess
+    import sys
+    code = (
+        "import threading, numpy as np, sumi\n"
+        "s = sumi.Session()\n"
+        "g = sumi.Graph(name='t'); g.add_node('x', 'io.load_image'); g.set_output('image', 'x.image')\n"
+        "go = threading.Barrier(2)\n"
+        "def run():\n"
+        "    go.wait()\n"
+        "    s.run(g, inputs={'x': np.zeros((1, 1, 8, 8), np.float32)}, use_cache=False)\n"
+        "ts = [threading.Thread(target=run) for _ in range(2)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print('done')\n")
+    for _ in range(3):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "done" in r.stdout, r.stderr[-2000:]
