@@ -13,14 +13,14 @@ std::uint64_t next_uid() {
   return counter.fetch_add(1, std::memory_order_relaxed);
 }
 
+}  // namespace
+
 bool valid_id(std::string_view id) {
   if (id.empty()) return false;
   for (char c : id)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
   return true;
 }
-
-}  // namespace
 
 Endpoint Endpoint::parse(std::string_view text) {
   auto dot = text.find('.');

@@ -23,6 +23,10 @@
 
 namespace sumi {
 
+// Node ids and output names: letters, digits, '_' and '-' (never empty). Output
+// names become file names under a run's output folder, so they cannot climb out.
+bool valid_id(std::string_view id);
+
 // "node.port"
 struct Endpoint {
   std::string node;

@@ -105,6 +105,7 @@ Graph parse_graph(std::string_view text, const std::string& source) {
     expect_object(n, nctx, "a node");
     expect_keys(n, {"type", "in", "params"}, nctx, "a node");
     if (!n.contains("type") || !n["type"].is_string()) throw Error(nctx, "missing string \"type\"");
+    if (!valid_id(it.key())) throw Error(nctx, "node ids may use letters, digits, '_' and '-' only");
     if (nodes.count(it.key())) throw Error(nctx, "duplicate node id");
     NodeInstance inst;
     inst.type = n["type"].get<std::string>();
@@ -132,6 +133,9 @@ Graph parse_graph(std::string_view text, const std::string& source) {
     for (auto it = j["outputs"].begin(); it != j["outputs"].end(); ++it) {
       ErrorContext octx = ctx;
       octx.port = it.key();
+      // Output names become file names (OUT/<name>.png): '../x' or '/abs' would write outside the output folder.
+      if (!valid_id(it.key()))
+        throw Error(octx, "output name '" + utf8_safe(it.key()) + "' may use letters, digits, '_' and '-' only");
       g.mutable_outputs()[it.key()] = endpoint_from_json(it.value(), octx);
     }
   }

@@ -87,6 +87,17 @@ TEST(GraphFile, StructuralErrorsNameTheNode) {
   EXPECT_SUMI_ERROR(load_graph_file("/nonexistent/graph.sumi.json"), "/nonexistent/graph.sumi.json", "file not found");
 }
 
+TEST(GraphFile, OutputNamesAndNodeIdsArePlainNames) {
+  // Output names become OUT/<name>.png: a name that climbs out of the output folder is refused at load.
+  for (const char* name : {"../escaped", "/tmp/abs", "", "a.b", "sub/x"}) {
+    const std::string text = std::string(R"({"format":"sumi.graph","version":1,"nodes":{"n":{"type":"t.x"}},"outputs":{")") +
+                             name + R"(":"n.out"}})";
+    EXPECT_SUMI_ERROR(parse_graph(text, "out.sumi.json"), "out.sumi.json", "may use letters, digits, '_' and '-' only");
+  }
+  EXPECT_SUMI_ERROR(parse_graph(R"({"format":"sumi.graph","version":1,"nodes":{"":{"type":"t.x"}}})", "id.sumi.json"),
+                    "id.sumi.json", "node ids may use letters, digits");
+}
+
 TEST(GraphFile, AtomicSaveLeavesNoTemporaryAndKeepsOldFileOnFailure) {
   TempDir tmp;
   save_graph_file(sample_graph(), tmp.path("g.sumi.json"));
