@@ -58,18 +58,28 @@ void write_file_atomic(const std::string& path, std::string_view data) {
   }
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, std::size_t max_bytes) {
   ErrorContext ctx;
   ctx.file = path;
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw Error(ctx, "file not found");
-  if (std::filesystem::is_directory(path, ec)) throw Error(ctx, "is a folder, not a file");
+  const auto st = std::filesystem::status(path, ec);  // follows links
+  if (!std::filesystem::exists(st)) throw Error(ctx, "file not found");
+  if (std::filesystem::is_directory(st)) throw Error(ctx, "is a folder, not a file");
+  if (!std::filesystem::is_regular_file(st)) throw Error(ctx, "not a regular file (a device, FIFO or socket)");
+  const auto mb = [](std::size_t n) { return std::to_string((n + (1 << 20) - 1) >> 20) + " MB"; };
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_bytes) throw Error(ctx, "the file is " + mb(size) + ", more than the " + mb(max_bytes) + " Sumi reads");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ctx, "cannot open: " + errno_text());
-  std::ostringstream os;
-  os << in.rdbuf();
+  std::string data;
+  std::string buf(std::size_t{1} << 16, '\0');
+  while (in) {  // bounded even when the size above was wrong (a file still growing)
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    data.append(buf.data(), static_cast<std::size_t>(in.gcount()));
+    if (data.size() > max_bytes) throw Error(ctx, "the file holds more than the " + mb(max_bytes) + " Sumi reads");
+  }
   if (in.bad()) throw Error(ctx, "cannot read: " + errno_text());
-  return os.str();
+  return data;
 }
 
 }  // namespace sumi

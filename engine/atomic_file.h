@@ -8,6 +8,7 @@
 // rename lands last, but each result is a complete file.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -16,7 +17,10 @@ namespace sumi {
 // Throws sumi::Error naming the file on failure (unwritable folder, disk full).
 void write_file_atomic(const std::string& path, std::string_view data);
 
-// Reads a whole file; throws sumi::Error naming the file when it cannot.
-std::string read_file(const std::string& path);
+// Reads a whole file; throws sumi::Error naming the file when it cannot, when it
+// is not a regular file (a device such as /dev/zero, a FIFO or a socket would
+// block or never end) or when it holds more than `max_bytes`.
+constexpr std::size_t kMaxReadBytes = std::size_t{256} << 20;
+std::string read_file(const std::string& path, std::size_t max_bytes = kMaxReadBytes);
 
 }  // namespace sumi

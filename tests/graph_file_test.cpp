@@ -1,4 +1,6 @@
 // Graph files: round trip, structure errors with file/line/column, versions.
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "engine/atomic_file.h"
@@ -96,6 +98,16 @@ TEST(GraphFile, OutputNamesAndNodeIdsArePlainNames) {
   }
   EXPECT_SUMI_ERROR(parse_graph(R"({"format":"sumi.graph","version":1,"nodes":{"":{"type":"t.x"}}})", "id.sumi.json"),
                     "id.sumi.json", "node ids may use letters, digits");
+}
+
+TEST(GraphFile, DevicesFifosAndHugeFilesAreRefusedBeforeReading) {
+  EXPECT_SUMI_ERROR(load_graph_file("/dev/zero"), "/dev/zero", "not a regular file");
+  TempDir tmp;
+  ASSERT_EQ(mkfifo(tmp.path("fifo").c_str(), 0600), 0);
+  EXPECT_SUMI_ERROR(load_graph_file(tmp.path("fifo")), "fifo", "not a regular file");  // would block forever
+  write_text(tmp.path("big.txt"), std::string(3000, 'x'));
+  EXPECT_SUMI_ERROR(read_file(tmp.path("big.txt"), 1000), "big.txt", "more than the 1 MB Sumi reads");
+  EXPECT_EQ(read_file(tmp.path("big.txt")).size(), 3000u);
 }
 
 TEST(GraphFile, AtomicSaveLeavesNoTemporaryAndKeepsOldFileOnFailure) {
