@@ -345,7 +345,9 @@ int batch(BatchArgs a) {
       if (!it.error.empty()) throw Error(ErrorContext{it.input, {}, {}, {}, {}}, it.error);
       Graph g = base;
       for (const auto& [node, file] : it.files) {
-        if (!fs::is_regular_file(file, ec)) throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + ": file not found");
+        if (!fs::is_regular_file(file, ec))
+          throw Error(ErrorContext{file, {}, {}, {}, {}},
+                      "--in " + node + (fs::exists(file, ec) ? ": not a regular file (a device, FIFO or socket)" : ": file not found"));
         g.set_param(node, "path", absolute(file));
       }
       const std::string digest = item_digest(g, it, a);

@@ -88,7 +88,10 @@ void apply_in(Graph& g, const Registry& reg, const std::string& text) {
   if (std::filesystem::is_directory(file, ec) || (!std::filesystem::exists(file, ec) && file.find_first_of("*?[") != std::string::npos))
     throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + ": a folder or pattern, but `sumi run` reads one file per input; for many: sumi batch " +
                     (g.source_file.empty() ? "GRAPH" : g.source_file) + " --in " + node + "=" + file + " --out DIR");
-  if (!std::filesystem::is_regular_file(file, ec)) throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + ": file not found");
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw Error(ErrorContext{file, {}, {}, {}, {}}, "--in " + node + (std::filesystem::exists(file, ec)
+                                                                          ? ": not a regular file (a device, FIFO or socket)"
+                                                                          : ": file not found"));
   g.set_param(node, "path", absolute(file));
 }
 
