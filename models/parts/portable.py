@@ -52,6 +52,15 @@ def load_training_set(path):
     return np.load(path)
 
 
+def save_npz_xz(path, arrays):
+    """Arrays -> one xz-compressed .npz (load_training_set and synth_portable.load_packed read it)."""
+    import io
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    with lzma.open(path, "wb", preset=6) as f:
+        f.write(buf.getvalue())
+
+
 def cmd_pack(args):
     data = np.load(pathlib.Path(args.data).expanduser(), mmap_mode="r")
     split = np.asarray(data["split"])
@@ -66,11 +75,7 @@ def cmd_pack(args):
     for k in ("style", "styles", "windows"):
         if k in data.files:
             arrays[k] = np.asarray(data[k])[keep] if k == "style" else np.asarray(data[k])
-    import io
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    with lzma.open(out / "sketches.npz.xz", "wb", preset=6) as f:
-        f.write(buf.getvalue())
+    save_npz_xz(out / "sketches.npz.xz", arrays)
     print(f"pack: {len(train)} train + {len(keep) - len(train)} val/held-out faces -> {out / 'sketches.npz.xz'} "
           f"({(out / 'sketches.npz.xz').stat().st_size / 1e6:.1f} MB)")
     if args.init:

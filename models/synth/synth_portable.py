@@ -115,7 +115,7 @@ def cmd_pack(args):
                            np.flatnonzero(split == 3)[:128]])
     where = {r: i for i, r in enumerate(rows)}
     sys.path.insert(0, str(HERE.parent / "parts"))
-    from portable import pack_2bit
+    from portable import pack_2bit, save_npz_xz  # models/parts/portable.py
     sk = src["sketches"]
     arrays = {"sketches_2bit": pack_2bit(sk[rows]), "colours": src["colours"][rows],
               "bank_rows": np.array([where[r] for r in bank], np.int64)}
@@ -126,10 +126,7 @@ def cmd_pack(args):
         arrays[k] = src[k]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    with lzma.open(out / "data.npz.xz", "wb", preset=6) as f:
-        f.write(buf.getvalue())
+    save_npz_xz(out / "data.npz.xz", arrays)
     print(f"pack: {len(rows)} faces ({int((arrays['split'] == 0).sum())} train, bank {bank_size}) -> "
           f"{out / 'data.npz.xz'} ({(out / 'data.npz.xz').stat().st_size / 1e6:.1f} MB)")
     # part models: float16 state dicts + what is needed to rebuild them
