@@ -16,6 +16,7 @@
 #include <ATen/Parallel.h>
 #include <c10/core/Device.h>
 #include <tbb/global_control.h>
+#include <tbb/scalable_allocator.h>
 #include <torch/cuda.h>
 
 #include "engine/error.h"
@@ -103,6 +104,13 @@ ThreadBudget thread_budget() {
     if (g_configured) return g_budget;
   }
   return configure_threads(0);
+}
+
+void release_free_memory() {
+  (void)scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS, nullptr);
+#ifdef __GLIBC__
+  (void)malloc_trim(0);
+#endif
 }
 
 void check_device(const std::string& device) {

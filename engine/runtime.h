@@ -48,6 +48,14 @@ void release_intra_op_threads_here();
 // The current budget (configures with all cores on first use).
 ThreadBudget thread_budget();
 
+// Hands memory that is free but still held by the allocators back to the
+// system: glibc's heaps (malloc_trim; the thresholds above keep up to 256 MB
+// otherwise, and free pages inside the heap are never returned) and oneTBB's
+// scalable allocator's buffers. For when a large owner has gone, e.g. the
+// editor server ending a session; costs a few milliseconds, never call it per
+// node. Safe from any thread.
+void release_free_memory();
+
 // Checks a device string ("cpu", "cuda", "cuda:N") against this build and
 // machine; throws sumi::Error with the reason when it cannot be used.
 void check_device(const std::string& device);

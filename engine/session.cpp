@@ -35,14 +35,15 @@ struct Session::Impl {
         options(opts),
         threads(opts.threads > 0 ? std::min(opts.threads, thread_budget().tbb_threads) : thread_budget().tbb_threads),
         arena(threads),
-        cache(opts.cache_bytes) {}
+        cache(opts.cache_bytes),
+        models(opts.models ? opts.models : std::make_shared<ModelStore>()) {}
 
   const Registry& registry;
   SessionOptions options;
   int threads;
   tbb::task_arena arena;
   Cache cache;
-  ModelStore models;
+  std::shared_ptr<ModelStore> models;  // this session's own, or one shared (SessionOptions::models)
   FileFingerprints files;
 
   // Runs in progress: a model node is boosted to every core only when its run
@@ -253,7 +254,7 @@ class Run {
     try {
       ModelThreads threads(*this, *n.desc);
       ready.release();
-      NodeContext ctx(n, inputs, *outputs, opts_.device, impl_.models, opts_.cancel, progress);
+      NodeContext ctx(n, inputs, *outputs, opts_.device, *impl_.models, opts_.cancel, progress);
       n.desc->compute(ctx);
       for (std::size_t o = 0; o < outputs->size(); ++o)
         if ((*outputs)[o].empty()) throw ctx.port_error(n.desc->outputs[o].name, "node did not produce this output");
@@ -454,7 +455,7 @@ RunResult Session::run(std::shared_ptr<const Plan> plan, const RunOptions& optio
 }
 
 Cache& Session::cache() { return impl_->cache; }
-ModelStore& Session::models() { return impl_->models; }
+ModelStore& Session::models() { return *impl_->models; }
 const Registry& Session::registry() const { return impl_->registry; }
 int Session::threads() const { return impl_->threads; }
 

@@ -15,7 +15,8 @@
 // is recomputed but identical does not re-run its consumers.
 //
 // Thread safety: run() may be called from several threads at once (each run
-// has its own state; cache and model store are shared and thread-safe).
+// has its own state; cache and model store are shared and thread-safe, and a
+// model store may also be shared by several sessions: SessionOptions::models).
 // The Registry must outlive the session and not change during a run.
 #pragma once
 
@@ -40,6 +41,10 @@ class Sandbox;
 struct SessionOptions {
   int threads = 0;  // TBB threads for this session's runs; 0 = the process budget
   std::size_t cache_bytes = std::size_t{1} << 30;
+  // A model store to share with other sessions (the editor server gives every
+  // tab the same one, so N tabs hold one copy of each model, not N); null =
+  // the session has its own.
+  std::shared_ptr<ModelStore> models;
 };
 
 struct RunOptions {

@@ -7,6 +7,7 @@
 
 #include "engine/file_fingerprint.h"
 #include "engine/model_store.h"
+#include "engine/session.h"
 #include "tests/test_util.h"
 
 namespace sumi::test {
@@ -37,6 +38,26 @@ TEST(ModelStore, LoadsOnceAndShares) {
   EXPECT_EQ(loaded[0].uses, 2u);
   store.evict(tmp.path("scale.pt"));
   EXPECT_TRUE(store.loaded().empty());
+}
+
+// The editor gives every session one store: a model one session loaded is
+// the same module in the others, not another copy.
+TEST(ModelStore, SessionsCanShareOneStore) {
+  TempDir tmp;
+  save_scale_model(tmp.path("scale.pt"), 2.0);
+  Registry reg;
+  SessionOptions shared;
+  shared.models = std::make_shared<ModelStore>();
+  Session a(reg, shared), b(reg, shared), own(reg);
+  EXPECT_EQ(&a.models(), shared.models.get());
+  EXPECT_EQ(&b.models(), shared.models.get());
+  EXPECT_NE(&own.models(), shared.models.get());
+  auto from_a = a.models().get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 4});
+  auto from_b = b.models().get(tmp.path("scale.pt"), "cpu", {{1, 4}}, {1, 4});
+  EXPECT_EQ(from_a.get(), from_b.get());
+  ASSERT_EQ(shared.models->loaded().size(), 1u);
+  EXPECT_EQ(shared.models->loaded()[0].uses, 2u);
+  EXPECT_TRUE(own.models().loaded().empty());
 }
 
 TEST(ModelStore, ConcurrentGetsLoadOnce) {
