@@ -1,5 +1,5 @@
 // sumi serve [--host 127.0.0.1] [--port N] [--graphs DIR] [--static DIR] [--allow-origin URL]...
-//            [--outputs DIR] [--read DIR]...
+//            [--outputs DIR] [--read DIR]... [--max-sessions N] [--cache-mb MB] [--read-timeout S]
 // The editor: a local web app and its JSON API (editor/server).
 #include <atomic>
 #include <chrono>
@@ -30,6 +30,7 @@ struct ServeArgs {
   std::vector<std::string> reads = {SUMI_EXAMPLES_DIR};  // the strokes files the shipped graphs name
   int threads = 0;
   std::vector<std::string> allow_origins;
+  editor::ServerOptions limits;  // max_sessions, cache_mb, read_timeout_s
 };
 
 // The first Ctrl-C / SIGTERM asks a watcher thread to stop the server; a second exits at once.
@@ -74,6 +75,9 @@ int serve(const ServeArgs& a) {
   o.allowed_origins = a.allow_origins;
   o.outputs_dir = a.outputs;
   o.read_dirs = a.reads;
+  o.max_sessions = a.limits.max_sessions;
+  o.cache_mb = a.limits.cache_mb;
+  o.read_timeout_s = a.limits.read_timeout_s;
   editor::EditorServer server(reg, o);
   int port = server.bind();
   std::error_code ec;
@@ -117,6 +121,21 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "another folder graphs run by the editor may read, besides graphs, models, references and outputs "
                   "(repeatable; replaces the default)")
       ->capture_default_str();
+  cmd->add_option("--max-sessions", a->limits.max_sessions,
+                  "most editor sessions (tabs) at once; the least recently used idle one is ended to make room, "
+                  "and a new one is refused (429) while all are running")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--cache-mb", a->limits.cache_mb,
+                  "most memory, in MB, that all sessions' result caches hold together; over it, the least recently "
+                  "used idle sessions are ended (their next request gets 410 Gone)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--read-timeout", a->limits.read_timeout_s,
+                  "seconds a connection may take to send each part of a request (line, headers, body) and may idle "
+                  "between requests before it is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--allow-origin", a->allow_origins,
                   "another web origin allowed to call the API, e.g. http://localhost:5173 for the Vite dev server "

@@ -22,11 +22,13 @@ void add_event_routes(httplib::Server& srv, ServerContext& ctx) {
             res.set_header("X-Accel-Buffering", "no");
             res.set_chunked_content_provider(
                 "text/event-stream", [session, cursor](std::size_t, httplib::DataSink& sink) {
+                  // A closed hub (the session ended or was evicted, or the
+                  // server stops) ends the stream cleanly with its last chunk.
                   EventHub& hub = session->events();
-                  if (hub.closed()) return false;
+                  if (hub.closed()) return sink.done(), true;
                   std::vector<std::string> events;
                   *cursor = hub.wait(*cursor, events, std::chrono::milliseconds(2000));
-                  if (hub.closed()) return false;
+                  if (hub.closed()) return sink.done(), true;
                   std::string text;
                   if (events.empty()) text = ": keep-alive\n\n";
                   for (const std::string& e : events) text += "data: " + e + "\n\n";

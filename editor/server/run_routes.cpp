@@ -1,4 +1,5 @@
 #include <chrono>
+#include <optional>
 
 #include "editor/server/http_util.h"
 #include "editor/server/routes.h"
@@ -12,8 +13,14 @@ namespace sumi::editor {
 
 std::shared_ptr<EditorSession> session_or_404(ServerContext& ctx, const std::string& id) {
   auto s = ctx.sessions.find(id);
-  if (!s) throw ApiError(404, "no session '" + id + "' (it ended or never existed; create one with POST /api/sessions)");
-  return s;
+  if (s) return s;
+  if (auto why = ctx.sessions.evicted(id))
+    throw ApiError(410,
+                   "session '" + id + "' was evicted: " + *why +
+                       ". Create a new session with POST /api/sessions and send the graph again (its results are "
+                       "recomputed there)",
+                   {{"session", id}, {"evicted", true}});
+  throw ApiError(404, "no session '" + id + "' (it ended or never existed; create one with POST /api/sessions)");
 }
 
 namespace {
@@ -63,12 +70,13 @@ void run_handler(ServerContext& ctx, const httplib::Request& req, httplib::Respo
   Json body = parse_body(req);
   RunRequest rr = parse_run_request(body, ctx.registry, ctx.graphs);
 
-  auto [run, cancel] = session->begin_run();
+  RunScope scope(ctx.sessions, session);  // busy until the reply; then the cache limit applies
+  const std::uint64_t run = scope.run();
   EventHub& hub = session->events();
   RunOptions opts;
   opts.inputs = std::move(rr.inputs);
   opts.outputs = std::move(rr.outputs);
-  opts.cancel = cancel;
+  opts.cancel = scope.cancel();
   opts.sandbox = ctx.sandbox;
   opts.progress = [&hub, run = run](const ProgressEvent& ev) {
     if (ev.kind == ProgressEvent::Kind::Progress) return;
@@ -118,7 +126,18 @@ void run_handler(ServerContext& ctx, const httplib::Request& req, httplib::Respo
 
 void add_run_routes(httplib::Server& srv, ServerContext& ctx) {
   srv.Post("/api/sessions", guarded([&ctx](const httplib::Request&, httplib::Response& res) {
-             send_json(res, {{"session", ctx.sessions.create()}}, 201);
+             std::optional<std::string> id = ctx.sessions.create();
+             if (!id) {
+               const std::size_t max = ctx.sessions.limits().max_sessions;
+               res.set_header("Retry-After", "1");
+               throw ApiError(429,
+                              "all " + std::to_string(max) +
+                                  " sessions are running graphs, so none can be ended to make room for another; "
+                                  "retry when a run has finished, end an unused session (DELETE /api/sessions/ID), "
+                                  "or start the server with a larger --max-sessions",
+                              {{"max_sessions", max}});
+             }
+             send_json(res, {{"session", *id}}, 201);
            }));
 
   srv.Delete(R"(/api/sessions/([^/]+))", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {

@@ -9,6 +9,7 @@
 #include "editor/server/request_guard.h"
 #include "editor/server/routes.h"
 #include "editor/server/session_manager.h"
+#include "editor/server/task_pool.h"
 #include "engine/error.h"
 
 namespace sumi::editor {
@@ -29,6 +30,7 @@ const char* status_text(int status) {
     case 413: return "request body too large";
     case 414: return "request URI too long";
     case 415: return "unsupported media type: send JSON with Content-Type: application/json";
+    case 429: return "too many requests";
     default: return status >= 500 ? "internal server error" : "request refused";
   }
 }
@@ -47,11 +49,18 @@ std::shared_ptr<const Sandbox> make_sandbox(const ServerOptions& o) {
   return box;
 }
 
+SessionLimits session_limits(const ServerOptions& o) {
+  SessionLimits l;
+  l.max_sessions = o.max_sessions;
+  l.cache_bytes = std::max<std::size_t>(1, o.cache_mb) << 20;
+  return l;
+}
+
 }  // namespace
 
 struct EditorServer::Impl {
   Impl(const Registry& reg, ServerOptions o)
-      : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, options.max_sessions), ctx{reg, graphs, sessions, options.models_dir, options.references_dir,
+      : options(std::move(o)), graphs(options.graphs_dir), sessions(reg, session_limits(options)), ctx{reg, graphs, sessions, options.models_dir, options.references_dir,
                                                                  make_sandbox(options), std::max(1, options.threads - 4)} {}
   ServerOptions options;
   GraphStore graphs;
@@ -69,12 +78,18 @@ EditorServer::EditorServer(const Registry& registry, ServerOptions options)
   if (!std::filesystem::is_directory(impl_->graphs.dir(), ec))
     throw Error(ErrorContext{o.graphs_dir, {}, {}, {}, {}}, "the graphs folder does not exist");
 
-  int threads = std::max(5, o.threads);
-  srv.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  const int threads = std::max(5, o.threads);
+  const int max_threads = std::max(threads, o.max_threads);
+  srv.new_task_queue = [threads, max_threads] {
+    return new ElasticTaskPool(static_cast<std::size_t>(threads), static_cast<std::size_t>(max_threads));
+  };
   srv.set_payload_max_length(o.max_body_bytes);
-  srv.set_read_timeout(30);
+  // A connection that stops sending mid-request (or idles between keep-alive
+  // requests) is closed after the read timeout and gives its worker back.
+  const int read_timeout = std::max(1, o.read_timeout_s);
+  srv.set_read_timeout(read_timeout);
+  srv.set_keep_alive_timeout(read_timeout);
   srv.set_write_timeout(30);
-  srv.set_keep_alive_timeout(5);
 
   // Host (DNS rebinding), UTF-8 paths, Origin / Sec-Fetch-Site (other web
   // pages) and JSON-only bodies: see request_guard.h. The body is read after
