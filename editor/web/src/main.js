@@ -228,9 +228,19 @@ async function run() {
   const strokeEnd = drawing.lastStrokeEnd;
   const graph = graphView.toSumi();
   setStatus('running…', 'busy');
+  const request = { graph, inputs: strokesInputs(graph) };
   let r;
   try {
-    r = await api.run(state.session, { graph, inputs: strokesInputs(graph) });
+    try {
+      r = await api.run(state.session, request);
+    } catch (err) {
+      if (err.status !== 410) throw err;
+      // The server ended this tab's session to make room (its session or cache
+      // limit): open a new one and send the graph again.
+      await renewSession(state.session);
+      if (seq !== state.runSeq) return;
+      r = await api.run(state.session, request);
+    }
   } catch (err) {
     if (err.status === 409) return;  // superseded by a newer run
     if (seq !== state.runSeq) return;
@@ -300,6 +310,34 @@ function showOutputs(outputs) {
   return Promise.all(loads);
 }
 
+// ---- session -----------------------------------------------------------------
+let eventSource = null;
+
+// Live per-node status on the graph canvas while a run is in flight.
+function followEvents(session) {
+  if (eventSource) eventSource.close();
+  eventSource = api.events(session, (ev) => {
+    if (!ev.node) return;
+    const status = { started: 'started', finished: 'computed', cached: 'cached', failed: 'failed' }[ev.kind];
+    if (status) graphView.setStatus(ev.node, status, ev.ms);
+  });
+}
+
+// A new session in place of `stale` (evicted by the server); runs that failed
+// on `stale` at the same time share one renewal.
+let renewing = null;
+async function renewSession(stale) {
+  if (state.session !== stale) return;  // already renewed
+  if (!renewing) {
+    renewing = api.newSession().then(({ session }) => {
+      state.session = session;
+      state.renewals = (state.renewals || 0) + 1;
+      followEvents(session);
+    }).finally(() => { renewing = null; });
+  }
+  await renewing;
+}
+
 // ---- start -----------------------------------------------------------------
 async function start() {
   try {
@@ -309,12 +347,7 @@ async function start() {
     state.references = references;
     setModelFiles(models);
     graphView.registerTypes(catalogue);
-    // Live per-node status on the graph canvas while a run is in flight.
-    api.events(session, (ev) => {
-      if (!ev.node) return;
-      const status = { started: 'started', finished: 'computed', cached: 'cached', failed: 'failed' }[ev.kind];
-      if (status) graphView.setStatus(ev.node, status, ev.ms);
-    });
+    followEvents(session);
     const graphs = await refreshGraphList();
     state.ready = true;
     const first = graphs.find((g) => g.file === 'deepfacedrawing.sumi.json') || graphs[0];  // the portrait graph

@@ -4,8 +4,8 @@
 // adds a colour hint, undoes/redoes, saves the graph and reloads it, opens
 // the graph view and connects two nodes by dragging, follows the part sliders
 // (shadow guidance) and colour hints (Sketch2Anime), picks a colour
-// reference image and switches detail / rough guidance (AniFaceDrawing).
-// Writes screenshots and
+// reference image and switches detail / rough guidance (AniFaceDrawing), and
+// recovers when the server evicts its session (410 Gone). Writes screenshots and
 // reports (does not assert) the median stroke-to-preview latency.
 //
 //   node tests/editor.browser.mjs --sumi build/cli/sumi [--screenshots docs/images]
@@ -47,7 +47,8 @@ for (const f of fs.readdirSync(path.join(repo, 'graphs'))) {
 }
 if (!fs.existsSync(path.join(graphs, 'anifacedrawing.sumi.json'))) { console.error('FAIL: graphs/anifacedrawing.sumi.json is missing'); process.exit(1); }
 
-const server = spawn(sumi, ['serve', '--port', '0', '--graphs', graphs, '--static', dist, '--outputs', path.join(tmp, 'outputs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(sumi, ['serve', '--port', '0', '--graphs', graphs, '--static', dist, '--outputs', path.join(tmp, 'outputs'),
+  '--max-sessions', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
   let out = '';
   server.stdout.on('data', (d) => { out += d; const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//); if (m) resolve(m[0]); });
@@ -284,6 +285,20 @@ try {
   await page.waitForSelector('#references[hidden]', { state: 'attached', timeout: 10000 });
   await page.waitForSelector('#guidance-choice[hidden]', { state: 'attached', timeout: 10000 });
   check(true, 'no reference strip and no guidance choice on a graph without them');
+
+  // The server ends idle sessions to make room (--max-sessions 2 here): two sessions
+  // opened elsewhere evict this page's one; its next run gets 410 Gone, and the page
+  // opens a new session and sends its graph again.
+  const stale = await page.evaluate(() => window.sumiEditor.session);
+  for (let i = 0; i < 2; i++) await fetch(`${url}api/sessions`, { method: 'POST' });
+  const gone = await fetch(`${url}api/sessions/${stale}/outputs/sketch.png`);
+  const goneBody = await gone.json().catch(() => ({}));
+  check(gone.status === 410 && goneBody.evicted === true, `the page's session was evicted (${gone.status}: ${goneBody.error})`);
+  await stroke([[230, 420], [256, 430], [282, 420]]);
+  const renewed = await page.evaluate(() => ({ session: window.sumiEditor.session, renewals: window.sumiEditor.renewals }));
+  const statusClass = await page.getAttribute('#status', 'class');
+  check(renewed.session !== stale && renewed.renewals === 1 && statusClass.includes('ok'),
+    `after its session was evicted the page opened a new one and re-ran (${renewed.renewals} renewal, status ${statusClass})`);
 
   check(external.length === 0, `no requests outside the editor (${external.slice(0, 3).join(', ')})`);
   const lat = await page.evaluate(() => window.sumiEditor.latencies);
