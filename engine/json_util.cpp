@@ -172,7 +172,7 @@ void check_json_text(std::string_view text, const std::string& file, int max_dep
 namespace {
 
 template <typename J>
-J parse_checked(std::string_view text, const std::string& file) {
+J parse_checked(std::string_view text, const std::string& file, std::size_t max_values) {
   check_json_text(text, file, kMaxJsonDepth);
   // The parser silently keeps the last of duplicate keys; a duplicate node id
   // in a graph file must be an error instead, so track keys per object.
@@ -183,8 +183,14 @@ J parse_checked(std::string_view text, const std::string& file) {
   std::vector<Frame> stack;
   std::string pending_key;
   std::string duplicate;
+  std::size_t values = 0;
   auto track = [&](int /*depth*/, typename J::parse_event_t event, J& parsed) {
     using E = typename J::parse_event_t;
+    if ((event == E::value || event == E::object_start || event == E::array_start) && ++values > max_values) {
+      ErrorContext ctx;
+      ctx.file = file;
+      throw Error(ctx, "the JSON holds more than " + std::to_string(max_values) + " values (a Sumi document never needs that many)");
+    }
     if (event == E::object_start) {
       stack.push_back({pending_key, {}});
       pending_key.clear();
@@ -244,12 +250,12 @@ J parse_checked(std::string_view text, const std::string& file) {
 
 }  // namespace
 
-nlohmann::ordered_json parse_json(std::string_view text, const std::string& file) {
-  return parse_checked<nlohmann::ordered_json>(text, file);
+nlohmann::ordered_json parse_json(std::string_view text, const std::string& file, std::size_t max_values) {
+  return parse_checked<nlohmann::ordered_json>(text, file, max_values);
 }
 
-nlohmann::json parse_json_unordered(std::string_view text, const std::string& file) {
-  return parse_checked<nlohmann::json>(text, file);
+nlohmann::json parse_json_unordered(std::string_view text, const std::string& file, std::size_t max_values) {
+  return parse_checked<nlohmann::json>(text, file, max_values);
 }
 
 std::string dump_json(const nlohmann::ordered_json& j) {

@@ -26,13 +26,19 @@ namespace sumi {
 
 // The deepest nesting of arrays/objects a parsed JSON may have.
 constexpr int kMaxJsonDepth = 256;
+// The most values (numbers, strings, arrays, objects...) one parsed JSON may
+// hold: the parsed tree costs tens of bytes per value, so a 256 MB file of
+// "[0,0,0,..." would otherwise take gigabytes. Checked while parsing.
+constexpr std::size_t kMaxJsonValues = std::size_t{1} << 24;
 
 // Throws sumi::Error "file: malformed JSON at line L, column C: ..." on a syntax
 // error, "file: invalid UTF-8 at line L, column C ..." and "file: JSON nested
-// deeper than 256 levels at line L, column C" (checked before parsing).
-nlohmann::ordered_json parse_json(std::string_view text, const std::string& file);
+// deeper than 256 levels at line L, column C" (checked before parsing), and
+// "file: the JSON holds more than N values" as soon as it does.
+nlohmann::ordered_json parse_json(std::string_view text, const std::string& file, std::size_t max_values = kMaxJsonValues);
 // The same for code that uses nlohmann::json (model manifests).
-nlohmann::json parse_json_unordered(std::string_view text, const std::string& file);
+nlohmann::json parse_json_unordered(std::string_view text, const std::string& file,
+                                    std::size_t max_values = kMaxJsonValues);
 
 // The UTF-8 and depth checks of parse_json alone (a linear scan that skips
 // strings and escapes); throws the same errors.

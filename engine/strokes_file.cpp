@@ -49,7 +49,17 @@ std::string color_to_string(const Rgba& c) {
 }
 
 Strokes parse_strokes(std::string_view text, const std::string& source) {
-  Json j = parse_json(text, source);
+  // At most 4 values a point and 8 a stroke: a file holding more stops the
+  // parser before its tree is built (a 256 MB file of points takes gigabytes).
+  constexpr std::size_t kMaxValues = 4 * kMaxStrokePoints + 8 * kMaxStrokes + 64;
+  Json j;
+  try {
+    j = parse_json(text, source, kMaxValues);
+  } catch (const Error& e) {
+    if (e.message().find(std::to_string(kMaxValues) + " values") == std::string::npos) throw;
+    throw Error(e.context(), "more JSON values than a strokes file of " + std::to_string(kMaxStrokePoints) +
+                                 " points (the most it may hold) can have");
+  }
   ErrorContext ctx;
   ctx.file = source;
   if (!j.is_object() || !j.contains("format") || j["format"] != "sumi.strokes")
@@ -72,6 +82,10 @@ Strokes parse_strokes(std::string_view text, const std::string& source) {
   s.height = static_cast<int>(height);
   if (!j.contains("strokes") || !j["strokes"].is_array()) throw Error(ctx, "\"strokes\" must be a list");
   const Json& strokes = j["strokes"];
+  if (strokes.size() > kMaxStrokes)
+    throw Error(ctx, std::to_string(strokes.size()) + " strokes, more than the " + std::to_string(kMaxStrokes) +
+                         " a strokes file may hold");
+  std::size_t points = 0;
   for (std::size_t i = 0; i < strokes.size(); ++i) {
     const Json& js = strokes[i];
     const std::string where = "stroke " + std::to_string(i);
@@ -92,6 +106,10 @@ Strokes parse_strokes(std::string_view text, const std::string& source) {
     }
     if (!js.contains("points") || !js["points"].is_array()) throw Error(ctx, where + ": \"points\" must be a list");
     const Json& pts = js["points"];
+    points += pts.size();
+    if (points > kMaxStrokePoints)
+      throw Error(ctx, where + ": more than " + std::to_string(kMaxStrokePoints) +
+                           " points in the file's strokes together (the most a strokes file may hold)");
     st.points.reserve(pts.size());
     for (std::size_t k = 0; k < pts.size(); ++k) {
       const std::string pw = where + ", point " + std::to_string(k);

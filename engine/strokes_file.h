@@ -20,6 +20,11 @@ namespace sumi {
 
 constexpr int kStrokesFormatVersion = 1;
 constexpr int kMaxCanvas = 8192;
+// The most points (all strokes together) and strokes a strokes file may
+// hold; the JSON parser stops as soon as a file holds more values than such
+// a file can (4 per point, 8 per stroke), before building the whole tree.
+constexpr std::size_t kMaxStrokePoints = 2'000'000;
+constexpr std::size_t kMaxStrokes = 100'000;
 
 // Throws sumi::Error naming the file, stroke and point on malformed input.
 Strokes parse_strokes(std::string_view text, const std::string& source = "<strokes>");

@@ -1,6 +1,6 @@
 // JSON from outside (graph files, strokes files, manifests, command-line
 // values) goes through one checked parser (engine/json_util.h): at most 256
-// levels deep, UTF-8 only, errors that name the file with line and column, and
+// levels deep and 2^24 values (a strokes file: 2 000 000 points), UTF-8 only, errors that name the file with line and column, and
 // never a crash (issue 21: a 100 000-deep graph file used to end `sumi run`
 // with SIGSEGV, exit 139).
 #include <cstdio>
@@ -105,6 +105,36 @@ TEST(JsonLimits, CliRefusesADeepGraphFileWithoutCrashing) {
                          "' --out " + tmp.path("o"));
   EXPECT_EQ(r.code, 1) << r.out.substr(0, 500);
   EXPECT_HAS(r.out, "param 'size'");
+}
+
+TEST(StrokesLimits, PointAndStrokeCountsAreBounded) {
+  // One point past the limit, in two strokes.
+  const std::size_t half = kMaxStrokePoints / 2 + 1;
+  std::string pts;
+  pts.reserve(half * 6);
+  for (std::size_t i = 0; i < half; ++i) pts += i ? ",[1,2]" : "[1,2]";
+  const std::string text = R"({"format":"sumi.strokes","version":1,"canvas":[64,64],"strokes":[{"points":[)" + pts +
+                           R"(]},{"points":[)" + pts + "]}]}";
+  EXPECT_SUMI_ERROR(parse_strokes(text, "many.strokes.json"), "many.strokes.json", "stroke 1", "2000000 points");
+  // A file with more JSON values than any allowed strokes file stops the parser early.
+  std::string values = "[";
+  const std::size_t n = 4 * kMaxStrokePoints + 8 * kMaxStrokes + 100;
+  values.reserve(n * 2 + 2);
+  for (std::size_t i = 0; i < n; ++i) values += i ? ",0" : "0";
+  values += "]";
+  EXPECT_SUMI_ERROR(parse_strokes(R"({"format":"sumi.strokes","version":1,"junk":)" + values + "}", "junk.strokes.json"),
+                    "junk.strokes.json", "2000000 points");
+  std::string strokes;
+  for (std::size_t i = 0; i <= kMaxStrokes; ++i) strokes += i ? R"(,{"points":[]})" : R"({"points":[]})";
+  EXPECT_SUMI_ERROR(parse_strokes(R"({"format":"sumi.strokes","version":1,"canvas":[64,64],"strokes":[)" + strokes + "]}",
+                                  "s.strokes.json"),
+                    "s.strokes.json", "100001 strokes");
+}
+
+TEST(JsonLimits, ValueCountIsBoundedWhileParsing) {
+  EXPECT_NO_THROW(parse_json("[1,2,3]", "a.json", 4));
+  EXPECT_SUMI_ERROR(parse_json("[1,2,3,4]", "a.json", 4), "a.json", "more than 4 values");
+  EXPECT_SUMI_ERROR(parse_json_unordered(R"({"a":[1,{"b":2}]})", "m.json", 3), "m.json", "more than 3 values");
 }
 
 }  // namespace
