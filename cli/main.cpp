@@ -1,7 +1,9 @@
 // sumi: run, check and inspect Sumi graphs from the command line.
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "nodes/common/cancellable.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Sumi: drawing-assisted portrait generation with node graphs"};
@@ -26,6 +28,14 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     sumi::cli::print_error(e.what());
     return 1;
+  }
+  // A cancelled run may leave an abandoned OpenCV call running on its own
+  // thread (nodes/common/cancellable.h): exit without the static destructors
+  // that thread may still rely on.
+  if (sumi::abandoned_calls_running() > 0) {
+    std::cout.flush();
+    std::cerr.flush();
+    std::_Exit(exit_code);
   }
   return exit_code;
 }

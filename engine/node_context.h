@@ -61,6 +61,9 @@ class NodeContext {
   // Long nodes call this between steps; throws Cancelled.
   void check_cancelled() const;
   bool cancelled() const { return cancel_.cancelled(); }
+  // The run's token, for helpers that work in bands outside the node's own
+  // code (nodes/common/cancellable.h); check() throws Cancelled.
+  const CancelToken& cancel_token() const { return cancel_; }
   // Reports progress within this node, 0..1 (a Progress event).
   void report_progress(double fraction) const;
 

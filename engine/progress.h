@@ -2,6 +2,8 @@
 //
 //   CancelToken cancel;                       // share with another thread
 //   opts.cancel = cancel; ...; cancel.cancel(); // the run stops at the next node boundary
+//                                               // or the next check inside a long node
+//   cancel.check();                           // in long loops: throws Cancelled once cancelled
 //
 // Thread safety: CancelToken is safe to use from any thread; progress
 // callbacks are invoked from worker threads, one at a time (serialised).
@@ -12,6 +14,8 @@
 #include <memory>
 #include <string>
 
+#include "engine/error.h"
+
 namespace sumi {
 
 class CancelToken {
@@ -20,6 +24,11 @@ class CancelToken {
   void cancel() const { flag_->store(true, std::memory_order_relaxed); }
   bool cancelled() const { return flag_->load(std::memory_order_relaxed); }
   void reset() const { flag_->store(false, std::memory_order_relaxed); }
+  // Throws Cancelled once cancel() was called: long node code calls it
+  // between row bands, segments or chunks (a relaxed load, a few ns).
+  void check() const {
+    if (cancelled()) throw Cancelled();
+  }
 
  private:
   std::shared_ptr<std::atomic<bool>> flag_;

@@ -84,7 +84,7 @@ TEST(StrokesFile, MalformedFilesAreRejectedClearly) {
 }
 
 TEST(Rasterise, HorizontalLineCoversItsWidth) {
-  cv::Mat ink = rasterise_ink(one_line(10, 20, 50, 20, 4), 64, 64, 1.0f, true);
+  cv::Mat ink = rasterise_ink(one_line(10, 20, 50, 20, 4), 64, 64, 1.0f, true, CancelToken());
   // Rows 18 and 19 (centres 18.5, 19.5) are within radius 2 of y = 20: full ink.
   EXPECT_FLOAT_EQ(ink.at<float>(18, 30), 1.0f);
   EXPECT_FLOAT_EQ(ink.at<float>(21, 30), 1.0f);
@@ -100,7 +100,7 @@ TEST(Rasterise, HorizontalLineCoversItsWidth) {
 TEST(Rasterise, PressureThinsAndEraseRemoves) {
   Strokes s = one_line(10, 32, 54, 32, 8);
   s.strokes[0].points[1].pressure = 0.25f;  // 8 px wide at the left, 2 px at the right
-  cv::Mat ink = rasterise_ink(s, 64, 64, 1.0f, true);
+  cv::Mat ink = rasterise_ink(s, 64, 64, 1.0f, true, CancelToken());
   EXPECT_FLOAT_EQ(ink.at<float>(34, 12), 1.0f);  // 2.5 px below the centre line: inside the wide end
   EXPECT_FLOAT_EQ(ink.at<float>(34, 52), 0.0f);  // but outside the thin end
   Stroke erase;
@@ -113,14 +113,14 @@ TEST(Rasterise, PressureThinsAndEraseRemoves) {
   hint.width = 10;
   hint.points = {{5, 5, 1}, {60, 5, 1}};
   s.strokes.push_back(hint);
-  cv::Mat erased = rasterise_ink(s, 64, 64, 1.0f, true);
+  cv::Mat erased = rasterise_ink(s, 64, 64, 1.0f, true, CancelToken());
   EXPECT_FLOAT_EQ(erased.at<float>(32, 30), 0.0f);
   EXPECT_FLOAT_EQ(erased.at<float>(32, 12), 1.0f);
   EXPECT_FLOAT_EQ(erased.at<float>(5, 30), 0.0f) << "hint strokes are not drawn";
 }
 
 TEST(Rasterise, ScalesCoordinatesAndWidthToTheOutput) {
-  cv::Mat big = rasterise_ink(one_line(10, 20, 50, 20, 4), 128, 128, 1.0f, true);
+  cv::Mat big = rasterise_ink(one_line(10, 20, 50, 20, 4), 128, 128, 1.0f, true, CancelToken());
   EXPECT_FLOAT_EQ(big.at<float>(40, 60), 1.0f);
   EXPECT_FLOAT_EQ(big.at<float>(36, 60), 1.0f);  // width doubled to 8
   EXPECT_FLOAT_EQ(big.at<float>(33, 60), 0.0f);

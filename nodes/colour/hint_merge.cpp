@@ -45,8 +45,8 @@ NodeDescriptor colour_hint_merge_node() {
         o[x] = top_pm + base_pm * (1.0f - k) + cv::Vec3f::all(1.0f - m[x]);
       }
     }
-    ctx.set_output("hints", mat_to_image(out, ctx.device()));
-    ctx.set_output("mask", mat_to_mask(mask, ctx.device()));
+    ctx.set_output("hints", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
+    ctx.set_output("mask", mat_to_mask(mask, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

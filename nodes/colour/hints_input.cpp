@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/sketch/rasterise.h"
 
@@ -28,12 +29,12 @@ NodeDescriptor colour_hints_input_node() {
     const float sx = static_cast<float>(w) / static_cast<float>(s.width);
     const float sy = static_cast<float>(h) / static_cast<float>(s.height);
     const auto width_scale = static_cast<float>(ctx.param_float("width_scale"));
-    cv::Mat colour(h, w, CV_32FC3, cv::Scalar(0, 0, 0));  // premultiplied by the mask
-    cv::Mat mask(h, w, CV_32F, cv::Scalar(0));
-    cv::Mat cov(h, w, CV_32F, cv::Scalar(0));
+    cv::Mat colour = lazy_zeros(h, w, CV_32FC3);  // premultiplied by the mask
+    cv::Mat mask = lazy_zeros(h, w, CV_32F);
+    cv::Mat cov = lazy_zeros(h, w, CV_32F);
     for (const Stroke& st : s.strokes) {
       if (st.kind == StrokeKind::Erase || (!all && st.kind != StrokeKind::Hint)) continue;
-      const cv::Rect box = stroke_coverage(st, sx, sy, width_scale, true, cov);
+      const cv::Rect box = stroke_coverage(st, sx, sy, width_scale, true, cov, ctx.cancel_token());
       const float a = static_cast<float>(st.color.a) / 255.0f;
       const cv::Vec3f c(st.color.r / 255.0f, st.color.g / 255.0f, st.color.b / 255.0f);
       for (int y = box.y; y < box.y + box.height; ++y) {  // later strokes paint over earlier ones
@@ -51,13 +52,14 @@ NodeDescriptor colour_hints_input_node() {
     }
     cv::Mat on_white(h, w, CV_32FC3);
     for (int y = 0; y < h; ++y) {
+      if ((y & 255) == 0) ctx.check_cancelled();
       const auto* pr = colour.ptr<cv::Vec3f>(y);
       const float* mr = mask.ptr<float>(y);
       auto* out = on_white.ptr<cv::Vec3f>(y);
       for (int x = 0; x < w; ++x) out[x] = pr[x] + cv::Vec3f::all(1.0f - mr[x]);
     }
-    ctx.set_output("hints", mat_to_image(on_white, ctx.device()));
-    ctx.set_output("mask", mat_to_mask(mask, ctx.device()));
+    ctx.set_output("hints", mat_to_image(on_white, ctx.device(), &ctx.cancel_token()));
+    ctx.set_output("mask", mat_to_mask(mask, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

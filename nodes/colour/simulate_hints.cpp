@@ -99,15 +99,15 @@ NodeDescriptor colour_simulate_hints_node() {
       Stroke local = st;
       for (StrokePoint& p : local.points) p.x -= static_cast<float>(box.x), p.y -= static_cast<float>(box.y);
       cv::Mat cov(box.size(), CV_32F, cv::Scalar(0));
-      stroke_coverage(local, 1.0f, 1.0f, 1.0f, false, cov);
+      stroke_coverage(local, 1.0f, 1.0f, 1.0f, false, cov, ctx.cancel_token());
       const cv::Mat on = cov > 0;
       const cv::Vec3f colour(st.color.r / 255.0f, st.color.g / 255.0f, st.color.b / 255.0f);
       hints(box).setTo(cv::Scalar(colour[0], colour[1], colour[2]), on);
       mask(box).setTo(cv::Scalar(1), on);
       strokes.strokes.push_back(std::move(st));
     }
-    ctx.set_output("hints", mat_to_image(hints, ctx.device()));
-    ctx.set_output("mask", mat_to_mask(mask, ctx.device()));
+    ctx.set_output("hints", mat_to_image(hints, ctx.device(), &ctx.cancel_token()));
+    ctx.set_output("mask", mat_to_mask(mask, ctx.device(), &ctx.cancel_token()));
     ctx.set_output("strokes", Value::make_strokes(std::move(strokes)));
   };
   return d;

@@ -3,22 +3,26 @@
 #include <ATen/ATen.h>
 
 #include "engine/tensor.h"
+#include "nodes/common/cancellable.h"
 
 namespace sumi {
 namespace {
 
-at::Tensor mat_to_tensor(const cv::Mat& m, const std::string& device) {
+at::Tensor mat_to_tensor(const cv::Mat& m, const std::string& device, const CancelToken* cancel) {
   if (m.empty()) throw Error("cannot make an image from an empty matrix");
   cv::Mat f;
   if (m.depth() == CV_8U) m.convertTo(f, CV_32F, 1.0 / 255.0);
-  else if (m.depth() == CV_32F) f = m.isContinuous() ? m : m.clone();
+  else if (m.depth() == CV_32F) f = m;
   else m.convertTo(f, CV_32F);
-  if (!f.isContinuous()) f = f.clone();
   const int c = f.channels();
-  at::Tensor hwc = at::from_blob(f.data, {f.rows, f.cols, c}, at::kFloat);
-  // clone(), not contiguous(): for one channel the permuted view already counts
-  // as contiguous and would keep pointing into f, which dies with this scope.
-  at::Tensor t = hwc.permute({2, 0, 1}).unsqueeze(0).clone(at::MemoryFormat::Contiguous);
+  // Interleaved rows to channel planes, a band of rows at a time (a copy:
+  // the tensor must not point into f, which dies with this scope).
+  at::Tensor t = at::empty({1, c, f.rows, f.cols}, at::kFloat);
+  const CancelToken none;
+  for_row_bands(cancel ? *cancel : none, f.rows, std::int64_t{2} * f.cols * c, [&](int y0, int y1) {
+    at::Tensor band = at::from_blob(f.ptr<float>(y0), {y1 - y0, f.cols, c}, {static_cast<std::int64_t>(f.step1()), c, 1}, at::kFloat);
+    t[0].narrow(1, y0, y1 - y0).copy_(band.permute({2, 0, 1}));
+  });
   if (device != "cpu") t = t.to(c10::Device(device));
   return t;
 }
@@ -27,31 +31,38 @@ at::Tensor mat_to_tensor(const cv::Mat& m, const std::string& device) {
 
 cv::Mat image_to_mat(const Value& image, const NodeContext& ctx, std::string_view port) {
   try {
-    return image_to_mat(image);
+    return image_to_mat(image, &ctx.cancel_token());
+  } catch (const Cancelled&) {
+    throw;
   } catch (const Error& e) {
     throw ctx.port_error(port, e.message());
   }
 }
 
-cv::Mat image_to_mat(const Value& image) {
+cv::Mat image_to_mat(const Value& image, const CancelToken* cancel) {
   if (image.empty() || (image.kind() != ValueKind::Image && image.kind() != ValueKind::Mask))
     throw Error("expected an Image, got " + image.describe());
   at::Tensor t = image.tensor();
   if (t.size(0) != 1) throw Error("batches of " + std::to_string(t.size(0)) + " images are not supported here; give one image");
   if (!t.is_cpu()) t = t.cpu();
   const int c = static_cast<int>(t.size(1)), h = static_cast<int>(t.size(2)), w = static_cast<int>(t.size(3));
-  at::Tensor hwc = t[0].permute({1, 2, 0}).contiguous();
   cv::Mat m(h, w, CV_32FC(c));
-  const std::size_t bytes = static_cast<std::size_t>(h) * w * c * sizeof(float);
-  if (bytes > 0) std::memcpy(m.data, hwc.data_ptr<float>(), bytes);  // an empty image has no data pointer
+  if (m.empty()) return m;  // an empty image has no data pointer
+  // Channel planes to interleaved rows, a band of rows at a time.
+  const CancelToken none;
+  for_row_bands(cancel ? *cancel : none, h, std::int64_t{2} * w * c, [&](int y0, int y1) {
+    at::from_blob(m.ptr<float>(y0), {y1 - y0, w, c}, at::kFloat).copy_(t[0].narrow(1, y0, y1 - y0).permute({1, 2, 0}));
+  });
   return m;
 }
 
-Value mat_to_image(const cv::Mat& m, const std::string& device) { return make_image(mat_to_tensor(m, device)); }
+Value mat_to_image(const cv::Mat& m, const std::string& device, const CancelToken* cancel) {
+  return make_image(mat_to_tensor(m, device, cancel));
+}
 
-Value mat_to_mask(const cv::Mat& m, const std::string& device) {
+Value mat_to_mask(const cv::Mat& m, const std::string& device, const CancelToken* cancel) {
   if (m.channels() != 1) throw Error("a mask needs 1 channel, got " + std::to_string(m.channels()));
-  return make_mask(mat_to_tensor(m, device));
+  return make_mask(mat_to_tensor(m, device, cancel));
 }
 
 }  // namespace sumi

@@ -23,11 +23,14 @@ namespace sumi {
 constexpr int kMaxImageSide = 16384;
 
 // Requires an Image or Mask with batch size 1; errors name the node and port.
+// Copies in bands of rows, checking the run's cancel token between them (a
+// 16384-pixel RGB image is gigabytes).
 cv::Mat image_to_mat(const Value& image, const NodeContext& ctx, std::string_view port = "image");
 // As above, outside a node (errors carry no node context).
-cv::Mat image_to_mat(const Value& image);
-// From CV_32F (values in 0..1) or CV_8U (0..255) with 1, 3 or 4 channels in RGB(A) order.
-Value mat_to_image(const cv::Mat& m, const std::string& device);
-Value mat_to_mask(const cv::Mat& m, const std::string& device);
+cv::Mat image_to_mat(const Value& image, const CancelToken* cancel = nullptr);
+// From CV_32F (values in 0..1) or CV_8U (0..255) with 1, 3 or 4 channels in
+// RGB(A) order. With `cancel`, copies in bands, checking it between them.
+Value mat_to_image(const cv::Mat& m, const std::string& device, const CancelToken* cancel = nullptr);
+Value mat_to_mask(const cv::Mat& m, const std::string& device, const CancelToken* cancel = nullptr);
 
 }  // namespace sumi

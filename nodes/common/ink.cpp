@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 
 namespace sumi {
@@ -55,10 +56,19 @@ cv::Mat sketch_ink(const cv::Mat& m) {
   return ink;
 }
 
-int ink_components(const cv::Mat& ink, double level, cv::Mat& labels, std::vector<int>* areas) {
+int ink_components(const cv::Mat& ink, double level, cv::Mat& labels, const CancelToken& cancel,
+                   std::vector<int>* areas) {
   cv::Mat on = ink > level;
-  cv::Mat stats, centroids;
-  const int n = cv::connectedComponentsWithStats(on, labels, stats, centroids, 8, CV_32S) - 1;
+  cv::Mat stats;
+  // One global pass (labels are merged across the whole image): not split.
+  auto [found, stats_found] = run_cancellable(cancel, std::int64_t{8} * on.rows * on.cols, [on] {
+    cv::Mat l, s, centroids;
+    cv::connectedComponentsWithStats(on, l, s, centroids, 8, CV_32S);
+    return std::make_pair(l, s);
+  });
+  labels = found;
+  stats = stats_found;
+  const int n = stats.rows - 1;
   if (areas) {
     areas->assign(static_cast<std::size_t>(n) + 1, 0);
     for (int i = 1; i <= n; ++i) (*areas)[static_cast<std::size_t>(i)] = stats.at<int>(i, cv::CC_STAT_AREA);
@@ -67,7 +77,7 @@ int ink_components(const cv::Mat& ink, double level, cv::Mat& labels, std::vecto
 }
 
 void cut_lines(const cv::Mat& labels, int n, const std::vector<int>& areas, std::int64_t length, Rng& rng,
-               cv::Mat& band, std::vector<int>& pieces) {
+               cv::Mat& band, std::vector<int>& pieces, const CancelToken& cancel) {
   const int rows = labels.rows, cols = labels.cols;
   band.create(rows, cols, CV_32S);
   band.setTo(0);
@@ -80,6 +90,7 @@ void cut_lines(const cv::Mat& labels, int n, const std::vector<int>& areas, std:
   std::vector<std::int64_t> pixels(first.back());
   std::vector<std::size_t> fill(first.begin(), first.end());
   for (int y = 0; y < rows; ++y) {
+    if ((y & 255) == 0) cancel.check();
     const int* l = labels.ptr<int>(y);
     for (int x = 0; x < cols; ++x)
       if (l[x]) pixels[fill[static_cast<std::size_t>(l[x])]++] = static_cast<std::int64_t>(y) * cols + x;
@@ -90,10 +101,12 @@ void cut_lines(const cv::Mat& labels, int n, const std::vector<int>& areas, std:
     const std::size_t a = first[static_cast<std::size_t>(i)], count = first[static_cast<std::size_t>(i) + 1] - a;
     const std::uint32_t start = rng.below(static_cast<std::uint32_t>(count));  // drawn for every line
     if (count <= static_cast<std::size_t>(length)) continue;
+    cancel.check();
     queue.assign(1, pixels[a + start]);
     dist.at<int>(static_cast<int>(queue[0] / cols), static_cast<int>(queue[0] % cols)) = 0;
     int far = 0;
     for (std::size_t q = 0; q < queue.size(); ++q) {
+      if ((q & 0xffff) == 0xffff) cancel.check();
       const int py = static_cast<int>(queue[q] / cols), px = static_cast<int>(queue[q] % cols);
       const int d = dist.at<int>(py, px);
       far = std::max(far, d);
@@ -109,17 +122,20 @@ void cut_lines(const cv::Mat& labels, int n, const std::vector<int>& areas, std:
   }
 }
 
-cv::Mat smooth_noise(Rng& rng, int rows, int cols, double scale) {
+cv::Mat smooth_noise(Rng& rng, int rows, int cols, double scale, const CancelToken& cancel) {
   const int gw = std::max(2, static_cast<int>(std::ceil(cols / scale)) + 1);
   const int gh = std::max(2, static_cast<int>(std::ceil(rows / scale)) + 1);
   cv::Mat grid(gh, gw, CV_32F);
   for (int y = 0; y < gh; ++y)
     for (int x = 0; x < gw; ++x) grid.at<float>(y, x) = static_cast<float>(rng.normal());
-  cv::Mat field;
-  cv::resize(grid, field, cv::Size(cols, rows), 0, 0, cv::INTER_CUBIC);
-  const double rms = std::sqrt(cv::mean(field.mul(field))[0]);
-  if (rms > 1e-9) field *= 1.0 / rms;
-  return field;
+  // Whole-image steps (the mean is one sum): one call, abandoned on cancellation.
+  return run_cancellable(cancel, std::int64_t{24} * rows * cols, [grid, rows, cols] {
+    cv::Mat field;
+    cv::resize(grid, field, cv::Size(cols, rows), 0, 0, cv::INTER_CUBIC);
+    const double rms = std::sqrt(cv::mean(field.mul(field))[0]);
+    if (rms > 1e-9) field *= 1.0 / rms;
+    return field;
+  });
 }
 
 }  // namespace sumi

@@ -60,11 +60,11 @@ NodeDescriptor face_split_node() {
         win.y = static_cast<int>(std::lround(b->cy * kc - win.size / 2.0));
       }
       const cv::Rect r(win.x, win.y, win.size, win.size);
-      parts.push_back({kFaceParts[i], win, mat_to_image(crop_padded(img, r), ctx.device())});
+      parts.push_back({kFaceParts[i], win, mat_to_image(crop_padded(img, r), ctx.device(), &ctx.cancel_token())});
       cv::Rect inside = r & cv::Rect(0, 0, img.cols, img.rows);
       if (inside.area() > 0) remainder(inside).setTo(cv::Scalar::all(1.0));
     }
-    Value rest = mat_to_image(remainder, ctx.device());
+    Value rest = mat_to_image(remainder, ctx.device(), &ctx.cancel_token());
     parts.push_back({kFaceParts[4], Window{0, 0, img.cols}, rest});
     for (const Part& p : parts) ctx.set_output(p.name, p.image);
     ctx.set_output("parts", Value::make_parts(std::move(parts)));

@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 
 namespace sumi {
@@ -17,7 +18,7 @@ cv::Matx33d scaling(double sx, double sy) { return to33(sx, 0, 0, 0, sy, 0); }
 // Warps `src` so that dst(p) = src(src_from_dst * p), filling with `fill`.
 // When the map shrinks by more than 1.5x, `src` is first area-scaled so lines
 // do not alias (warpAffine samples, it does not average).
-cv::Mat warp(const cv::Mat& src, cv::Matx33d src_from_dst, cv::Size size, double fill) {
+cv::Mat warp_now(const cv::Mat& src, cv::Matx33d src_from_dst, cv::Size size, double fill) {
   const double shrink = std::sqrt(std::abs(src_from_dst(0, 0) * src_from_dst(1, 1) - src_from_dst(0, 1) * src_from_dst(1, 0)));
   cv::Mat in = src;
   if (shrink > 1.5) {
@@ -35,6 +36,14 @@ cv::Mat warp(const cv::Mat& src, cv::Matx33d src_from_dst, cv::Size size, double
   cv::warpAffine(in, out, cv::Matx23d(m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2)), size,
                  cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar::all(fill));
   return out;
+}
+
+// warp_now as one call that a cancellation abandons (cancellable.h):
+// warpAffine's fixed-point source coordinates come from whole-image steps,
+// so a band of rows would not give the same pixels.
+cv::Mat warp(const cv::Mat& src, const cv::Matx33d& src_from_dst, cv::Size size, double fill, const CancelToken& cancel) {
+  const std::int64_t work = std::int64_t{8} * src.channels() * (static_cast<std::int64_t>(src.total()) + size.area());
+  return run_cancellable(cancel, work, [src, src_from_dst, size, fill] { return warp_now(src, src_from_dst, size, fill); });
 }
 
 }  // namespace
@@ -84,8 +93,8 @@ NodeDescriptor face_warp_node() {
       const int side = size > 0 ? size : f.canonical;
       const cv::Matx33d m = scaling(static_cast<double>(src.cols) / f.width, static_cast<double>(src.rows) / f.height) *
                             image_from_canonical * scaling(static_cast<double>(f.canonical) / side, static_cast<double>(f.canonical) / side);
-      out = warp(src, m, cv::Size(side, side), fill);
-      out_mask = warp(mask, m, cv::Size(side, side), 0);
+      out = warp(src, m, cv::Size(side, side), fill, ctx.cancel_token());
+      out_mask = warp(mask, m, cv::Size(side, side), 0, ctx.cancel_token());
     } else {
       // The input is a canonical-frame image at any resolution (a 128 portrait of the 256 frame).
       const double res = static_cast<double>(src.cols) / f.canonical;  // input px per canonical px
@@ -95,11 +104,11 @@ NodeDescriptor face_warp_node() {
         throw ctx.param_error("size", "the output would be " + std::to_string(w) + " x " + std::to_string(h) + " pixels");
       const cv::Matx33d m = scaling(res, static_cast<double>(src.rows) / f.canonical) * image_from_canonical.inv() *
                             scaling(static_cast<double>(f.width) / w, static_cast<double>(f.height) / h);
-      out = warp(src, m, cv::Size(w, h), fill);
-      out_mask = warp(mask, m, cv::Size(w, h), 0);
+      out = warp(src, m, cv::Size(w, h), fill, ctx.cancel_token());
+      out_mask = warp(mask, m, cv::Size(w, h), 0, ctx.cancel_token());
     }
-    ctx.set_output("image", mat_to_image(out, ctx.device()));
-    ctx.set_output("mask", mat_to_mask(out_mask, ctx.device()));
+    ctx.set_output("image", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
+    ctx.set_output("mask", mat_to_mask(out_mask, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

@@ -71,8 +71,8 @@ NodeDescriptor guidance_compose_node() {
       if (s.cols != canvas || s.rows != canvas) cv::resize(s, s, cv::Size(canvas, canvas), 0, 0, cv::INTER_AREA);
       overlay = cv::min(s, faint);
     }
-    ctx.set_output("guidance", mat_to_image(out, ctx.device()));
-    ctx.set_output("overlay", mat_to_image(overlay, ctx.device()));
+    ctx.set_output("guidance", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
+    ctx.set_output("overlay", mat_to_image(overlay, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

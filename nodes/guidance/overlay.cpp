@@ -25,7 +25,7 @@ NodeDescriptor guidance_overlay_node() {
     }
     const float opacity = static_cast<float>(ctx.param_float("opacity"));
     cv::Mat faint = 1.0f - opacity * (1.0f - guide);
-    ctx.set_output("overlay", mat_to_image(sketch.empty() ? faint : cv::Mat(cv::min(sketch, faint)), ctx.device()));
+    ctx.set_output("overlay", mat_to_image(sketch.empty() ? faint : cv::Mat(cv::min(sketch, faint)), ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 
 namespace sumi {
@@ -19,9 +20,8 @@ NodeDescriptor image_blur_node() {
       ctx.set_output("image", ctx.input("image"));
       return;
     }
-    cv::Mat m = image_to_mat(ctx.input("image"), ctx), out;
-    cv::GaussianBlur(m, out, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
-    ctx.set_output("image", mat_to_image(out, ctx.device()));
+    const cv::Mat out = gaussian_blur(image_to_mat(ctx.input("image"), ctx), sigma, cv::BORDER_REPLICATE, ctx.cancel_token());
+    ctx.set_output("image", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

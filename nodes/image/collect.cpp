@@ -60,7 +60,7 @@ NodeDescriptor image_collect_node() {
       Value v = ctx.input(port);
       cv::Mat m = image_to_mat(v, ctx, port);
       if (m.empty()) throw ctx.port_error(port, "the image is empty");
-      if (v.kind() != ValueKind::Image) v = mat_to_image(m, ctx.device());  // a Mask joins as a gray image
+      if (v.kind() != ValueKind::Image) v = mat_to_image(m, ctx.device(), &ctx.cancel_token());  // a Mask joins as a gray image
       parts.push_back({std::move(name), Window{0, 0, std::max(m.cols, m.rows)}, v});
     }
     if (parts.empty()) throw ctx.port_error("image_1", "nothing to collect: connect at least one image");

@@ -56,7 +56,7 @@ NodeDescriptor image_contact_sheet_node() {
                     cv::FONT_HERSHEY_SIMPLEX, font, cv::Scalar(0.1, 0.1, 0.1), 1, cv::LINE_AA);
       }
     }
-    ctx.set_output("image", mat_to_image(sheet, ctx.device()));
+    ctx.set_output("image", mat_to_image(sheet, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

@@ -17,7 +17,7 @@ NodeDescriptor image_invert_node() {
     const std::size_t colour = ch.size() == 4 ? 3 : ch.size();
     for (std::size_t i = 0; i < colour; ++i) ch[i] = 1.0 - ch[i];
     cv::merge(ch, m);
-    ctx.set_output("image", mat_to_image(m, ctx.device()));
+    ctx.set_output("image", mat_to_image(m, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 
 namespace sumi {
@@ -17,12 +18,20 @@ NodeDescriptor image_resize_node() {
               ParamSpec::choice("interpolation", {"area", "linear", "cubic", "nearest"}, "area",
                                 "resampling filter (area is best for shrinking)")};
   d.compute = [](NodeContext& ctx) {
-    cv::Mat in = image_to_mat(ctx.input("image"), ctx), out;
+    cv::Mat in = image_to_mat(ctx.input("image"), ctx);
     const std::string& mode = ctx.param_string("interpolation");
     const int flag = mode == "linear" ? cv::INTER_LINEAR : mode == "cubic" ? cv::INTER_CUBIC
                      : mode == "nearest" ? cv::INTER_NEAREST : cv::INTER_AREA;
-    cv::resize(in, out, cv::Size(static_cast<int>(ctx.param_int("width")), static_cast<int>(ctx.param_int("height"))), 0, 0, flag);
-    ctx.set_output("image", mat_to_image(out, ctx.device()));
+    const cv::Size size(static_cast<int>(ctx.param_int("width")), static_cast<int>(ctx.param_int("height")));
+    // Each output row's source rows and weights come from whole-image
+    // geometry: one call, abandoned on cancellation (cancellable.h).
+    const std::int64_t work = std::int64_t{16} * in.channels() * (in.total() + static_cast<std::int64_t>(size.area()));
+    const cv::Mat out = run_cancellable(ctx.cancel_token(), work, [in, size, flag] {
+      cv::Mat o;
+      cv::resize(in, o, size, 0, 0, flag);
+      return o;
+    });
+    ctx.set_output("image", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

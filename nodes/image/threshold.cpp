@@ -16,7 +16,7 @@ NodeDescriptor image_threshold_node() {
   d.compute = [](NodeContext& ctx) {
     cv::Mat m = image_to_mat(ctx.input("image"), ctx), out;
     cv::threshold(m, out, ctx.param_float("level"), 1.0, cv::THRESH_BINARY);
-    ctx.set_output("image", mat_to_image(out, ctx.device()));
+    ctx.set_output("image", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

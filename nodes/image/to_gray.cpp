@@ -21,7 +21,7 @@ NodeDescriptor image_to_gray_node() {
     }
     cv::Mat gray;
     cv::cvtColor(m, gray, m.channels() == 4 ? cv::COLOR_RGBA2GRAY : cv::COLOR_RGB2GRAY);
-    ctx.set_output("image", mat_to_image(gray, ctx.device()));
+    ctx.set_output("image", mat_to_image(gray, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

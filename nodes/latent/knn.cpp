@@ -53,7 +53,7 @@ Neighbours exact(const LatentBank& bank, const Eigen::VectorXf& f, int k) {
   return n;
 }
 
-Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k, int ef) {
+Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k, int ef, const CancelToken* cancel) {
   std::call_once(bank.hnsw_once, [&] {
     auto h = std::make_shared<LatentBank::Hnsw>();
     const auto dim = static_cast<std::size_t>(bank.rows.cols());
@@ -66,6 +66,7 @@ Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k, 
     // waits, never picks up another node's task that could re-enter call_once.
     tbb::this_task_arena::isolate([&] {
       tbb::parallel_for(tbb::blocked_range<Eigen::Index>(0, bank.rows.rows(), 256), [&](const tbb::blocked_range<Eigen::Index>& r) {
+        if (cancel) cancel->check();  // a chunk of 256 insertions: a few ms; call_once stays unset
         for (Eigen::Index i = r.begin(); i < r.end(); ++i) h->index->addPoint(bank.rows.row(i).data(), static_cast<std::size_t>(i));
       });
     });
@@ -89,12 +90,13 @@ Neighbours approximate(const LatentBank& bank, const Eigen::VectorXf& f, int k, 
 
 }  // namespace
 
-Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search, int ef) {
+Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search, int ef,
+                   const CancelToken* cancel) {
   if (f.size() != bank.rows.cols())
     throw Error(ErrorContext{bank.path, {}, {}, {}, {}}, "latent has " + std::to_string(f.size()) + " dimensions, the bank " +
                                                               std::to_string(bank.rows.cols()));
   k = std::max(1, std::min<int>(k, static_cast<int>(bank.rows.rows())));
-  return search == Search::Exact ? exact(bank, f, k) : approximate(bank, f, k, std::max(1, ef));
+  return search == Search::Exact ? exact(bank, f, k) : approximate(bank, f, k, std::max(1, ef), cancel);
 }
 
 Eigen::VectorXf lle_weights(const LatentBank& bank, const std::vector<std::int64_t>& ids, const Eigen::VectorXf& f,

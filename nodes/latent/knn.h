@@ -17,6 +17,8 @@
 
 #include <Eigen/Core>
 
+#include "engine/progress.h"
+
 namespace sumi {
 
 class ModelStore;
@@ -43,9 +45,11 @@ std::shared_ptr<const LatentBank> load_bank(ModelStore& store, const std::string
 // The k nearest rows to f (k is clamped to the bank size), sorted by distance.
 // `ef` is the HNSW search breadth (ignored by exact search): higher finds more
 // of the true neighbours, more slowly. The index is built (in parallel) on the
-// first approximate query.
+// first approximate query; `cancel` (optional) stops that build within
+// milliseconds (Cancelled; the next query starts it again).
 inline constexpr int kDefaultHnswEf = 128;
-Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search, int ef = kDefaultHnswEf);
+Neighbours nearest(const LatentBank& bank, const Eigen::VectorXf& f, int k, Search search, int ef = kDefaultHnswEf,
+                   const CancelToken* cancel = nullptr);
 
 // Weights w (sum 1) minimising |f - sum w_i bank[ids_i]|^2, regularised by
 // reg * trace(G) on the local Gram matrix G so the solve stays well posed.

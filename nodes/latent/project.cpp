@@ -44,7 +44,8 @@ NodeDescriptor latent_project_node() {
                                          std::to_string(bank->rows.cols()));
     const Eigen::Map<const Eigen::VectorXf> f(input.data_ptr<float>(), input.size(1));
     const Search search = ctx.param_string("search") == "hnsw" ? Search::Hnsw : Search::Exact;
-    const Neighbours nn = nearest(*bank, f, static_cast<int>(ctx.param_int("k")), search, static_cast<int>(ctx.param_int("ef")));
+    const Neighbours nn = nearest(*bank, f, static_cast<int>(ctx.param_int("k")), search, static_cast<int>(ctx.param_int("ef")),
+                                     &ctx.cancel_token());
     const Eigen::VectorXf w = lle_weights(*bank, nn.ids, f, ctx.param_float("regularisation"));
     Eigen::VectorXf projected = Eigen::VectorXf::Zero(f.size());
     for (std::size_t i = 0; i < nn.ids.size(); ++i) projected += w[static_cast<Eigen::Index>(i)] * bank->rows.row(nn.ids[i]).transpose();

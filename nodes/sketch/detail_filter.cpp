@@ -3,6 +3,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/common/ink.h"
 
@@ -28,18 +29,27 @@ NodeDescriptor sketch_detail_filter_node() {
     if (low > high) throw ctx.param_error("low", "must not exceed 'high' (" + param_to_string(high) + ")");
     cv::Mat gray = to_gray_on_white(input_mat(ctx, "image"));
     const double sigma = ctx.param_float("sigma");
-    if (sigma > 0) cv::GaussianBlur(gray, gray, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
-    cv::Mat u8, edges;
-    gray.convertTo(u8, CV_8U, 255.0);
-    ctx.check_cancelled();
-    cv::Canny(u8, edges, low, high, 3, true);
+    const CancelToken& cancel = ctx.cancel_token();
+    if (sigma > 0) gray = gaussian_blur(gray, sigma, cv::BORDER_REPLICATE, cancel);
+    cv::Mat u8(gray.size(), CV_8U);
+    for_row_bands(cancel, gray.rows, gray.cols, [&](int y0, int y1) {
+      cv::Mat out = u8.rowRange(y0, y1);
+      gray.rowRange(y0, y1).convertTo(out, CV_8U, 255.0);
+    });
+    // Canny's hysteresis follows edges across the whole image: one call.
+    cv::Mat edges = run_cancellable(cancel, std::int64_t{64} * u8.rows * u8.cols, [u8, low, high] {
+      cv::Mat e;
+      cv::Canny(u8, e, low, high, 3, true);
+      return e;
+    });
     // Canny lines are one pixel wide: a component's pixel count is its length.
     const auto min_length = ctx.param_int("min_length");
     if (min_length > 1) {
       cv::Mat labels;
       std::vector<int> areas;
-      ink_components(edges, 0, labels, &areas);
+      ink_components(edges, 0, labels, cancel, &areas);
       for (int y = 0; y < edges.rows; ++y) {
+        if ((y & 255) == 0) cancel.check();
         const int* l = labels.ptr<int>(y);
         std::uint8_t* e = edges.ptr<std::uint8_t>(y);
         for (int x = 0; x < edges.cols; ++x)
@@ -47,10 +57,10 @@ NodeDescriptor sketch_detail_filter_node() {
       }
     }
     const int width = static_cast<int>(ctx.param_int("line_width"));
-    if (width > 1) cv::dilate(edges, edges, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(width, width)));
+    if (width > 1) edges = dilate_banded(edges, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(width, width)), cancel);
     cv::Mat out(edges.size(), CV_32F, cv::Scalar(1));
     out.setTo(cv::Scalar(0), edges);
-    ctx.set_output("image", mat_to_image(out, ctx.device()));
+    ctx.set_output("image", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

@@ -34,16 +34,17 @@ NodeDescriptor sketch_drop_strokes_node() {
     cv::Mat gray = to_gray_on_white(m);
     cv::Mat labels, band;
     std::vector<int> areas, pieces;
-    const int lines = ink_components(1.0 - gray, ctx.param_float("level"), labels, &areas);
+    const int lines = ink_components(1.0 - gray, ctx.param_float("level"), labels, ctx.cancel_token(), &areas);
     Rng rng(ctx.param_int("seed"));
     Rng starts(ctx.param_int("seed"), 1);
-    cut_lines(labels, lines, areas, ctx.param_int("piece_length"), starts, band, pieces);
+    cut_lines(labels, lines, areas, ctx.param_int("piece_length"), starts, band, pieces, ctx.cancel_token());
     // Number the pieces: line i's pieces are base[i] + 0 .. pieces[i] - 1.
     std::vector<int> base(static_cast<std::size_t>(lines) + 1, 1);
     for (std::size_t i = 1; i <= static_cast<std::size_t>(lines); ++i)
       base[i] = i == 1 ? 1 : base[i - 1] + pieces[i - 1];
     const int n = lines == 0 ? 0 : base.back() + pieces.back() - 1;
     for (int y = 0; y < labels.rows; ++y) {
+      if ((y & 255) == 0) ctx.check_cancelled();
       int* l = labels.ptr<int>(y);
       const int* b = band.ptr<int>(y);
       for (int x = 0; x < labels.cols; ++x)
@@ -56,12 +57,13 @@ NodeDescriptor sketch_drop_strokes_node() {
     std::vector<std::uint8_t> keep_label(static_cast<std::size_t>(n) + 1, 1);
     for (std::size_t i = kept; i < order.size(); ++i) keep_label[static_cast<std::size_t>(order[i])] = 0;
     for (int y = 0; y < gray.rows; ++y) {
+      if ((y & 255) == 0) ctx.check_cancelled();
       const int* l = labels.ptr<int>(y);
       float* g = gray.ptr<float>(y);
       for (int x = 0; x < gray.cols; ++x)
         if (!keep_label[static_cast<std::size_t>(l[x])]) g[x] = 1.0f;
     }
-    ctx.set_output("image", mat_to_image(gray, ctx.device()));
+    ctx.set_output("image", mat_to_image(gray, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

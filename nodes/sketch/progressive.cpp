@@ -90,10 +90,11 @@ NodeDescriptor sketch_progressive_node() {
     // holding most of its pixels.
     cv::Mat ink = 1.0 - gray, labels;
     std::vector<int> areas;
-    const int n = ink_components(ink, ctx.param_float("level"), labels, &areas);
+    const int n = ink_components(ink, ctx.param_float("level"), labels, ctx.cancel_token(), &areas);
     std::vector<std::array<int, kParts>> votes(static_cast<std::size_t>(n) + 1, std::array<int, kParts>{});
     cv::Mat pixel_parts(rows, cols, CV_8U);
     for (int y = 0; y < rows; ++y) {
+      if ((y & 255) == 0) ctx.check_cancelled();
       const int* l = labels.ptr<int>(y);
       std::uint8_t* pp = pixel_parts.ptr<std::uint8_t>(y);
       for (int x = 0; x < cols; ++x) {
@@ -112,7 +113,7 @@ NodeDescriptor sketch_progressive_node() {
     cv::Mat band;
     std::vector<int> bands;
     Rng starts(ctx.param_int("seed"), 1);
-    cut_lines(labels, n, areas, ctx.param_int("piece_length"), starts, band, bands);
+    cut_lines(labels, n, areas, ctx.param_int("piece_length"), starts, band, bands, ctx.cancel_token());
 
     // Drawing order: parts (outline first or not), lines within a part, and
     // the pieces of a line in turn. A piece appears once `time` pieces are drawn.
@@ -147,6 +148,7 @@ NodeDescriptor sketch_progressive_node() {
     cv::Mat pixel_time(rows, cols, CV_32S);
     std::vector<double> piece_ink(static_cast<std::size_t>(total) + 1, 0.0);
     for (int y = 0; y < rows; ++y) {
+      if ((y & 255) == 0) ctx.check_cancelled();
       const int* l = labels.ptr<int>(y);
       const int* b = band.ptr<int>(y);
       const std::uint8_t* pp = pixel_parts.ptr<std::uint8_t>(y);
@@ -192,7 +194,7 @@ NodeDescriptor sketch_progressive_node() {
       }
       cv::Mat step(rows, cols, CV_32F, cv::Scalar(1));
       gray.copyTo(step, pixel_time <= end);
-      out.push_back({step_name(i + 1, count), canvas, mat_to_image(step, ctx.device())});
+      out.push_back({step_name(i + 1, count), canvas, mat_to_image(step, ctx.device(), &ctx.cancel_token())});
     }
     ctx.set_output("steps", Value::make_parts(std::move(out)));
     ctx.set_output("order", Value::make_string(order));

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/common/ink.h"
 #include "nodes/common/random.h"
@@ -16,13 +17,20 @@ enum Stream : std::uint32_t { kWidth = 1, kWarpX, kWarpY, kWobbleX, kWobbleY };
 
 // Moves every line edge outwards by delta(x, y) pixels (inwards when
 // negative), through the signed distance to the line's edge.
-cv::Mat vary_width(const cv::Mat& ink, const cv::Mat& delta) {
+cv::Mat vary_width(const cv::Mat& ink, const cv::Mat& delta, const CancelToken& cancel) {
   cv::Mat inside = ink >= 0.5, outside = ink < 0.5;
-  cv::Mat d_in, d_out;  // distance to the nearest paper / line pixel
-  cv::distanceTransform(inside, d_in, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-  cv::distanceTransform(outside, d_out, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  // Distances to the nearest paper / line pixel: whole-image passes, each one call.
+  auto distance = [&](const cv::Mat& from) {
+    return run_cancellable(cancel, std::int64_t{16} * from.rows * from.cols, [from] {
+      cv::Mat d;
+      cv::distanceTransform(from, d, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+      return d;
+    });
+  };
+  const cv::Mat d_in = distance(inside), d_out = distance(outside);
   cv::Mat out(ink.size(), CV_32F);
   for (int y = 0; y < ink.rows; ++y) {
+    if ((y & 255) == 0) cancel.check();
     const std::uint8_t* in = inside.ptr<std::uint8_t>(y);
     const float* di = d_in.ptr<float>(y);
     const float* dout = d_out.ptr<float>(y);
@@ -60,10 +68,11 @@ NodeDescriptor sketch_roughen_node() {
     const double jitter = ctx.param_float("width_jitter");
     if (jitter > 0) {
       Rng rng(seed, kWidth);
-      cv::Mat delta = smooth_noise(rng, rows, cols, ctx.param_float("width_scale"));
+      cv::Mat delta = smooth_noise(rng, rows, cols, ctx.param_float("width_scale"), ctx.cancel_token());
+      ctx.check_cancelled();
       cv::max(delta, -1.0, delta);
       cv::min(delta, 1.0, delta);
-      ink = vary_width(ink, delta * jitter);
+      ink = vary_width(ink, delta * jitter, ctx.cancel_token());
     }
     ctx.check_cancelled();
     const double warp = ctx.param_float("warp"), wobble = ctx.param_float("wobble");
@@ -72,11 +81,14 @@ NodeDescriptor sketch_roughen_node() {
       auto add_field = [&](double amplitude, const char* scale, Stream sx, Stream sy) {
         if (amplitude <= 0) return;
         Rng rx(seed, sx), ry(seed, sy);
-        dx += smooth_noise(rx, rows, cols, ctx.param_float(scale)) * amplitude;
-        dy += smooth_noise(ry, rows, cols, ctx.param_float(scale)) * amplitude;
+        dx += smooth_noise(rx, rows, cols, ctx.param_float(scale), ctx.cancel_token()) * amplitude;
+        ctx.check_cancelled();
+        dy += smooth_noise(ry, rows, cols, ctx.param_float(scale), ctx.cancel_token()) * amplitude;
+        ctx.check_cancelled();
       };
       add_field(warp, "warp_scale", kWarpX, kWarpY);
       add_field(wobble, "wobble_scale", kWobbleX, kWobbleY);
+      ctx.check_cancelled();
       for (int y = 0; y < rows; ++y) {
         float* px = dx.ptr<float>(y);
         float* py = dy.ptr<float>(y);
@@ -85,11 +97,9 @@ NodeDescriptor sketch_roughen_node() {
           py[x] += static_cast<float>(y);
         }
       }
-      cv::Mat warped;
-      cv::remap(ink, warped, dx, dy, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
-      ink = warped;
+      ink = remap_banded(ink, dx, dy, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0), ctx.cancel_token());
     }
-    ctx.set_output("image", mat_to_image(1.0 - ink, ctx.device()));
+    ctx.set_output("image", mat_to_image(1.0 - ink, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }

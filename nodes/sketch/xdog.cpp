@@ -4,6 +4,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/common/ink.h"
 
@@ -28,12 +29,11 @@ NodeDescriptor sketch_xdog_node() {
     cv::Mat gray = to_gray_on_white(input_mat(ctx, "image"));
     const double sigma = ctx.param_float("sigma"), k = ctx.param_float("k");
     const double p = ctx.param_float("p"), eps = ctx.param_float("epsilon"), phi = ctx.param_float("phi");
-    cv::Mat g1, g2;
-    cv::GaussianBlur(gray, g1, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
-    ctx.check_cancelled();
-    cv::GaussianBlur(gray, g2, cv::Size(0, 0), k * sigma, k * sigma, cv::BORDER_REPLICATE);
+    const cv::Mat g1 = gaussian_blur(gray, sigma, cv::BORDER_REPLICATE, ctx.cancel_token());
+    const cv::Mat g2 = gaussian_blur(gray, k * sigma, cv::BORDER_REPLICATE, ctx.cancel_token());
     cv::Mat out(gray.size(), CV_32F);
     for (int y = 0; y < gray.rows; ++y) {
+      if ((y & 255) == 0) ctx.check_cancelled();
       const float* a = g1.ptr<float>(y);
       const float* b = g2.ptr<float>(y);
       float* o = out.ptr<float>(y);
@@ -42,7 +42,7 @@ NodeDescriptor sketch_xdog_node() {
         o[x] = s >= eps ? 1.0f : static_cast<float>(std::max(0.0, 1.0 + std::tanh(phi * (s - eps))));
       }
     }
-    ctx.set_output("image", mat_to_image(out, ctx.device()));
+    ctx.set_output("image", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
   };
   return d;
 }
