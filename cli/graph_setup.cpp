@@ -101,7 +101,8 @@ void check_write(const Sandbox* box, const std::string& path, const std::string&
     throw SandboxError(output.empty() ? "--out: " + why : "output '" + output + "': " + why);
 }
 
-WrittenOutput write_output(const std::string& base, const std::string& name, const Value& v, const Sandbox* box) {
+WrittenOutput write_output(const std::string& base, const std::string& name, const Value& v, const Sandbox* box,
+                           const CancelToken* cancel) {
   for (const char* ext : {".png", ".strokes.json"}) check_write(box, base + ext, name);
   if (v.kind() == ValueKind::PartSet)
     for (const Part& p : v.parts()) check_write(box, base + "_" + p.name + ".png", name);
@@ -109,12 +110,12 @@ WrittenOutput write_output(const std::string& base, const std::string& name, con
   switch (v.kind()) {
     case ValueKind::Image:
     case ValueKind::Mask:
-      write_png(image_to_mat(v), base + ".png");
+      write_png(image_to_mat(v), base + ".png", cancel);
       w.files = {base + ".png"};
       break;
     case ValueKind::PartSet:
       for (const Part& p : v.parts()) {
-        write_png(image_to_mat(p.image), base + "_" + p.name + ".png");
+        write_png(image_to_mat(p.image), base + "_" + p.name + ".png", cancel);
         w.files.push_back(base + "_" + p.name + ".png");
       }
       break;

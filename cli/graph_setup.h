@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace sumi {
+class CancelToken;
 class Graph;
 class Registry;
 class Sandbox;
@@ -42,6 +43,9 @@ struct WrittenOutput {
 };
 // Writes output `name` as `base` + ".png" (images, masks; "_<part>.png" per
 // part of a part set) or ".strokes.json"; other values are only described.
-WrittenOutput write_output(const std::string& base, const std::string& name, const Value& v, const Sandbox* box);
+// With `cancel`, throws Cancelled between rows of a PNG being encoded (a file
+// is only written once whole, so a cancelled output leaves no file).
+WrittenOutput write_output(const std::string& base, const std::string& name, const Value& v, const Sandbox* box,
+                           const CancelToken* cancel = nullptr);
 
 }  // namespace sumi::cli

@@ -121,21 +121,24 @@ int run(const RunArgs& a) {
   g_cancel = &opts.cancel;
   std::signal(SIGINT, on_sigint);
   RunResult r;
+  // Ctrl-C cancels the run and the encoding of its outputs (a file is
+  // written only once whole).
   try {
     r = session.run(g, opts);
+    progress->done();
+    for (const NodeRun& n : r.nodes)
+      if (!n.warning.empty()) std::cerr << fmt::format("sumi: warning: node '{}' ({}): {}\n", n.id, n.type, n.warning);
+    for (const auto& [name, value] : r.outputs) {
+      WrittenOutput w =
+          write_output((std::filesystem::path(a.out_dir) / name).string(), name, value, box.get(), &opts.cancel);
+      std::cout << "wrote " << (w.files.empty() ? w.text : fmt::format("{}", fmt::join(w.files, ", "))) << "\n";
+    }
   } catch (...) {
     progress->done();
     g_cancel = nullptr;
     throw;
   }
-  progress->done();
   g_cancel = nullptr;
-  for (const NodeRun& n : r.nodes)
-    if (!n.warning.empty()) std::cerr << fmt::format("sumi: warning: node '{}' ({}): {}\n", n.id, n.type, n.warning);
-  for (const auto& [name, value] : r.outputs) {
-    WrittenOutput w = write_output((std::filesystem::path(a.out_dir) / name).string(), name, value, box.get());
-    std::cout << "wrote " << (w.files.empty() ? w.text : fmt::format("{}", fmt::join(w.files, ", "))) << "\n";
-  }
   if (a.profile) {
     std::cout << fmt::format("threads: {} TBB x {} LibTorch on {} cores\n", budget.tbb_threads, budget.torch_threads,
                              budget.cores);

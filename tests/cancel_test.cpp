@@ -162,6 +162,28 @@ TEST_F(CancelInsideNodes, ResizeTo16384Pixels) {
   EXPECT_LT(seconds_to_stop(g, opts), kMaxStopSeconds);
 }
 
+TEST_F(CancelInsideNodes, LoadingAndSavingALargePng) {
+  TempDir tmp;
+  cv::Mat u8;
+  test_image(8192, 8192, 3).convertTo(u8, CV_8U, 255.0);
+  ASSERT_TRUE(cv::imwrite(tmp.path("big.png"), u8));
+  {
+    RunOptions opts;
+    Graph g;
+    g.add_node("load", "io.load_image");
+    g.set_param("load", "path", tmp.path("big.png"));
+    g.set_output("image", "load.image");
+    EXPECT_LT(seconds_to_stop(g, opts), kMaxStopSeconds);
+  }
+  {
+    RunOptions opts;
+    Graph g = one_node("io.save_image", {{"image", mat_to_image(test_image(8192, 8192, 3), "cpu")}},
+                       {{"path", tmp.path("saved.png")}}, "path", opts);
+    EXPECT_LT(seconds_to_stop(g, opts), kMaxStopSeconds);
+    EXPECT_FALSE(std::filesystem::exists(tmp.path("saved.png")));  // written only once whole
+  }
+}
+
 TEST_F(CancelInsideNodes, BuildingAnHnswIndexOverALargeBank) {
   TempDir tmp;
   const std::int64_t rows = 100000, dim = 64;

@@ -16,7 +16,7 @@ NodeDescriptor save_image_node() {
   d.compute = [](NodeContext& ctx) {
     const std::string& path = ctx.param_string("path");
     if (path.empty()) throw ctx.param_error("path", "no output file given");
-    write_png(image_to_mat(ctx.input("image"), ctx), path);
+    write_png(image_to_mat(ctx.input("image"), ctx), path, &ctx.cancel_token());
     ctx.set_output("path", Value::make_string(path));
   };
   return d;
