@@ -3,6 +3,8 @@
 // errors, and Ctrl-C stopping `sumi run` inside a long node.
 #include <fcntl.h>
 #include <png.h>
+#include <cstdio>
+#include <jpeglib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 
 #include "engine/atomic_file.h"
 #include "nodes/common/image_header.h"
+#include "nodes/common/jpeg.h"
 #include "nodes/common/png.h"
 #include "nodes/io/load_image.h"
 #include "tests/test_util.h"
@@ -144,6 +147,61 @@ TEST(PngCodec, CorruptOrTruncatedPngsNameTheFileAndLibpngsReason) {
   EXPECT_SUMI_ERROR(decode_png(bytes.substr(0, 20), "short.png"), "short.png", "IHDR");
 }
 
+// A CMYK JPEG (cv::imencode writes gray and BGR only).
+std::string make_cmyk_jpeg(int width, int height) {
+  jpeg_compress_struct c{};
+  jpeg_error_mgr err{};
+  c.err = jpeg_std_error(&err);
+  jpeg_create_compress(&c);
+  unsigned char* buf = nullptr;
+  unsigned long size = 0;
+  jpeg_mem_dest(&c, &buf, &size);
+  c.image_width = static_cast<JDIMENSION>(width);
+  c.image_height = static_cast<JDIMENSION>(height);
+  c.input_components = 4;
+  c.in_color_space = JCS_CMYK;
+  jpeg_set_defaults(&c);
+  jpeg_start_compress(&c, TRUE);
+  std::vector<unsigned char> row(static_cast<std::size_t>(width) * 4);
+  for (int y = 0; y < height; ++y) {
+    for (std::size_t i = 0; i < row.size(); ++i) row[i] = static_cast<unsigned char>((y * 13 + static_cast<int>(i) * 5) & 0xFF);
+    JSAMPROW r = row.data();
+    jpeg_write_scanlines(&c, &r, 1);
+  }
+  jpeg_finish_compress(&c);
+  std::string out(reinterpret_cast<const char*>(buf), size);
+  jpeg_destroy_compress(&c);
+  std::free(buf);
+  return out;
+}
+
+TEST(JpegCodec, DecodesAsOpenCvDidAndCapturesLibjpegsMessages) {
+  cv::Mat color(83, 121, CV_8UC3), gray;
+  cv::RNG(9).fill(color, cv::RNG::UNIFORM, 0, 256);
+  cv::GaussianBlur(color, color, cv::Size(0, 0), 2);
+  cv::cvtColor(color, gray, cv::COLOR_BGR2GRAY);
+  std::vector<std::string> files;
+  for (const cv::Mat& m : {color, gray})
+    for (const std::vector<int>& params : std::vector<std::vector<int>>{
+             {}, {cv::IMWRITE_JPEG_QUALITY, 40}, {cv::IMWRITE_JPEG_PROGRESSIVE, 1},
+             {cv::IMWRITE_JPEG_RST_INTERVAL, 5}, {cv::IMWRITE_JPEG_OPTIMIZE, 1}}) {
+      std::vector<unsigned char> enc;
+      ASSERT_TRUE(cv::imencode(".jpg", m, enc, params));
+      files.push_back(bytes_of(enc));
+    }
+  files.push_back(make_cmyk_jpeg(45, 31));
+  std::string damaged = files[0];
+  for (std::size_t i = damaged.size() / 2; i < damaged.size() / 2 + 200; i += 7) damaged[i] = static_cast<char>(damaged[i] ^ 0x5A);
+  files.push_back(damaged);  // "Corrupt JPEG data" warnings: decoded anyway, as before
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    SCOPED_TRACE(::testing::Message() << "file " << i);
+    expect_same(decode_jpeg(files[i], "x.jpg"), opencv_decode(files[i]));
+  }
+  std::string bad_header = files[0];
+  bad_header[bad_header.find("\xFF\xC0", 2) + 9] = 7;  // 7 components
+  EXPECT_SUMI_ERROR(decode_jpeg(bad_header, "bad.jpg"), "bad.jpg", "not a readable JPEG image");
+}
+
 // Just a header: the size is refused before anything is decoded or allocated.
 std::string png_header(std::uint32_t w, std::uint32_t h) {
   std::string b = "\x89PNG\r\n\x1a\n";
@@ -197,7 +255,7 @@ TEST(ImageLimits, SizesAreCheckedFromTheHeaderBeforeDecoding) {
 const std::string kLoadGraph = R"({"format": "sumi.graph", "version": 1, "name": "load",
   "nodes": {"img": {"type": "io.load_image"}}, "outputs": {"image": "img.image"}})";
 
-TEST(CliStderr, ACorruptPngGivesOnlySumisErrorNamingTheFile) {
+TEST(CliStderr, ACorruptPngOrJpegGivesOnlySumisErrorNamingTheFile) {
   TempDir tmp;
   write_text(tmp.path("load.sumi.json"), kLoadGraph);
   cv::Mat m(64, 64, CV_8UC3, cv::Scalar(10, 200, 30));
@@ -206,8 +264,14 @@ TEST(CliStderr, ACorruptPngGivesOnlySumisErrorNamingTheFile) {
   const std::string bytes = bytes_of(enc);
   std::string bad_crc = bytes;
   bad_crc[40] = static_cast<char>(bad_crc[40] ^ 0x55);  // inside the image data
+  cv::Mat noise(200, 300, CV_8UC3);
+  cv::RNG(4).fill(noise, cv::RNG::UNIFORM, 0, 256);
+  std::vector<unsigned char> jpg;
+  ASSERT_TRUE(cv::imencode(".jpg", noise, jpg));
+  std::string bad_jpeg = bytes_of(jpg);
+  bad_jpeg[bad_jpeg.find("\xFF\xC0", 2) + 9] = 7;  // 7 colour components: libjpeg refuses it
   for (const auto& [name, content] : std::vector<std::pair<std::string, std::string>>{
-           {"truncated.png", bytes.substr(0, bytes.size() - 30)}, {"crc.png", bad_crc}}) {
+           {"truncated.png", bytes.substr(0, bytes.size() - 30)}, {"crc.png", bad_crc}, {"bad.jpg", bad_jpeg}}) {
     SCOPED_TRACE(name);
     write_text(tmp.path(name), content);
     const CliResult r =
@@ -219,6 +283,16 @@ TEST(CliStderr, ACorruptPngGivesOnlySumisErrorNamingTheFile) {
     EXPECT_EQ(r.out.rfind("sumi: error: ", 0), 0u) << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
   }
+  // A damaged JPEG still decodes (libjpeg warns and goes on, as before), but
+  // its warnings no longer reach stderr.
+  std::string damaged = bytes_of(jpg);
+  for (std::size_t i = damaged.size() / 2; i < damaged.size() / 2 + 100; i += 7) damaged[i] = static_cast<char>(damaged[i] ^ 0x5A);
+  write_text(tmp.path("damaged.jpg"), damaged);
+  const CliResult r =
+      run_cli(SUMI_CLI, "run " + tmp.path("load.sumi.json") + " --in img=" + tmp.path("damaged.jpg") + " --out " + tmp.path("out"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("Corrupt JPEG"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.rfind("wrote ", 0), 0u) << r.out;
 }
 
 TEST(CliSigint, CtrlCStopsARunInsideALongNodeWithinASecond) {

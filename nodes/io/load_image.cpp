@@ -7,6 +7,7 @@
 #include "nodes/common/cancellable.h"
 #include "nodes/common/image_header.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/jpeg.h"
 #include "nodes/common/png.h"
 
 namespace sumi {
@@ -48,8 +49,11 @@ cv::Mat read_image_file(const std::string& path, const std::string& want, const 
   const CancelToken none;
   const CancelToken& token = cancel ? *cancel : none;
   cv::Mat raw;
+  // libpng's and libjpeg's messages become the error (or are dropped), not stderr lines.
   if (is_png(bytes)) {
-    raw = decode_png(bytes, path, cancel);  // libpng's messages become the error, not stderr lines
+    raw = decode_png(bytes, path, cancel);
+  } else if (is_jpeg(bytes)) {
+    raw = decode_jpeg(bytes, path, cancel);
   } else {
     // Other formats through OpenCV, once their header's size is known to be reasonable.
     const cv::Size size = image_header_size(bytes, path);
