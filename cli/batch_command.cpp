@@ -374,7 +374,7 @@ int batch(BatchArgs a) {
         const fs::path file_base = out / expand_name(a.name, it, i, width, name);
         fs::create_directories(file_base.parent_path(), ec);
         if (ec) throw Error(ErrorContext{file_base.parent_path().string(), {}, {}, {}, {}}, "cannot create the folder: " + ec.message());
-        WrittenOutput w = write_output(file_base.string(), name, value, nullptr);
+        WrittenOutput w = write_output(file_base.string(), name, value, nullptr, &cancel);  // Ctrl-C stops the encoding too
         r.outputs.insert(r.outputs.end(), w.files.begin(), w.files.end());
       }
       write_file_atomic(stamp.string(), nlohmann::json{{"input", it.input}, {"digest", digest}, {"outputs", r.outputs}}.dump());
