@@ -9,6 +9,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread libhnswlib-dev
   libtbb-dev libboost-graph-dev libopencv-dev libeigen3-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev libssl-dev
+  libpng-dev libjpeg-dev  # nodes/common: PNG and JPEG coded directly (messages captured, sizes checked from headers)
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-opencv
   python3-distributed  # sumi.dask (Dask distributed: dask scheduler / dask worker)
