@@ -1,5 +1,6 @@
 #include "engine/graph.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 
@@ -40,6 +41,8 @@ Graph::Graph(const Graph& o)
       layout_json(o.layout_json),
       nodes_(o.nodes_),
       outputs_(o.outputs_),
+      variables_(o.variables_),
+      interface_inputs_(o.interface_inputs_),
       uid_(next_uid()) {}
 
 Graph& Graph::operator=(const Graph& o) {
@@ -75,6 +78,8 @@ void Graph::remove_node(const std::string& id) {
   for (auto& [nid, n] : nodes_)
     for (auto it = n.inputs.begin(); it != n.inputs.end();) it = it->second.node == id ? n.inputs.erase(it) : std::next(it);
   for (auto it = outputs_.begin(); it != outputs_.end();) it = it->second.node == id ? outputs_.erase(it) : std::next(it);
+  for (auto& [name, in] : interface_inputs_)
+    in.to.erase(std::remove_if(in.to.begin(), in.to.end(), [&](const Endpoint& e) { return e.node == id; }), in.to.end());
   touch();
 }
 
@@ -114,8 +119,47 @@ void Graph::remove_output(const std::string& name) {
   touch();
 }
 
+void Graph::set_variable(const std::string& name, ParamValue value, const std::string& doc) {
+  if (!valid_id(name)) throw Error("variable name '" + name + "' may use letters, digits, '_' and '-' only");
+  if (name == kSubgraphFileParam) throw Error("variable name 'file' is reserved (it names a subgraph's file)");
+  variables_[name] = Variable{std::move(value), doc};
+  touch();
+}
+
+void Graph::remove_variable(const std::string& name) {
+  variables_.erase(name);
+  touch();
+}
+
+void Graph::set_interface_input(const std::string& name, const std::vector<std::string>& targets,
+                                const std::string& doc) {
+  if (!valid_id(name)) throw Error("interface input name '" + name + "' may use letters, digits, '_' and '-' only");
+  InterfaceInput in;
+  in.doc = doc;
+  for (const auto& t : targets) {
+    Endpoint e = Endpoint::parse(t);
+    node_or_throw(e.node);
+    in.to.push_back(std::move(e));
+  }
+  interface_inputs_[name] = std::move(in);
+  touch();
+}
+
+void Graph::remove_interface_input(const std::string& name) {
+  interface_inputs_.erase(name);
+  touch();
+}
+
+bool Graph::uses_subgraph_features() const {
+  if (!variables_.empty() || !interface_inputs_.empty()) return true;
+  for (const auto& [id, n] : nodes_)
+    if (n.type == kSubgraphType) return true;
+  return false;
+}
+
 bool Graph::same_semantics(const Graph& o) const {
-  return name == o.name && doc == o.doc && nodes_ == o.nodes_ && outputs_ == o.outputs_;
+  return name == o.name && doc == o.doc && nodes_ == o.nodes_ && outputs_ == o.outputs_ &&
+         variables_ == o.variables_ && interface_inputs_ == o.interface_inputs_;
 }
 
 }  // namespace sumi

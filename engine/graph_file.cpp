@@ -55,6 +55,58 @@ Endpoint endpoint_from_json(const Json& j, const ErrorContext& ctx) {
   }
 }
 
+// "variables": { "size": 512, "k": { "value": 10, "doc": "..." } }
+void parse_variables(const Json& j, Graph& g, const ErrorContext& ctx) {
+  expect_object(j, ctx, "\"variables\"");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    ErrorContext vctx = ctx;
+    vctx.param = "$" + it.key();
+    if (!valid_id(it.key()) || it.key() == kSubgraphFileParam)
+      throw Error(vctx, "variable names may use letters, digits, '_' and '-' only ('file' is reserved)");
+    Variable v;
+    const Json* value = &it.value();
+    if (value->is_object()) {
+      expect_keys(*value, {"value", "doc"}, vctx, "a variable");
+      if (!value->contains("value")) throw Error(vctx, "missing \"value\"");
+      if (value->contains("doc")) {
+        if (!(*value)["doc"].is_string()) throw Error(vctx, "\"doc\" must be a string");
+        v.doc = (*value)["doc"].get<std::string>();
+      }
+      value = &(*value)["value"];
+    }
+    v.value = param_from_json(*value, vctx);
+    g.mutable_variables()[it.key()] = std::move(v);
+  }
+}
+
+// "interface": { "inputs": { "image": { "to": ["encode.image"], "doc": "..." } } }
+void parse_interface(const Json& j, Graph& g, const ErrorContext& ctx) {
+  expect_object(j, ctx, "\"interface\"");
+  expect_keys(j, {"inputs"}, ctx, "\"interface\"");
+  if (!j.contains("inputs")) return;
+  expect_object(j["inputs"], ctx, "\"interface.inputs\"");
+  for (auto it = j["inputs"].begin(); it != j["inputs"].end(); ++it) {
+    ErrorContext ictx = ctx;
+    ictx.port = it.key();
+    if (!valid_id(it.key())) throw Error(ictx, "interface input names may use letters, digits, '_' and '-' only");
+    const Json& in = it.value();
+    expect_object(in, ictx, "an interface input");
+    expect_keys(in, {"to", "doc"}, ictx, "an interface input");
+    InterfaceInput input;
+    if (!in.contains("to")) throw Error(ictx, "missing \"to\" (the inner \"node.port\" inputs it feeds)");
+    if (in["to"].is_array()) {
+      for (const Json& t : in["to"]) input.to.push_back(endpoint_from_json(t, ictx));
+    } else {
+      input.to.push_back(endpoint_from_json(in["to"], ictx));
+    }
+    if (in.contains("doc")) {
+      if (!in["doc"].is_string()) throw Error(ictx, "\"doc\" must be a string");
+      input.doc = in["doc"].get<std::string>();
+    }
+    g.mutable_interface_inputs()[it.key()] = std::move(input);
+  }
+}
+
 }  // namespace
 
 Graph parse_graph(std::string_view text, const std::string& source) {
@@ -74,7 +126,8 @@ Graph parse_graph(std::string_view text, const std::string& source) {
     throw;
   }
   expect_object(j, ctx, "a graph file");
-  expect_keys(j, {"format", "version", "name", "doc", "nodes", "outputs", "layout"}, ctx, "the graph");
+  expect_keys(j, {"format", "version", "name", "doc", "variables", "interface", "nodes", "outputs", "layout"}, ctx,
+              "the graph");
   if (!j.contains("format") || j["format"] != "sumi.graph")
     throw Error(ctx, "not a Sumi graph file (expected \"format\": \"sumi.graph\")");
   if (!j.contains("version") || !j["version"].is_number_integer())
@@ -84,6 +137,9 @@ Graph parse_graph(std::string_view text, const std::string& source) {
     throw Error(ctx, "file version " + std::to_string(version) + " is newer than this Sumi supports (" +
                          std::to_string(kGraphFormatVersion) + "); update Sumi");
   if (version < 1) throw Error(ctx, "invalid version " + std::to_string(version));
+  for (const char* v2 : {"variables", "interface"})
+    if (j.contains(v2) && version < 2)
+      throw Error(ctx, std::string("\"") + v2 + "\" needs \"version\": 2 (subgraph files, docs/subgraphs.md)");
 
   Graph g;
   g.source_file = source;
@@ -139,6 +195,8 @@ Graph parse_graph(std::string_view text, const std::string& source) {
       g.mutable_outputs()[it.key()] = endpoint_from_json(it.value(), octx);
     }
   }
+  if (j.contains("variables")) parse_variables(j["variables"], g, ctx);
+  if (j.contains("interface")) parse_interface(j["interface"], g, ctx);
   if (j.contains("layout")) g.layout_json = j["layout"].dump();
   g.touch();
   return g;
@@ -156,9 +214,36 @@ Graph load_graph_file(const std::string& path) {
 std::string graph_to_json(const Graph& g) {
   Json j;
   j["format"] = "sumi.graph";
-  j["version"] = kGraphFormatVersion;
+  // Version 1 unless the graph uses what version 2 added, so that older
+  // files re-save unchanged and stay readable by older Sumi.
+  j["version"] = g.uses_subgraph_features() ? kGraphFormatVersion : 1;
   if (!g.name.empty()) j["name"] = g.name;
   if (!g.doc.empty()) j["doc"] = g.doc;
+  if (!g.variables().empty()) {
+    Json vars = Json::object();
+    for (const auto& [name, v] : g.variables()) {
+      if (v.doc.empty()) {
+        vars[name] = param_to_json(v.value);
+      } else {
+        Json jv;
+        jv["value"] = param_to_json(v.value);
+        jv["doc"] = v.doc;
+        vars[name] = std::move(jv);
+      }
+    }
+    j["variables"] = std::move(vars);
+  }
+  if (!g.interface_inputs().empty()) {
+    Json inputs = Json::object();
+    for (const auto& [name, in] : g.interface_inputs()) {
+      Json ji, to = Json::array();
+      for (const Endpoint& e : in.to) to.push_back(e.str());
+      ji["to"] = std::move(to);
+      if (!in.doc.empty()) ji["doc"] = in.doc;
+      inputs[name] = std::move(ji);
+    }
+    j["interface"]["inputs"] = std::move(inputs);
+  }
   Json nodes = Json::object();
   for (const auto& [id, n] : g.nodes()) {
     Json jn;

@@ -1,4 +1,5 @@
-// Graph files (*.sumi.json), format "sumi.graph" version 1:
+// Graph files (*.sumi.json), format "sumi.graph" version 2 (docs/graph_files.md,
+// JSON Schema docs/graph.schema.json):
 //
 //   { "format": "sumi.graph", "version": 1, "name": "sketch_parts", "doc": "...",
 //     "nodes": { "sketch": { "type": "sketch.rasterise",
@@ -6,6 +7,10 @@
 //                            "params": { "size": 256 } } },
 //     "outputs": { "image": "sketch.image" },
 //     "layout": { "sketch": [40, 80] } }
+//
+// Version 2 adds "variables" and "interface" (subgraphs, engine/subgraph.h);
+// a graph using neither, nor any subgraph instance, is still written as
+// version 1, and version-1 files load unchanged.
 //
 // Parameters are named, links are "node.port", and the editor's layout is kept
 // apart from semantics. Saving writes keys in a stable order and is atomic;
@@ -23,7 +28,7 @@
 
 namespace sumi {
 
-constexpr int kGraphFormatVersion = 1;
+constexpr int kGraphFormatVersion = 2;
 
 Graph load_graph_file(const std::string& path);
 // `source` names the text in error messages.
