@@ -22,9 +22,49 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, co
 
 std::string absolute(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
 
+namespace {
+
+// A value typed on the command line for a variable or a subgraph parameter,
+// whose type only its uses know: numbers, booleans and lists read as JSON
+// (a list also without brackets when `list` is set), anything else as text.
+ParamValue loose_value(const std::string& text, const std::string& what, bool list, bool text_only) {
+  if (text_only) return text;
+  std::string value = text;
+  if (list && !value.empty() && value.front() != '[') value = "[" + value + "]";
+  try {
+    auto j = parse_json(value, what);
+    if (j.is_number() || j.is_boolean() || j.is_array()) return param_from_json(j, ErrorContext{{}, {}, {}, {}, what});
+  } catch (const Error&) {
+  }
+  return text;
+}
+
+// --set NAME=VALUE: a graph variable, keeping its type (a text variable stays text).
+void set_variable(Graph& g, const std::string& name, const std::string& value) {
+  auto it = g.variables().find(name);
+  if (it == g.variables().end()) {
+    std::vector<std::string> names;
+    std::string list;
+    for (const auto& [v, _] : g.variables()) {
+      names.push_back(v);
+      list += (list.empty() ? "" : ", ") + v;
+    }
+    throw Error("--set " + name + ": the graph has no variable '" + name + "'" + did_you_mean(name, names) +
+                (list.empty() ? "; it has none" : "; its variables: " + list) +
+                " (a node parameter is set with NODE.PARAM=VALUE)");
+  }
+  const ParamValue& old = it->second.value;
+  ParamValue v = loose_value(value, "$" + name, std::holds_alternative<std::vector<double>>(old),
+                             std::holds_alternative<std::string>(old));
+  g.set_variable(name, v, it->second.doc);
+}
+
+}  // namespace
+
 void apply_set(Graph& g, const Registry& reg, const std::string& text) {
   auto [lhs, value] = split_assignment(text, "--set");
   const auto dot = lhs.find('.');
+  if (dot == std::string::npos && valid_id(lhs)) return set_variable(g, lhs, value);
   if (dot == std::string::npos || dot == 0 || dot + 1 == lhs.size())
     throw Error("--set '" + text + "' must be written NODE.PARAM=VALUE (e.g. sketch.size=512)");
   Endpoint ep = Endpoint::parse(lhs);
@@ -33,6 +73,11 @@ void apply_set(Graph& g, const Registry& reg, const std::string& text) {
     std::vector<std::string> ids;
     for (const auto& [id, _] : g.nodes()) ids.push_back(id);
     throw Error("--set " + lhs + ": no node '" + ep.node + "' in the graph" + did_you_mean(ep.node, ids));
+  }
+  if (n->type == kSubgraphType) {  // a subgraph instance: its parameters are the file's variables (checked by validate())
+    const bool is_file = ep.port == kSubgraphFileParam;
+    g.set_param(ep.node, ep.port, is_file ? ParamValue(absolute(value)) : loose_value(value, lhs, false, false));
+    return;
   }
   const NodeDescriptor* d = reg.find(n->type);
   const ParamSpec* spec = d ? d->param(ep.port) : nullptr;

@@ -27,6 +27,9 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, co
 std::string absolute(const std::string& path);
 
 // --set node.param=value: the value is read according to the parameter's type.
+// --set name=value (no dot): a graph variable ("$name" in parameters), read
+// as its current value's type. On a subgraph instance, node.param sets one of
+// the subgraph's parameters (numbers, booleans, lists as JSON; else text).
 void apply_set(Graph& g, const Registry& reg, const std::string& text);
 // Checks that `node` is an input node reading a file (a 'path' parameter); throws naming it otherwise.
 void check_input_node(const Graph& g, const Registry& reg, const std::string& node);

@@ -6,6 +6,7 @@
 #include "engine/error.h"
 #include "engine/graph_file.h"
 #include "engine/introspect.h"
+#include "engine/subgraph.h"
 #include "engine/validate.h"
 #include "nodes/nodes.h"
 
@@ -39,7 +40,12 @@ void add_validate_command(CLI::App& app, int& exit_code) {
       std::size_t links = 0;
       for (const auto& [id, n] : g.nodes()) links += n.inputs.size();
       std::cout << *path << ": ok (" << g.nodes().size() << " nodes, " << links << " links, " << g.outputs().size()
-                << " outputs)\n";
+                << " outputs";
+      if (Expansion x = expand_subgraphs(g, reg); !x.instances.empty()) {
+        std::cout << "; " << x.graph.nodes().size() << " nodes with " << x.instances.size()
+                  << " subgraph instances expanded";
+      }
+      std::cout << ")\n";
     } catch (const Error& e) {
       print_error(e.what());
       exit_code = 1;

@@ -1,6 +1,11 @@
 #include "engine/introspect.h"
 
+#include <functional>
+#include <map>
+#include <vector>
+
 #include "engine/json_util.h"
+#include "engine/subgraph.h"
 
 namespace sumi {
 namespace {
@@ -77,11 +82,49 @@ std::string registry_to_json(const Registry& reg) {
 
 std::string graph_to_dot(const Graph& g) {
   std::string out = "digraph " + quote(g.name.empty() ? "graph" : g.name) + " {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n";
-  for (const auto& [id, n] : g.nodes()) out += "  " + quote(id) + " [label=" + quote(id + "\n" + n.type) + "];\n";
-  for (const auto& [id, n] : g.nodes())
+  const Graph* shown = &g;
+  Expansion x;
+  if (!g.uses_subgraph_features()) {
+    for (const auto& [id, n] : g.nodes()) out += "  " + quote(id) + " [label=" + quote(id + "\n" + n.type) + "];\n";
+  } else {
+    // Subgraph instances, expanded, as (nested) clusters; drawn best effort:
+    // an instance that cannot be expanded is left out (validate names why).
+    const Registry none;
+    x = expand_subgraphs(g, none);
+    shown = &x.graph;
+    std::map<std::string, std::vector<std::string>> members;  // instance path ("" = top) -> flat ids
+    for (const auto& [id, n] : x.graph.nodes()) {
+      auto slash = id.rfind('/');
+      members[slash == std::string::npos ? std::string() : id.substr(0, slash)].push_back(id);
+    }
+    std::map<std::string, std::vector<const SubgraphInstanceInfo*>> children;
+    for (const auto& inst : x.instances) {
+      auto slash = inst.path.rfind('/');
+      children[slash == std::string::npos ? std::string() : inst.path.substr(0, slash)].push_back(&inst);
+    }
+    int next_cluster = 0;
+    std::function<void(const std::string&, const std::string&)> emit = [&](const std::string& path,
+                                                                          const std::string& indent) {
+      for (const auto& id : members[path]) {
+        const std::string inner = path.empty() ? id : id.substr(path.size() + 1);
+        out += indent + quote(id) + " [label=" + quote(inner + "\n" + x.graph.node(id)->type) + "];\n";
+      }
+      for (const SubgraphInstanceInfo* inst : children[path]) {
+        const std::string name = path.empty() ? inst->path : inst->path.substr(path.size() + 1);
+        const auto paren = inst->trail.rfind(" (");
+        const std::string label = name + (paren == std::string::npos ? "" : inst->trail.substr(paren));
+        out += indent + "subgraph " + quote("cluster_" + std::to_string(next_cluster++)) + " {\n" + indent +
+               "  label=" + quote(label) + ";\n" + indent + "  style=rounded;\n";
+        emit(inst->path, indent + "  ");
+        out += indent + "}\n";
+      }
+    };
+    emit("", "  ");
+  }
+  for (const auto& [id, n] : shown->nodes())
     for (const auto& [port, src] : n.inputs)
       out += "  " + quote(src.node) + " -> " + quote(id) + " [label=" + quote(src.port + " -> " + port) + "];\n";
-  for (const auto& [name, src] : g.outputs()) {
+  for (const auto& [name, src] : shown->outputs()) {
     out += "  " + quote("out:" + name) + " [label=" + quote(name) + ", shape=doubleoctagon];\n";
     out += "  " + quote(src.node) + " -> " + quote("out:" + name) + " [label=" + quote(src.port) + "];\n";
   }

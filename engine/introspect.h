@@ -21,7 +21,8 @@ std::string registry_to_json(const Registry& reg);
 std::string descriptor_to_json(const NodeDescriptor& d);
 
 // Nodes labelled "id\ntype", links labelled "out -> in", graph outputs as
-// double octagons.
+// double octagons; subgraph instances expanded, as (nested) clusters labelled
+// "instance (file)".
 std::string graph_to_dot(const Graph& g);
 
 }  // namespace sumi

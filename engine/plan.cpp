@@ -10,6 +10,7 @@
 
 #include "engine/error.h"
 #include "engine/hash.h"
+#include "engine/subgraph.h"
 #include "engine/validate.h"
 
 namespace sumi {
@@ -97,10 +98,10 @@ std::shared_ptr<const std::vector<char>> Plan::needed_for(const std::vector<std:
   return shared;
 }
 
-std::shared_ptr<const Plan> compile(const Graph& g, const Registry& reg) {
-  auto errors = validate(g, reg);
-  if (!errors.empty()) throw ValidationError(std::move(errors));
+namespace {
 
+// compile() after validation: the graph has no instances or variables and no errors.
+std::shared_ptr<Plan> compile_validated(const Graph& g, const Registry& reg) {
   std::vector<std::string> ids;
   for (const auto& [id, n] : g.nodes()) ids.push_back(id);
   auto index = [&](const std::string& id) {
@@ -158,6 +159,26 @@ std::shared_ptr<const Plan> compile(const Graph& g, const Registry& reg) {
     plan->outputs[name] = {n, plan->nodes[static_cast<std::size_t>(n)].desc->output_index(src.port)};
   }
   return plan;
+}
+
+}  // namespace
+
+std::shared_ptr<const Plan> compile(const Graph& g, const Registry& reg, const Sandbox* sandbox) {
+  if (g.uses_subgraph_features()) {
+    Expansion x = expand_subgraphs(g, reg, sandbox);
+    auto errors = validate_expansion(x, reg);
+    if (!errors.empty()) throw ValidationError(std::move(errors));
+    auto plan = compile_validated(x.graph, reg);
+    plan->subgraph_files = std::move(x.files);
+    return plan;
+  }
+  return compile_flat(g, reg);
+}
+
+std::shared_ptr<const Plan> compile_flat(const Graph& g, const Registry& reg) {
+  auto errors = validate_flat(g, reg);
+  if (!errors.empty()) throw ValidationError(std::move(errors));
+  return compile_validated(g, reg);
 }
 
 }  // namespace sumi

@@ -44,6 +44,10 @@ class Plan {
   std::map<std::string, PortRef> outputs;
   std::string source_file;
   std::string base_dir;
+  // Subgraph files the graph's instances were read from (resolved): a session
+  // recompiles when one changes, a sandbox checks them. Node ids inside
+  // instances are "instance/inner".
+  std::vector<std::string> subgraph_files;
 
   int index_of(std::string_view id) const;  // -1 when absent
   // Which nodes the named graph outputs need (all graph outputs when `outputs`
@@ -61,7 +65,12 @@ class Plan {
   mutable std::shared_ptr<const std::vector<char>> all_;  // for the common empty list, read without the map
 };
 
-// Validates and compiles. Throws ValidationError listing every problem.
-std::shared_ptr<const Plan> compile(const Graph& g, const Registry& reg);
+// Validates and compiles, expanding subgraph instances and variables
+// (engine/subgraph.h). Throws ValidationError listing every problem.
+// With a sandbox, subgraph files outside its readable folders are errors.
+class Sandbox;
+std::shared_ptr<const Plan> compile(const Graph& g, const Registry& reg, const Sandbox* sandbox = nullptr);
+// As compile() for a graph without instances or variables.
+std::shared_ptr<const Plan> compile_flat(const Graph& g, const Registry& reg);
 
 }  // namespace sumi

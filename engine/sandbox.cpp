@@ -62,6 +62,10 @@ std::string Sandbox::describe() const {
 }
 
 void check_sandbox(const Sandbox& box, const Plan& plan, const char* need, const std::vector<bool>& fed) {
+  // The subgraph files the plan was expanded from (it may have been compiled without this sandbox).
+  for (const std::string& file : plan.subgraph_files)
+    if (std::string why = box.check(file, PathAccess::Read); !why.empty())
+      throw SandboxError(ErrorContext{plan.source_file, {}, {}, {}, {}}, "subgraph file: " + why);
   for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
     if (!need[i] || fed[i]) continue;
     const PlanNode& n = plan.nodes[i];

@@ -55,7 +55,7 @@ class Sandbox {
   std::vector<Root> roots_;
 };
 
-// Checks the file parameters of the nodes a run computes (need[i] and not
+// Checks the subgraph files the plan was expanded from (read), and the file parameters of the nodes a run computes (need[i] and not
 // fed[i]). Empty values and parameters left at the node's default (the
 // shipped manifests) are not checked: the node, not the graph, chose them.
 // Throws SandboxError naming the node, the parameter and the path.

@@ -53,6 +53,7 @@ struct Session::Impl {
   std::mutex plan_mutex;
   std::uint64_t plan_uid = 0, plan_revision = 0, plan_registry_revision = 0;
   std::shared_ptr<const Plan> plan;
+  std::vector<std::uint64_t> plan_subgraph_fps;  // of plan->subgraph_files when compiled
 };
 
 namespace {
@@ -432,12 +433,20 @@ RunResult Session::run(const Graph& graph, const RunOptions& options) {
   std::shared_ptr<const Plan> plan;
   {
     std::lock_guard<std::mutex> lock(impl_->plan_mutex);
+    // An edited subgraph file changes the plan as much as an edited graph does.
+    auto subgraph_fingerprints = [&](const Plan& p) {
+      std::vector<std::uint64_t> fps;
+      for (const auto& f : p.subgraph_files) fps.push_back(impl_->files.get(f));
+      return fps;
+    };
     if (!impl_->plan || impl_->plan_uid != graph.uid() || impl_->plan_revision != graph.revision() ||
-        impl_->plan_registry_revision != impl_->registry.revision()) {
-      impl_->plan = compile(graph, impl_->registry);
+        impl_->plan_registry_revision != impl_->registry.revision() ||
+        (!impl_->plan->subgraph_files.empty() && subgraph_fingerprints(*impl_->plan) != impl_->plan_subgraph_fps)) {
+      impl_->plan = compile(graph, impl_->registry, options.sandbox.get());
       impl_->plan_uid = graph.uid();
       impl_->plan_revision = graph.revision();
       impl_->plan_registry_revision = impl_->registry.revision();
+      impl_->plan_subgraph_fps = subgraph_fingerprints(*impl_->plan);
     }
     plan = impl_->plan;
   }

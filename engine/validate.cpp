@@ -5,6 +5,8 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
 
+#include "engine/subgraph.h"
+
 namespace sumi {
 namespace {
 
@@ -96,7 +98,40 @@ std::vector<std::string> find_cycle(const Graph& g) {
   return out;
 }
 
-std::vector<Error> validate(const Graph& g, const Registry& reg) {
+namespace {
+
+// Inputs fed through the graph's interface (when it is used as a subgraph).
+bool fed_by_interface(const Graph& g, const std::string& node, const std::string& port) {
+  for (const auto& [name, in] : g.interface_inputs())
+    for (const Endpoint& t : in.to)
+      if (t.node == node && t.port == port) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<Error> validate(const Graph& g, const Registry& reg, const Sandbox* sandbox) {
+  if (!g.uses_subgraph_features()) return validate_flat(g, reg);
+  Expansion x = expand_subgraphs(g, reg, sandbox);
+  return validate_expansion(x, reg);
+}
+
+std::vector<Error> validate_expansion(const Expansion& x, const Registry& reg) {
+  std::vector<Error> errors = x.errors;
+  for (Error& e : validate_flat(x.graph, reg)) {
+    auto it = x.trail_of.find(e.context().node);
+    if (it == x.trail_of.end()) {
+      errors.push_back(std::move(e));
+      continue;
+    }
+    ErrorContext ctx = e.context();
+    ctx.file = it->second;
+    errors.emplace_back(std::move(ctx), e.message());
+  }
+  return errors;
+}
+
+std::vector<Error> validate_flat(const Graph& g, const Registry& reg) {
   std::vector<Error> errors;
   const std::string& file = g.source_file;
   std::vector<std::string> all_types;
@@ -149,7 +184,7 @@ std::vector<Error> validate(const Graph& g, const Registry& reg) {
                                       ", input expects " + std::string(kind_name(in->kind)));
     }
     for (const PortSpec& in : d->inputs) {
-      if (in.required && !n.inputs.count(in.name)) {
+      if (in.required && !n.inputs.count(in.name) && !fed_by_interface(g, id, in.name)) {
         ErrorContext pctx = ctx;
         pctx.port = in.name;
         errors.emplace_back(pctx, "required input is not connected (expects " + std::string(kind_name(in.kind)) + ")");
@@ -168,6 +203,15 @@ std::vector<Error> validate(const Graph& g, const Registry& reg) {
       errors.emplace_back(ctx, "graph output refers to '" + src.str() + "', but " + sn->type + " has no output '" +
                                    src.port + "'; outputs: " + list_or_none(names_of(sd->outputs)));
   }
+  for (const auto& [name, in] : g.interface_inputs())
+    for (const Endpoint& t : in.to) {
+      const NodeInstance* n = g.node(t.node);
+      const NodeDescriptor* d = n ? reg.find(n->type) : nullptr;
+      if (d && !d->input(t.port))
+        errors.emplace_back(ErrorContext{file, t.node, n->type, t.port, {}},
+                            "interface input '" + name + "' feeds an unknown input port" +
+                                suggest(t.port, names_of(d->inputs)) + "; inputs: " + list_or_none(names_of(d->inputs)));
+    }
   auto cycle = find_cycle(g);
   if (!cycle.empty()) {
     std::string path;

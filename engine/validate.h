@@ -20,7 +20,19 @@
 
 namespace sumi {
 
-std::vector<Error> validate(const Graph& g, const Registry& reg);
+// Graphs with subgraph instances or variables are expanded first
+// (engine/subgraph.h); errors inside an instance name the path through
+// instances in their file field.
+// With a sandbox, subgraph files outside its readable folders are errors.
+class Sandbox;
+std::vector<Error> validate(const Graph& g, const Registry& reg, const Sandbox* sandbox = nullptr);
+// The checks on a graph without instances or variables (what validate() runs
+// after expanding).
+std::vector<Error> validate_flat(const Graph& g, const Registry& reg);
+// validate() of an expansion already made: its errors, then the flat graph's
+// with each inner node's path through instances.
+struct Expansion;
+std::vector<Error> validate_expansion(const Expansion& x, const Registry& reg);
 
 // " (did you mean 'size'?)" when one of `candidates` is within two edits of
 // `name`, else "".

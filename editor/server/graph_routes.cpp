@@ -30,7 +30,7 @@ void add_graph_routes(httplib::Server& srv, ServerContext& ctx) {
             Graph g = ctx.graphs.load(req.matches[1]);
             Json j = Json::parse(graph_to_json(g));
             send_json(res, {{"file", std::string(req.matches[1])}, {"graph", j},
-                            {"problems", errors_to_json(validate(g, ctx.registry))}});
+                            {"problems", errors_to_json(validate(g, ctx.registry, ctx.sandbox.get()))}});
           }));
 
   // Saves the body (a graph file's JSON): its structure must load; problems
@@ -46,7 +46,7 @@ void add_graph_routes(httplib::Server& srv, ServerContext& ctx) {
               throw ApiError(400, e.what());
             }
             ctx.graphs.save(file, g);
-            send_json(res, {{"saved", file}, {"problems", errors_to_json(validate(g, ctx.registry))}});
+            send_json(res, {{"saved", file}, {"problems", errors_to_json(validate(g, ctx.registry, ctx.sandbox.get()))}});
           }));
 }
 
