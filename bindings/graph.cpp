@@ -5,6 +5,7 @@
 #include "bindings/bindings.h"
 #include "engine/graph_file.h"
 #include "engine/introspect.h"
+#include "engine/subgraph.h"
 #include "engine/validate.h"
 
 namespace sumi::py_bindings {
@@ -22,6 +23,38 @@ py::dict node_dict(const NodeInstance& n) {
 
 void set_params(Graph& g, const std::string& node, const py::kwargs& params) {
   for (const auto& [k, v] : params) g.set_param(node, k.cast<std::string>(), param_from_python(v));
+}
+
+std::vector<std::string> targets_from_python(const py::handle& obj) {
+  if (py::isinstance<py::str>(obj)) return {obj.cast<std::string>()};
+  return obj.cast<std::vector<std::string>>();
+}
+
+py::dict interface_dict(const SubgraphInterface& in) {
+  auto ports = [](const std::vector<SubgraphInterface::Port>& list, bool input) {
+    py::dict d;
+    for (const auto& p : list) {
+      py::dict e;
+      e["kind"] = p.kind;
+      e["doc"] = p.doc;
+      if (input) e["to"] = p.to;
+      else e["source"] = p.to.empty() ? std::string() : p.to.front();
+      d[py::str(p.name)] = e;
+    }
+    return d;
+  };
+  py::dict params;
+  for (const auto& p : in.params) {
+    py::dict e;
+    e["default"] = param_to_python(p.def);
+    e["doc"] = p.doc;
+    params[py::str(p.name)] = e;
+  }
+  py::dict d;
+  d["inputs"] = ports(in.inputs, true);
+  d["outputs"] = ports(in.outputs, false);
+  d["params"] = params;
+  return d;
 }
 
 }  // namespace
@@ -81,6 +114,39 @@ void bind_graph(py::module_& m) {
              for (const auto& [name, src] : g.outputs()) d[py::str(name)] = src.str();
              return d;
            })
+      .def("add_subgraph", [](Graph& g, const std::string& id, const py::object& file, const py::kwargs& params) {
+             g.add_node(id, kSubgraphType);
+             g.set_param(id, kSubgraphFileParam, py::str(py::module_::import("os").attr("fspath")(file)).cast<std::string>());
+             set_params(g, id, params);
+           }, py::arg("id"), py::arg("file"),
+           "Adds an instance of the graph file `file` (relative to this graph's folder); keyword arguments "
+           "set its parameters (the file's variables). Its ports are the file's interface inputs and outputs.")
+      .def("set_variable", [](Graph& g, const std::string& name, const py::object& value, const std::string& doc) {
+             g.set_variable(name, param_from_python(value), doc);
+           }, py::arg("name"), py::arg("value"), py::arg("doc") = "",
+           "Sets a graph variable: parameters written \"$name\" take its value. Used as a subgraph, the "
+           "graph's variables are its parameters.")
+      .def("remove_variable", &Graph::remove_variable, py::arg("name"))
+      .def_property_readonly("variables", [](const Graph& g) {
+             py::dict d;
+             for (const auto& [name, v] : g.variables()) d[py::str(name)] = param_to_python(v.value);
+             return d;
+           }, "{name: value} (a copy).")
+      .def("set_interface_input", [](Graph& g, const std::string& name, const py::object& targets, const std::string& doc) {
+             g.set_interface_input(name, targets_from_python(targets), doc);
+           }, py::arg("name"), py::arg("to"), py::arg("doc") = "",
+           "Declares an input of this graph used as a subgraph, feeding the inner \"node.port\" input(s) `to`.")
+      .def("remove_interface_input", &Graph::remove_interface_input, py::arg("name"))
+      .def("interface", [](const Graph& g, std::shared_ptr<Registry> reg) {
+             return interface_dict(describe_interface(g, reg ? *reg : *default_registry()));
+           }, py::arg("registry") = nullptr,
+           "This graph as a subgraph: {'inputs': {name: {kind, doc, to}}, 'outputs': {name: {kind, doc, source}}, "
+           "'params': {name: {default, doc}}}.")
+      .def("expand", [](const Graph& g, std::shared_ptr<Registry> reg) {
+             return expand_graph(g, reg ? *reg : *default_registry());
+           }, py::arg("registry") = nullptr,
+           "The graph with every subgraph instance replaced by its inner nodes (ids \"instance/inner\") and "
+           "variables substituted; raises sumi.ValidationError when an instance cannot be expanded.")
       .def("validate", [](const Graph& g, std::shared_ptr<Registry> reg) {
              auto errors = validate(g, reg ? *reg : *default_registry());
              if (!errors.empty()) raise_python(ValidationError(std::move(errors)));
