@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-numpy python3-pytest python3-torch python3-opencv
   python3-distributed  # sumi.dask (Dask distributed: dask scheduler / dask worker)
+  python3-jsonschema  # tests/python/test_graph_schema.py checks graph files against docs/graph.schema.json
   librsvg2-bin
   libcpp-httplib-dev chromium
   clang libfuzzer-14-dev  # scripts/fuzz.sh (libFuzzer targets in fuzz/)
