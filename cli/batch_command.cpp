@@ -351,7 +351,9 @@ int batch(BatchArgs a) {
         g.set_param(node, "path", absolute(file));
       }
       const std::string digest = item_digest(g, it, a);
-      const std::string key = absolute(it.input);  // the same stamp from any working folder
+      // The same stamp from any working folder; one per input AND output name, so an input listed twice
+      // under different names ({index}) is not skipped on the strength of the other's files.
+      const std::string key = absolute(it.input) + "\n" + expand_name(a.name, it, i, width, "");
       const fs::path stamp = stamps / fmt::format("{:016x}.json", hash_bytes(key.data(), key.size()));
       if (a.resume && fs::exists(stamp, ec)) {
         nlohmann::json s = nlohmann::json::parse(read_file(stamp.string()), nullptr, false);

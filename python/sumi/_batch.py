@@ -381,8 +381,11 @@ class _Plan:
             h.add("fed:" + key).add(data)
         return h.digest()
 
-    def _stamp_path(self, p: _Prepared) -> str:
-        return os.path.join(self.out, STAMP_DIR, _hash64((p.key or p.input).encode()) + ".json")
+    def _stamp_path(self, p: _Prepared, width: int) -> str:
+        # One stamp per input and output name (as the CLI's): an input listed twice under different names
+        # ({index}) is not skipped on the strength of the other's files.
+        key = (p.key or p.input) + "\n" + self.base_name(p, width)
+        return os.path.join(self.out, STAMP_DIR, _hash64(key.encode()) + ".json")
 
     @staticmethod
     def _stamp_holds(stamp: str, digest: str) -> Optional[List[str]]:
@@ -412,7 +415,7 @@ class _Plan:
             digest = stamp = None
             if self.out is not None:
                 digest = self._digest(g, p)
-                stamp = self._stamp_path(p)
+                stamp = self._stamp_path(p, width)
                 if resume and digest is not None:
                     files = self._stamp_holds(stamp, digest)
                     if files is not None:

@@ -1,6 +1,7 @@
 """sumi.batch: outputs named after inputs, failed items reported and skipped,
 resume (shared with `sumi batch`), results.jsonl, results as they complete."""
 import json
+import pathlib
 import shutil
 import subprocess
 
@@ -152,3 +153,72 @@ def test_first_array_conversions_on_two_threads_at_once_do_not_deadlock():
     for _ in range(3):
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert r.returncode == 0 and "done" in r.stdout, r.stderr[-2000:]
+
+
+def test_ctrl_c_in_a_python_batch_stops_cleanly_and_resume_finishes(tmp_path, root, drawings):
+    """A real SIGINT to a Python process running sumi.batch (what Ctrl-C in a terminal sends): the process ends
+    with KeyboardInterrupt within seconds, every output folder is whole or absent, results.jsonl lists exactly
+    the finished items, and resume=True then does only the rest."""
+    import os
+    import signal
+    import sys
+    import time
+    out = tmp_path / "out"
+    good = [str(f) for f in drawings if "broken" not in f.name]
+    items = [{"draw": f} for f in good] * 6  # DeepFaceDrawing portraits: long enough to be interrupted
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys, sumi\n"
+        f"items = {items!r}\n"
+        "def tell(r, finished, total):\n"
+        "    print(finished, flush=True)\n"
+        f"for _ in sumi.batch({str(root / 'graphs/deepfacedrawing.sumi.json')!r}, items, out={str(out)!r}, jobs=2,\n"
+        "                    outputs=['portrait', 'sketch'], name='{index}_{stem}/{output}', progress=tell):\n"
+        "    pass\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=env)
+    finished = 0
+    while finished < 2:  # wait until two items are done, then interrupt mid-batch
+        line = p.stdout.readline()
+        assert line, f"the batch ended before it could be interrupted: {p.stderr.read()}"
+        finished = int(line)
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    stop_s = time.time() - t0
+    assert p.returncode != 0 and "KeyboardInterrupt" in err, err
+    assert stop_s < 10, f"Ctrl-C took {stop_s:.1f} s to stop the batch"
+    assert not list(out.rglob("*.tmp")), "partial files left behind"
+    lines = results_file(out)
+    assert 2 <= len(lines) < len(items) and {line["status"] for line in lines} == {"done"}
+    recorded = {pathlib.Path(f).parent.name for line in lines for f in line["outputs"]}
+    folders = {d.name for d in out.iterdir() if d.is_dir() and not d.name.startswith(".")}  # .sumi-batch: stamps
+    assert folders == recorded, "an output folder exists for an item results.jsonl does not list as done"
+    for d in folders:
+        assert sorted(f.name for f in (out / d).iterdir()) == ["portrait.png", "sketch.png"]
+    again = list(sumi.batch(root / "graphs/deepfacedrawing.sumi.json", items, out=out, jobs=2,
+                            outputs=["portrait", "sketch"], name="{index}_{stem}/{output}", resume=True))
+    statuses = [r.status for r in again]
+    assert statuses.count("skipped") == len(lines) and statuses.count("done") == len(items) - len(lines)
+
+
+def test_resume_does_not_skip_an_input_listed_again_under_another_name(tmp_path, root, drawings, cli):
+    """The resume stamp is per input and output name: item 3 (the same file as item 0, written as 3_...) is not
+    'skipped' because item 0's files exist - in Python and in the CLI (a list file naming a drawing twice)."""
+    good = [str(f) for f in drawings if "broken" not in f.name]
+    items = [{"draw": f} for f in good] * 2
+    name = "{index}_{stem}/{output}"
+    out = tmp_path / "py"
+    assert {r.status for r in sumi.batch(root / PARTS, items[:len(good)], out=out, name=name)} == {"done"}
+    again = [r.status for r in sumi.batch(root / PARTS, items, out=out, name=name, resume=True)]
+    assert again == ["skipped"] * len(good) + ["done"] * len(good)
+    listing = tmp_path / "list.txt"
+    listing.write_text("\n".join(good) + "\n")
+    out = tmp_path / "cli"
+    args = [cli, "batch", str(root / PARTS), "--out", str(out), "--name", name, "--in"]
+    assert subprocess.run(args + [f"draw={listing}"], capture_output=True).returncode == 0
+    listing.write_text("\n".join(good * 2) + "\n")
+    p = subprocess.run(args + [f"draw={listing}", "--resume"], capture_output=True, text=True)
+    assert p.returncode == 0 and f"{len(good)} done, {len(good)} skipped, 0 failed" in p.stdout, p.stdout + p.stderr
+    assert len([d for d in out.iterdir() if d.is_dir() and not d.name.startswith(".")]) == 2 * len(good)
