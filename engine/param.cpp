@@ -153,8 +153,9 @@ std::string check_param(const ParamSpec& spec, ParamValue& v) {
     case ParamType::FloatList: {
       auto* l = std::get_if<std::vector<double>>(&v);
       if (!l) return type_error(spec, v);
-      if (spec.length && l->size() != spec.length)
-        return "expected " + std::to_string(spec.length) + " numbers, got " + std::to_string(l->size());
+      if (spec.length && l->size() != spec.length && !(spec.empty_ok && l->empty()))
+        return "expected " + std::to_string(spec.length) + " numbers" + (spec.empty_ok ? " (or [])" : "") + ", got " +
+               std::to_string(l->size());
       for (double d : *l) {
         if (spec.type == ParamType::IntList && !is_integral(d)) return "expected integers, got " + num(d);
         if (auto e = check_range(spec, d); !e.empty()) return e;

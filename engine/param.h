@@ -51,6 +51,7 @@ struct ParamSpec {
   std::optional<double> min, max;    // inclusive; for lists, per element
   std::vector<std::string> choices;  // Enum only
   std::size_t length = 0;            // lists: required length, 0 = any
+  bool empty_ok = false;             // lists with a length: [] is accepted too ("not set")
   std::string doc;
   // A control an artist adjusts while drawing (a projection's blend, a
   // shadow's opacity): the editor shows it as a live slider.
@@ -74,6 +75,11 @@ struct ParamSpec {
   }
   ParamSpec&& at_least(double lo) && {
     min = lo;
+    return std::move(*this);
+  }
+  // A list parameter whose [] means "not set" (the node then uses another source).
+  ParamSpec&& or_empty() && {
+    empty_ok = true;
     return std::move(*this);
   }
   ParamSpec&& live_control() && {

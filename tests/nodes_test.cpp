@@ -148,14 +148,15 @@ TEST_F(Nodes, RasteriseMatchesGoldenImage) {
   EXPECT_GT(cv::countNonZero(u8 < 128), 300) << "the face has lines";
 }
 
-TEST_F(Nodes, SplitCutsTheFiveWindowsScaledToTheSketch) {
-  // A 256 sketch: windows are DESIGN.md's 512-canvas windows halved.
-  cv::Mat sketch(256, 256, CV_32F, cv::Scalar(1));
-  sketch.at<float>(100, 100) = 0;  // inside the left eye window (54, 78, 64)
+TEST_F(Nodes, SplitCutsTheShippedModelsWindowsScaledToTheSketch) {
+  // By default the windows are the shipped part manifest's (canvas 256), the
+  // ones the encoders were trained on: one source of truth.
+  cv::Mat sketch(128, 128, CV_32F, cv::Scalar(1));
+  sketch.at<float>(60, 25) = 0;  // inside the left eye window (22, 56, 30)
   Value parts = run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}}, {}, "parts");
   const PartSet& ps = parts.parts();
   ASSERT_EQ(ps.size(), 5u);
-  const Window expect[] = {{54, 78, 64}, {128, 78, 64}, {91, 116, 80}, {85, 151, 96}, {0, 0, 256}};
+  const Window expect[] = {{22, 56, 30}, {50, 51, 36}, {32, 60, 42}, {35, 67, 43}, {0, 0, 128}};  // halved, rounded
   for (std::size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(ps[i].name, kFaceParts[i]);
     EXPECT_EQ(ps[i].window, expect[i]) << ps[i].name;
@@ -163,9 +164,37 @@ TEST_F(Nodes, SplitCutsTheFiveWindowsScaledToTheSketch) {
     EXPECT_EQ(crop.cols, expect[i].size);
   }
   cv::Mat eye = image_to_mat(ps[0].image);
-  EXPECT_FLOAT_EQ(eye.at<float>(100 - 78, 100 - 54), 0.0f);
+  EXPECT_FLOAT_EQ(eye.at<float>(60 - 56, 25 - 22), 0.0f);
   cv::Mat rest = image_to_mat(ps[4].image);
-  EXPECT_FLOAT_EQ(rest.at<float>(100, 100), 1.0f) << "the remainder has the eye window blanked";
+  EXPECT_FLOAT_EQ(rest.at<float>(60, 25), 1.0f) << "the remainder has the eye window blanked";
+}
+
+TEST_F(Nodes, SplitTakesAnotherManifestsWindowsAndExplicitOnesOverride) {
+  TempDir tmp;
+  std::string parts_json;
+  for (const char* part : {"left_eye", "right_eye", "nose", "mouth", "remainder"})
+    parts_json += std::string(parts_json.empty() ? "" : ", ") + "\"" + part +
+                  "\": {\"window\": [10, 20, 30], \"encoder\": \"e.pt\", \"decoder\": \"d.pt\", \"bank\": \"b.npy\"}";
+  write_text(tmp.path("m.json"), "{\"format\": \"sumi.models\", \"version\": 1, \"canvas\": 100, \"parts\": {" +
+                                     parts_json + "}}");
+  cv::Mat sketch(200, 200, CV_32F, cv::Scalar(1));
+  Value parts = run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}},
+                         {{"manifest", tmp.path("m.json")}, {"mouth", std::vector<double>{50, 50, 25}}}, "parts");
+  EXPECT_EQ(parts.parts()[0].window, (Window{20, 40, 60})) << "the manifest's window on its canvas, scaled";
+  EXPECT_EQ(parts.parts()[3].window, (Window{100, 100, 50})) << "an explicit window, in the manifest's canvas";
+  // A fixed frame of one's own: all four windows and the reference set; the manifest is not read.
+  Value fixed = run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}},
+                         {{"manifest", tmp.path("none.json")},
+                          {"reference", std::int64_t{400}},
+                          {"left_eye", std::vector<double>{0, 0, 40}},
+                          {"right_eye", std::vector<double>{40, 0, 40}},
+                          {"nose", std::vector<double>{0, 40, 40}},
+                          {"mouth", std::vector<double>{40, 40, 40}}},
+                         "parts");
+  EXPECT_EQ(fixed.parts()[3].window, (Window{20, 20, 20}));
+  EXPECT_SUMI_ERROR(run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}}, {{"manifest", tmp.path("none.json")}},
+                             "parts"),
+                    "none.json");
 }
 
 TEST_F(Nodes, SplitPadsWindowsLeavingTheCanvasAndRejectsNonSquare) {

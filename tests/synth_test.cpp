@@ -69,7 +69,7 @@ class Synth : public ::testing::Test {
     g.set_param("sketch", "size", std::int64_t{kCanvas});
     g.link("draw.strokes", "sketch.strokes");
     g.add_node("split", "face.split");
-    g.set_param("split", "reference", std::int64_t{kCanvas});
+    g.set_param("split", "manifest", tmp.path("parts.json"));  // the part models' windows
     g.link("sketch.image", "split.sketch");
     g.add_node("paste", "synth.paste_features");
     g.set_param("paste", "manifest", tmp.path("synth.json"));

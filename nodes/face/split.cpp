@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "nodes/common/image_mat.h"
+#include "nodes/latent/common_params.h"
+#include "nodes/latent/part_models.h"
 
 namespace sumi {
 namespace {
@@ -15,6 +17,15 @@ cv::Mat crop_padded(const cv::Mat& img, const cv::Rect& r) {
   return out;
 }
 
+ParamSpec window_param(const char* part) {
+  std::string name = part;
+  for (char& c : name)
+    if (c == '_') c = ' ';
+  return ParamSpec::int_list(part, {}, 3, name + " window [x, y, size] in reference pixels; [] = the manifest's")
+      .or_empty()
+      .range(-kMaxImageSide, kMaxImageSide);
+}
+
 }  // namespace
 
 NodeDescriptor face_split_node() {
@@ -24,7 +35,7 @@ NodeDescriptor face_split_node() {
   d.inputs = {PortSpec::in("sketch", ValueKind::Image, "square face sketch"),
               PortSpec::optional("frame", ValueKind::Frame,
                                  "when linked (face.locate on the sketch before it was warped to the canonical frame), "
-                                 "each window is centred on the located part; sizes stay the parameters'")};
+                                 "each window is centred on the located part; sizes stay the windows'")};
   // One port per part as well as the set: a consumer of one part's port is
   // keyed on that crop alone, so a stroke in the mouth re-runs only the mouth.
   d.outputs = {PortSpec::out("parts", ValueKind::PartSet, "the five parts with their windows"),
@@ -33,24 +44,43 @@ NodeDescriptor face_split_node() {
                PortSpec::out("nose", ValueKind::Image, "the nose crop"),
                PortSpec::out("mouth", ValueKind::Image, "the mouth crop"),
                PortSpec::out("remainder", ValueKind::Image, "the sketch with the four windows blanked")};
+  // The windows are the part models' (the manifest's "window" of each part,
+  // on its "canvas"), so crops always match what the encoders were trained
+  // on; a window parameter set to [x, y, size] overrides its part (a fixed
+  // frame of your own), in `reference` pixels.
   d.params = {
-      ParamSpec::integer("reference", 512, "canvas size the windows are given in").range(16, kMaxImageSide),
-      ParamSpec::int_list("left_eye", {108, 156, 128}, 3, "left eye window [x, y, size]").range(-kMaxImageSide, kMaxImageSide),
-      ParamSpec::int_list("right_eye", {255, 156, 128}, 3, "right eye window [x, y, size]").range(-kMaxImageSide, kMaxImageSide),
-      ParamSpec::int_list("nose", {182, 232, 160}, 3, "nose window [x, y, size]").range(-kMaxImageSide, kMaxImageSide),
-      ParamSpec::int_list("mouth", {169, 301, 192}, 3, "mouth window [x, y, size]").range(-kMaxImageSide, kMaxImageSide)};
+      ParamSpec::path("manifest", default_parts_manifest(),
+                      "part-model manifest (sumi.models JSON) whose windows and canvas are used for the parts "
+                      "not set below")
+          .reads(),
+      ParamSpec::integer("reference", 0,
+                         "canvas size the window parameters are given in; 0 = the manifest's canvas")
+          .range(0, kMaxImageSide),
+      window_param("left_eye"), window_param("right_eye"), window_param("nose"), window_param("mouth")};
   d.compute = [](NodeContext& ctx) {
     cv::Mat img = image_to_mat(ctx.input("sketch"), ctx, "sketch");
     if (img.cols != img.rows)
       throw ctx.port_error("sketch", "needs a square sketch, got " + std::to_string(img.cols) + "x" + std::to_string(img.rows));
-    const double k = static_cast<double>(img.cols) / static_cast<double>(ctx.param_int("reference"));
+    // The manifest is read only when a window is left to it (a fixed-frame
+    // graph setting all four never needs the part models).
+    std::shared_ptr<const PartModels> models;
+    auto manifest = [&]() -> const PartModels& {
+      if (!models) models = load_part_models(ctx.models(), ctx.param_string("manifest"));
+      return *models;
+    };
+    std::int64_t reference = ctx.param_int("reference");
+    if (reference == 0) reference = manifest().canvas;
+    if (reference < 16) throw ctx.param_error("reference", "must be 0 (the manifest's canvas) or at least 16");
+    const double k = static_cast<double>(img.cols) / static_cast<double>(reference);
     const FaceFrame* frame = ctx.has_input("frame") ? &ctx.input("frame").frame() : nullptr;
     PartSet parts;
     cv::Mat remainder = img.clone();
     for (std::size_t i = 0; i < 4; ++i) {
       const auto& w = ctx.param_list(kFaceParts[i]);
-      Window win{static_cast<int>(std::lround(w[0] * k)), static_cast<int>(std::lround(w[1] * k)),
-                 static_cast<int>(std::lround(w[2] * k))};
+      const Window given = w.empty() ? manifest().part(kFaceParts[i]).window
+                                     : Window{static_cast<int>(w[0]), static_cast<int>(w[1]), static_cast<int>(w[2])};
+      Window win{static_cast<int>(std::lround(given.x * k)), static_cast<int>(std::lround(given.y * k)),
+                 static_cast<int>(std::lround(given.size * k))};
       if (win.size < 1) throw ctx.param_error(kFaceParts[i], "window is smaller than a pixel at this sketch size");
       if (frame) {  // the sketch is in the canonical frame: its pixels are canonical px scaled
         const FaceBox* b = frame->part(kFaceParts[i]);

@@ -1,7 +1,9 @@
 // face.split: cuts a square sketch into the five DeepFaceDrawing components
 // (left eye, right eye, nose, mouth, and the remainder with those four
-// windows blanked). Windows are parameters in a reference canvas (512 by
-// default, DESIGN.md's numbers) and are scaled to the sketch's size.
+// windows blanked). The windows come from the part-model manifest (the
+// shipped models' by default: one source of truth), or from window
+// parameters in a reference canvas for a fixed frame of one's own; either is
+// scaled to the sketch's size.
 #pragma once
 
 #include <array>

@@ -40,12 +40,18 @@ def graph():
     return sumi.Graph.load(str(GRAPH))
 
 
-def test_split_windows_are_the_graphs(graph, script):
-    # The script takes the windows from the parts manifest; the graph's face.split has them as parameters.
-    g = json.loads(GRAPH.read_text())["nodes"]["split"]["params"]
-    assert g["reference"] == script.canonical
+def test_split_windows_are_the_manifests(graph, script):
+    # The script takes the windows from the parts manifest; so does the graph's face.split (no copies in the graph).
+    g = json.loads(GRAPH.read_text())["nodes"]["split"].get("params", {})
+    assert not set(g) & {"reference", *sb.SPLIT_ORDER}, g
+    spec = {p["name"]: p for p in sumi.default_registry()["face.split"].params}
+    assert pathlib.Path(spec["manifest"]["default"]).resolve() == (ROOT / "models" / "parts" / "manifest.json").resolve()
+    assert spec["reference"]["default"] == 0  # the manifest's canvas
+    manifest = json.loads((ROOT / "models" / "parts" / "manifest.json").read_text())
+    assert manifest["canvas"] == script.canonical
     for name in sb.SPLIT_ORDER:
-        assert g[name] == script.part[name]["window"], name
+        assert spec[name]["default"] == []
+        assert manifest["parts"][name]["window"] == script.part[name]["window"], name
 
 
 def test_drawing_gives_sumis_sketch_and_portrait(session, graph, script):
