@@ -15,6 +15,7 @@ PACKAGES=(
   python3-distributed  # sumi.dask (Dask distributed: dask scheduler / dask worker)
   python3-jsonschema  # tests/python/test_graph_schema.py checks graph files against docs/graph.schema.json
   librsvg2-bin
+  graphviz  # `sumi dot GRAPH | dot -Tsvg` (tests/cli_test: used when present)
   libcpp-httplib-dev chromium
   clang libfuzzer-14-dev  # scripts/fuzz.sh (libFuzzer targets in fuzz/)
 )
