@@ -51,7 +51,7 @@ std::string format_python_error(py::error_already_set& e) {
 void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, int version, const std::string& doc,
                    const std::vector<std::tuple<std::string, std::string, bool, std::string>>& inputs,
                    const std::vector<std::tuple<std::string, std::string, std::string>>& outputs, const py::list& params,
-                   const py::function& fn, bool cacheable, bool replace) {
+                   const py::function& fn, bool cacheable, bool replace, bool output_node) {
   NodeDescriptor d;
   d.id = id;
   d.version = version;
@@ -62,6 +62,7 @@ void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, 
   d.doc = doc;
   d.category = "python";
   d.cacheable = cacheable;
+  d.output_node = output_node;
   for (const auto& [name, kind, required, pdoc] : inputs) d.inputs.push_back({name, kind_of(kind, id), required, pdoc});
   for (const auto& [name, kind, pdoc] : outputs) d.outputs.push_back({name, kind_of(kind, id), true, pdoc});
   if (d.outputs.empty()) throw Error(ErrorContext{{}, {}, id, {}, {}}, "a node needs at least one output");
@@ -124,7 +125,7 @@ void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, 
 void bind_python_nodes(py::module_& m) {
   m.def("_register_node", &register_node, py::arg("registry"), py::arg("id"), py::arg("version"), py::arg("doc"),
         py::arg("inputs"), py::arg("outputs"), py::arg("params"), py::arg("fn"), py::arg("cacheable"),
-        py::arg("replace"), "Registers a Python function as a node type (use the sumi.node decorator).");
+        py::arg("replace"), py::arg("output_node") = false, "Registers a Python function as a node type (use the sumi.node decorator).");
 }
 
 }  // namespace sumi::py_bindings

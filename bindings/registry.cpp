@@ -75,6 +75,8 @@ void bind_registry(py::module_& m) {
       .def_property_readonly("category", [](const NodeType& t) { return t.d->category; })
       .def_property_readonly("doc", [](const NodeType& t) { return t.d->doc; })
       .def_property_readonly("cacheable", [](const NodeType& t) { return t.d->cacheable; })
+      .def_property_readonly("output_node", [](const NodeType& t) { return t.d->output_node; },
+                             "True for nodes that write files: they run without being graph outputs.")
       .def_property_readonly("inputs", [](const NodeType& t) {
         py::list l;
         for (const auto& p : t.d->inputs) l.append(port_dict(p));

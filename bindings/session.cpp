@@ -64,6 +64,7 @@ py::dict run_result_dict(const RunResult& r, bool as_torch) {
     d["type"] = std::string(n.type);
     d["status"] = std::string(node_status_name(n.status));
     d["ms"] = n.ms;
+    d["load_ms"] = n.load_ms;
     if (!n.warning.empty()) {
       d["warning"] = n.warning;
       warnings.append(std::string(n.id) + " (" + std::string(n.type) + "): " + n.warning);

@@ -5,7 +5,9 @@
 #include "cli/commands.h"
 #include "engine/error.h"
 #include "engine/graph_file.h"
+#include "engine/input_files.h"
 #include "engine/introspect.h"
+#include "engine/plan.h"
 #include "engine/subgraph.h"
 #include "engine/validate.h"
 #include "nodes/nodes.h"
@@ -23,7 +25,9 @@ void print_error(const std::string& message) {
 }
 
 void add_validate_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("validate", "Check a graph file without running it");
+  auto* cmd = app.add_subcommand("validate",
+                                 "Check a graph file without running it: types, links, parameters, and that the input "
+                                 "files it names can be read; warns about nodes that can never run");
   auto path = std::make_shared<std::string>();
   cmd->add_option("graph", *path, "graph file (*.sumi.json)")->required();
   cmd->callback([path, &exit_code] {
@@ -36,6 +40,20 @@ void add_validate_command(CLI::App& app, int& exit_code) {
       if (!errors.empty()) {
         exit_code = 1;
         return;
+      }
+      auto plan = compile(g, reg);
+      // Files the nodes would read: missing or unreadable ones fail now, not mid-run.
+      auto file_errors = check_input_files(*plan);
+      for (const auto& e : file_errors) print_error(e.what());
+      if (!file_errors.empty()) {
+        exit_code = 1;
+        return;
+      }
+      for (const std::string& id : never_run_nodes(*plan)) {
+        const int i = plan->index_of(id);
+        std::cerr << "sumi: warning: " << *path << ": node '" << id << "' ("
+                  << plan->nodes[static_cast<std::size_t>(i)].desc->id
+                  << ") can never run: it is not a graph output, not an output node, and not upstream of either\n";
       }
       std::size_t links = 0;
       for (const auto& [id, n] : g.nodes()) links += n.inputs.size();
@@ -88,7 +106,7 @@ void add_nodes_command(CLI::App& app, int& exit_code) {
       return;
     }
     for (const NodeDescriptor* d : shown) {
-      std::cout << d->id << " (v" << d->version << ") - " << d->doc << "\n";
+      std::cout << d->id << " (v" << d->version << (d->output_node ? ", output node" : "") << ") - " << d->doc << "\n";
       for (const auto& p : d->inputs)
         std::cout << "    in  " << p.name << ": " << kind_name(p.kind) << (p.required ? "" : " (optional)") << " - " << p.doc << "\n";
       for (const auto& p : d->outputs) std::cout << "    out " << p.name << ": " << kind_name(p.kind) << " - " << p.doc << "\n";

@@ -11,6 +11,12 @@
 // (the cache relies on it) unless `cacheable` is false (side effects, e.g.
 // writing a file). It must not mutate its inputs.
 //
+// An output node (`output_node`, e.g. io.save_image) writes files: a run of
+// the whole graph runs it as if it were a graph output, and a run of chosen
+// outputs runs it when everything it reads is computed anyway. When it is
+// cacheable, a cache hit still re-runs it if a file it wrote (its write-access
+// Path parameters) was deleted or changed since.
+//
 // Thread safety: descriptors are immutable once registered; compute may run
 // concurrently on several threads for different nodes.
 #pragma once
@@ -51,6 +57,7 @@ struct NodeDescriptor {
   std::vector<PortSpec> outputs;
   std::vector<ParamSpec> params;
   bool cacheable = true;  // false for nodes with side effects
+  bool output_node = false;  // writes files: runs without being a graph output (see above)
   // Part of the cache key next to id and version: distinguishes
   // implementations registered under one id in one process (a Python node
   // redefined in a session must not be served its old results).

@@ -32,6 +32,7 @@ Json descriptor_json(const NodeDescriptor& d) {
   j["category"] = d.category;
   j["doc"] = d.doc;
   j["cacheable"] = d.cacheable;
+  j["output_node"] = d.output_node;
   j["inputs"] = Json::array();
   for (const auto& p : d.inputs) j["inputs"].push_back(port_json(p, true));
   j["outputs"] = Json::array();

@@ -1,5 +1,6 @@
 #include "engine/model_store.h"
 
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
@@ -79,9 +80,31 @@ std::int64_t file_stamp(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+thread_local double t_load_ms = 0;
+thread_local int t_load_depth = 0;  // a load inside a load (a resource reading a model) is counted once
+
+// Adds the time from construction to destruction to t_load_ms when `counts`
+// is set by then (a load, a wait for one, a first interface check).
+struct LoadTimer {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  bool counts = false;
+  LoadTimer() { ++t_load_depth; }
+  ~LoadTimer() {
+    if (--t_load_depth == 0 && counts)
+      t_load_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+};
+
+}  // namespace
+
+double ModelStore::thread_load_ms() { return t_load_ms; }
+
 ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string& device,
                                       const std::vector<std::vector<std::int64_t>>& inputs,
                                       const std::vector<std::int64_t>& output) {
+  LoadTimer timer;
   std::error_code ec;
   auto canonical = std::filesystem::weakly_canonical(path, ec).string();
   if (ec) canonical = path;
@@ -102,6 +125,7 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
       future = it->second.module;
     }
   }
+  timer.counts = loader || future.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
   if (loader) {
     try {
       check_digest(path);
@@ -122,6 +146,7 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
     auto it = slots_.find(key);
     if (it != slots_.end() && it->second.checked.count(signature)) return module;
   }
+  timer.counts = true;
   check_interface(*module, path, device, inputs, output);
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = slots_.find(key);
@@ -140,6 +165,8 @@ std::shared_ptr<const void> ModelStore::resource_impl(const std::string& path, c
   }
   // Loaded outside the lock; two threads may both load the first time, and
   // one result wins. Loads are idempotent.
+  LoadTimer timer;
+  timer.counts = true;
   check_digest(path);
   std::shared_ptr<const void> value = load();
   std::lock_guard<std::mutex> lock(mutex_);

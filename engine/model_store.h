@@ -65,6 +65,12 @@ class ModelStore {
   // get() or resource() loads that file (hashing is cached by file stamp).
   void expect_digest(const std::string& path, const std::string& sha256, const std::string& manifest);
 
+  // Milliseconds the calling thread has spent in get() and resource() loading
+  // files, checking them, or waiting for another thread's load of them, since
+  // the thread started (calls served from memory add nothing). A session
+  // reads it around each node's compute: NodeRun::load_ms, `--profile`.
+  static double thread_load_ms();
+
   void evict(const std::string& path);  // all devices and resources
   void clear();
   std::vector<ModelInfo> loaded() const;

@@ -73,7 +73,9 @@ std::shared_ptr<const std::vector<char>> Plan::needed_for(const std::vector<std:
   std::vector<int> roots;
   if (requested.empty()) {
     for (const auto& [name, ref] : outputs) roots.push_back(ref.node);
-    if (outputs.empty())
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      if (nodes[i].desc->output_node) roots.push_back(static_cast<int>(i));
+    if (roots.empty())
       for (std::size_t i = 0; i < nodes.size(); ++i) roots.push_back(static_cast<int>(i));
   } else {
     for (const auto& name : requested) roots.push_back(resolve(name).node);
@@ -91,11 +93,28 @@ std::shared_ptr<const std::vector<char>> Plan::needed_for(const std::vector<std:
     boost::breadth_first_visit(rg, static_cast<std::size_t>(r), boost::color_map(cmap));
   }
   for (std::size_t i = 0; i < nodes.size(); ++i) need[i] = color[i] != boost::white_color;
+  // Output nodes fed entirely by needed nodes (topological order: a chain of
+  // them is followed).
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const PlanNode& n = nodes[i];
+    if (need[i] || !n.desc->output_node || n.predecessors.empty()) continue;
+    need[i] = std::all_of(n.predecessors.begin(), n.predecessors.end(),
+                          [&](int p) { return need[static_cast<std::size_t>(p)] != 0; });
+  }
   auto shared = std::make_shared<const std::vector<char>>(std::move(need));
   std::lock_guard<std::mutex> lock(memo_mutex_);
   if (requested.empty()) all_ = shared;
   else memo_.emplace(requested, shared);
   return shared;
+}
+
+std::vector<std::string> never_run_nodes(const Plan& plan) {
+  auto need = plan.needed_for({});
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < plan.nodes.size(); ++i)
+    if (!(*need)[i]) ids.push_back(plan.nodes[i].id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 namespace {
@@ -137,6 +156,7 @@ std::shared_ptr<Plan> compile_validated(const Graph& g, const Registry& reg) {
       if (spec.type == ParamType::Path || spec.type == ParamType::Model) {
         v = resolve_path(g.base_dir, std::get<std::string>(v));
         pn.file_params.push_back(static_cast<int>(p));
+        (spec.file_access() == PathAccess::Write ? pn.written_params : pn.read_params).push_back(static_cast<int>(p));
       }
       hash_param(h, v);
       pn.params.push_back(std::move(v));

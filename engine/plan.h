@@ -34,7 +34,9 @@ struct PlanNode {
   std::vector<PortRef> inputs;     // in desc->inputs order
   std::vector<int> successors;     // distinct consumers, ascending
   std::vector<int> predecessors;   // distinct producers, ascending
-  std::vector<int> file_params;    // indices of Path/Model params (fingerprinted per run)
+  std::vector<int> file_params;    // indices of Path/Model params (sandbox-checked per run)
+  std::vector<int> read_params;    // those the node reads (fingerprinted into the cache key per run)
+  std::vector<int> written_params;  // those it only writes (an output node's files)
   std::uint64_t static_key = 0;    // type, version and parameter values
 };
 
@@ -50,10 +52,12 @@ class Plan {
   std::vector<std::string> subgraph_files;
 
   int index_of(std::string_view id) const;  // -1 when absent
-  // Which nodes the named graph outputs need (all graph outputs when `outputs`
-  // is empty; when the graph has no outputs at all, every node). Entries may
-  // also be node ids or "node.port". Throws sumi::Error for an unknown name.
-  // Memoised per output list; the result is shared, not copied.
+  // Which nodes the named graph outputs need (when `outputs` is empty: all
+  // graph outputs and output nodes, NodeDescriptor::output_node; when the
+  // graph has neither, every node). Entries may also be node ids or
+  // "node.port". An output node whose inputs all come from needed nodes is
+  // needed too (it costs only its write). Throws sumi::Error for an unknown
+  // name. Memoised per output list; the result is shared, not copied.
   std::shared_ptr<const std::vector<char>> needed_for(const std::vector<std::string>& outputs) const;
   // The port a name refers to: a graph output, "node.port", or a node id
   // (its first output).
@@ -64,6 +68,10 @@ class Plan {
   mutable std::map<std::vector<std::string>, std::shared_ptr<const std::vector<char>>> memo_;
   mutable std::shared_ptr<const std::vector<char>> all_;  // for the common empty list, read without the map
 };
+
+// The nodes no run of the whole graph computes: neither a graph output, nor
+// an output node, nor upstream of one (`sumi validate` warns about them).
+std::vector<std::string> never_run_nodes(const Plan& plan);
 
 // Validates and compiles, expanding subgraph instances and variables
 // (engine/subgraph.h). Throws ValidationError listing every problem.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <unordered_map>
 
 #include <tbb/task_arena.h>
 #include <tbb/scalable_allocator.h>
@@ -45,6 +46,12 @@ struct Session::Impl {
   Cache cache;
   std::shared_ptr<ModelStore> models;  // this session's own, or one shared (SessionOptions::models)
   FileFingerprints files;
+
+  // What each cached output-node result wrote: the fingerprints of its
+  // written files just after the write, by cache key. A hit whose files no
+  // longer match (deleted, changed) runs the node again.
+  std::mutex written_mutex;
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> written;
 
   // Runs in progress: a model node is boosted to every core only when its run
   // is the session's only one (`sumi batch` runs several side by side).
@@ -195,7 +202,7 @@ class Run {
     constexpr std::size_t kInline = 16;
     std::uint64_t inline_words[kInline];
     std::vector<std::uint64_t> heap;
-    const std::size_t count = 2 + n.file_params.size() + n.inputs.size();
+    const std::size_t count = 2 + n.read_params.size() + n.inputs.size();
     std::uint64_t* w = inline_words;
     if (count > kInline) {
       heap.resize(count);
@@ -204,7 +211,7 @@ class Run {
     std::size_t k = 0;
     w[k++] = n.static_key;
     w[k++] = device_hash_;
-    for (int p : n.file_params) w[k++] = impl_.files.get(std::get<std::string>(n.params[static_cast<std::size_t>(p)]));
+    for (int p : n.read_params) w[k++] = impl_.files.get(std::get<std::string>(n.params[static_cast<std::size_t>(p)]));
     for (const PortRef& in : n.inputs)
       w[k++] = in.node < 0 ? 0 : (*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)].hash();
     return hash_bytes(w, k * sizeof(std::uint64_t));
@@ -228,7 +235,9 @@ class Run {
     std::uint64_t key = 0;
     if (cacheable) {
       key = cache_key(n);
-      if (OutputsPtr hit = impl_.cache.get(key, &misses)) {
+      OutputsPtr hit = impl_.cache.get(key, &misses);
+      if (hit && !n.written_params.empty() && !files_still_written(n, key)) hit = nullptr;
+      if (hit) {
         results_[i] = std::move(hit);
         stats_[i].status = NodeStatus::Cached;
         if (opts_.progress) done_.fetch_add(1, std::memory_order_relaxed);
@@ -252,6 +261,7 @@ class Run {
     auto outputs = new_outputs(n.desc->outputs.size());
     const ProgressFn* progress = opts_.progress ? &serial_progress_ : nullptr;
     const std::uint64_t t0 = clock;
+    const double load0 = ModelStore::thread_load_ms();
     try {
       ModelThreads threads(*this, *n.desc);
       ready.release();
@@ -288,12 +298,34 @@ class Run {
     }
     clock = tick_now();
     stats_[i].ms = ticks_to_ms(clock - t0);
+    stats_[i].load_ms = ModelStore::thread_load_ms() - load0;
     stats_[i].status = NodeStatus::Computed;
     results_[i] = outputs;
-    if (cacheable) impl_.cache.put(key, std::move(outputs));
+    if (cacheable) {
+      if (!n.written_params.empty()) record_written(n, key);
+      impl_.cache.put(key, std::move(outputs));
+    }
     if (opts_.progress) done_.fetch_add(1, std::memory_order_relaxed);
     emit(ProgressEvent::Kind::Finished, n, stats_[i].ms);
     return true;
+  }
+
+  std::vector<std::uint64_t> written_fingerprints(const PlanNode& n) {
+    std::vector<std::uint64_t> fps;
+    for (int p : n.written_params) fps.push_back(impl_.files.get(std::get<std::string>(n.params[static_cast<std::size_t>(p)])));
+    return fps;
+  }
+  bool files_still_written(const PlanNode& n, std::uint64_t key) {
+    auto now = written_fingerprints(n);
+    std::lock_guard<std::mutex> lock(impl_.written_mutex);
+    auto it = impl_.written.find(key);
+    return it != impl_.written.end() && it->second == now;
+  }
+  void record_written(const PlanNode& n, std::uint64_t key) {
+    auto fps = written_fingerprints(n);
+    std::lock_guard<std::mutex> lock(impl_.written_mutex);
+    if (impl_.written.size() >= 4096) impl_.written.clear();  // bounded: a forgotten entry costs one rewrite
+    impl_.written[key] = std::move(fps);
   }
 
   void spawn(int node) {

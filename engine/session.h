@@ -72,7 +72,8 @@ struct NodeRun {
   std::string_view id;
   std::string_view type;
   NodeStatus status = NodeStatus::NotNeeded;
-  double ms = 0;  // compute time (Computed/Failed)
+  double ms = 0;  // compute time (Computed/Failed), load_ms included
+  double load_ms = 0;  // of ms: loading models and other files through the ModelStore (first use, or a changed file)
   std::string warning;  // what the node warned of (also when its result came from the cache)
 };
 

@@ -1,5 +1,8 @@
 // The sumi command line: exit codes and one-line messages.
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "engine/atomic_file.h"
 #include "tests/test_util.h"
@@ -20,6 +23,8 @@ TEST(Cli, RunWritesTheOutputsAndProfile) {
   EXPECT_HAS(r.out, "wrote " + tmp.path("out") + "/parts.png");
   EXPECT_HAS(r.out, "sketch.rasterise");
   EXPECT_HAS(r.out, "threads: 1 TBB x ");  // LibTorch gets the remaining cores
+  EXPECT_HAS(r.out, "load ms");              // model loading apart from compute
+  EXPECT_HAS(r.out, "model loading ");
   EXPECT_TRUE(std::filesystem::exists(tmp.path("out/parts.png")));
   EXPECT_TRUE(std::filesystem::exists(tmp.path("out/sketch.png")));
 }
@@ -121,6 +126,64 @@ TEST(Cli, ValidateNodesDotAndHelp) {
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_HAS(r.out, "Usage");
   }
+}
+
+// draw -> sketch -> save (io.save_image, an output node); the graph's only output is draw's strokes.
+std::string sink_graph(const std::string& png, const std::string& extra_nodes = "") {
+  return R"({"format": "sumi.graph", "version": 1, "nodes": {
+    "draw": {"type": "io.strokes_input", "params": {"path": ")" + source_path("examples/face.strokes.json") + R"("}},
+    "sketch": {"type": "sketch.rasterise", "in": {"strokes": "draw.strokes"}, "params": {"size": 64}},
+    "save": {"type": "io.save_image", "in": {"image": "sketch.image"}, "params": {"path": ")" + png + R"("}})" +
+         extra_nodes + R"(},
+  "outputs": {"strokes": "draw.strokes"}})";
+}
+
+TEST(Cli, RunWritesASaveNodeThatIsNoGraphOutput) {
+  TempDir tmp;
+  write_text(tmp.path("g.sumi.json"), sink_graph(tmp.path("saved.png")));
+  Result r = sumi("run " + tmp.path("g.sumi.json") + " --out " + tmp.path("out"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(tmp.path("saved.png"))) << r.out;
+  r = sumi("nodes io.save_image");
+  EXPECT_HAS(r.out, "io.save_image (v1, output node)");
+  r = sumi("nodes --json io.save_image");
+  EXPECT_HAS(r.out, "\"output_node\": true");
+}
+
+TEST(Cli, ValidateWarnsAboutNodesThatCanNeverRun) {
+  TempDir tmp;
+  write_text(tmp.path("g.sumi.json"),
+             sink_graph(tmp.path("saved.png"),
+                        R"(, "orphan": {"type": "sketch.rasterise", "in": {"strokes": "draw.strokes"}})"));
+  Result r = sumi("validate " + tmp.path("g.sumi.json"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_HAS(r.out, "sumi: warning: ");
+  EXPECT_HAS(r.out, "node 'orphan' (sketch.rasterise) can never run");
+  EXPECT_EQ(r.out.find("node 'save'"), std::string::npos) << "an output node runs: " << r.out;
+  EXPECT_HAS(r.out, ": ok (");
+}
+
+TEST(Cli, ValidateChecksThatInputFilesCanBeRead) {
+  TempDir tmp;
+  write_text(tmp.path("g.sumi.json"), R"({"format": "sumi.graph", "version": 1, "nodes": {
+    "load": {"type": "io.load_image", "params": {"path": "faces/missing.png"}}}, "outputs": {"image": "load.image"}})");
+  Result r = sumi("validate " + tmp.path("g.sumi.json"));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_HAS(r.out, "sumi: error: " + tmp.path("g.sumi.json") + ": node 'load' (io.load_image): param 'path': input file '" +
+                        tmp.path("faces/missing.png") + "' does not exist");
+  EXPECT_EQ(r.out.find(": ok"), std::string::npos) << r.out;
+}
+
+TEST(Cli, DotOutputRendersWithGraphviz) {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz (dot) is not installed: scripts/setup.sh";
+  TempDir tmp;
+  Result r = sumi("dot " + source_path("graphs/deepfacedrawing.sumi.json") + " | dot -Tsvg > " + tmp.path("g.svg"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  std::ifstream f(tmp.path("g.svg"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_HAS(ss.str(), "<svg");
+  EXPECT_HAS(ss.str(), "face.split");
 }
 
 }  // namespace

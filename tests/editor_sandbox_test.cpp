@@ -3,6 +3,7 @@
 // write only the outputs folder; anything else is a 403 and nothing is done.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -142,6 +143,30 @@ TEST_F(EditorSandboxTest, SavingOutsideIsA403AndTheTargetIsUntouched) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
   EXPECT_EQ(read_bytes(dir_ / "outputs/copy.png"), read_bytes(dir_ / "graphs/in.png"));
+}
+
+TEST_F(EditorSandboxTest, AnOutputNodeWritesWithoutBeingAGraphOutput) {
+  start();
+  Json g = copy_graph("in.png");  // graph output: the loaded image only
+  g["nodes"]["save"] = {{"type", "io.save_image"}, {"in", {{"image", "load.image"}}}, {"params", {{"path", "../outputs/sink.png"}}}};
+  auto r = run({{"graph", g}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(read_bytes(dir_ / "outputs/sink.png"), read_bytes(dir_ / "graphs/in.png"));
+  const Json reply = Json::parse(r->body);
+  std::map<std::string, std::string> status;
+  for (const auto& n : reply["nodes"]) status[n["id"]] = n["status"];
+  EXPECT_EQ(status["save"], "computed") << r->body;
+  // Out of the sandbox, the same output node is refused before anything runs.
+  g["nodes"]["save"]["params"]["path"] = "../x.png";
+  expect_refused(run({{"graph", g}}), "save", "path", "outside the sandbox for write");
+  auto cat = client().Get("/api/nodes");
+  ASSERT_TRUE(cat);
+  const Json catalogue = Json::parse(cat->body);
+  for (const auto& n : catalogue["nodes"])
+    if (n["id"] == "io.save_image" || n["id"] == "io.load_image") {
+      EXPECT_EQ(n["output_node"], n["id"] == "io.save_image");
+    }
 }
 
 TEST_F(EditorSandboxTest, StoredGraphsAndParameterOverridesAreChecked) {

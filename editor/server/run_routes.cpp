@@ -29,7 +29,7 @@ Json nodes_json(const RunResult& r) {
   Json out = Json::array();
   for (const NodeRun& n : r.nodes) {
     if (n.status == NodeStatus::NotNeeded) continue;
-    Json j = {{"id", n.id}, {"type", n.type}, {"status", node_status_name(n.status)}, {"ms", n.ms}};
+    Json j = {{"id", n.id}, {"type", n.type}, {"status", node_status_name(n.status)}, {"ms", n.ms}, {"load_ms", n.load_ms}};
     if (!n.warning.empty()) j["warning"] = n.warning;
     out.push_back(std::move(j));
   }

@@ -12,7 +12,9 @@ NodeDescriptor save_image_node() {
   d.inputs = {PortSpec::in("image", ValueKind::Image, "image to save")};
   d.outputs = {PortSpec::out("path", ValueKind::String, "the file written")};
   d.params = {ParamSpec::path("path", "", "output file (.png)").writes()};
-  d.cacheable = false;  // a side effect: the file must be written on every run
+  // An output node: runs without being a graph output. Cached like any node;
+  // a hit re-writes the file when it was deleted or changed since (engine/descriptor.h).
+  d.output_node = true;
   d.compute = [](NodeContext& ctx) {
     const std::string& path = ctx.param_string("path");
     if (path.empty()) throw ctx.param_error("path", "no output file given");

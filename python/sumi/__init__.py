@@ -172,7 +172,7 @@ class Output:
 def node(id: str, *, inputs: Optional[Mapping[str, Union[str, Input]]] = None,
          outputs: Optional[Mapping[str, Union[str, Output]]] = None,
          params: Optional[Mapping[str, Param]] = None, doc: Optional[str] = None, version: int = 1,
-         cacheable: bool = True, registry: Optional[Registry] = None):
+         cacheable: bool = True, output_node: bool = False, registry: Optional[Registry] = None):
     """Declares a node type whose compute is the decorated function.
 
         @sumi.node("py.brighten", inputs={"image": "Image"}, outputs={"image": "Image"},
@@ -183,7 +183,10 @@ def node(id: str, *, inputs: Optional[Mapping[str, Union[str, Input]]] = None,
     The function receives inputs (as NumPy arrays etc., None for an unconnected
     optional input) and parameters as keyword arguments, and returns the value
     of its single output, or a dict {output: value}. It must be a pure function
-    of them (results are cached) unless cacheable=False. Registering an id again
+    of them (results are cached) unless cacheable=False. output_node=True marks
+    a node that writes files (like io.save_image): a run of the whole graph
+    runs it without it being a graph output; with cacheable=False it writes on
+    every run. Registering an id again
     replaces the type. An exception inside fails the run with the node id and
     the Python traceback.
     """
@@ -198,7 +201,7 @@ def node(id: str, *, inputs: Optional[Mapping[str, Union[str, Input]]] = None,
             outs.append((name, spec.kind, spec.doc))
         ps = [p.spec(name) for name, p in (params or {}).items()]
         text = doc if doc is not None else ((fn.__doc__ or "").strip().splitlines() or [""])[0]
-        _sumi._register_node(registry or default_registry(), id, version, text, ins, outs, ps, fn, cacheable, True)
+        _sumi._register_node(registry or default_registry(), id, version, text, ins, outs, ps, fn, cacheable, True, output_node)
         fn.node_type = id
         return fn
 

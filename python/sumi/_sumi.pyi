@@ -61,6 +61,7 @@ class NodeType:
     category: str
     doc: str
     cacheable: bool
+    output_node: bool
     inputs: List[Dict[str, Any]]
     outputs: List[Dict[str, Any]]
     params: List[Dict[str, Any]]
@@ -100,4 +101,4 @@ def kinds() -> List[str]: ...
 def configure_threads(threads: int = 0) -> Tuple[int, int, int]: ...
 def _register_node(registry: Registry, id: str, version: int, doc: str, inputs: List[Tuple[str, str, bool, str]],
                    outputs: List[Tuple[str, str, str]], params: List[Dict[str, Any]], fn: Callable[..., Any],
-                   cacheable: bool, replace: bool) -> None: ...
+                   cacheable: bool, replace: bool, output_node: bool = False) -> None: ...
