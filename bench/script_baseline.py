@@ -199,7 +199,7 @@ class Script:
         for name, p in parts["parts"].items():
             sp = synth["parts"][name]
             self.part[name] = dict(
-                # face.split windows: the graph's split params = the parts manifest's windows (reference 256)
+                # face.split windows: the parts manifest's (face.split reads them from it; reference = its canvas 256)
                 window=p["window"], input_size=p["input_size"],
                 encoder=_load(models / "parts" / p["encoder"]),
                 bank=np.load(models / "parts" / p["bank"]).astype(F32),
