@@ -117,7 +117,9 @@ export class GraphView {
         const b = document.createElement('button');
         b.className = 'palette-item';
         b.textContent = d.id;
-        b.title = d.doc;
+        // Output nodes (they write files) run without being graph outputs.
+        b.title = d.output_node ? `${d.doc} (output node: runs without being a graph output)` : d.doc;
+        if (d.output_node) b.classList.add('output-node');
         b.dataset.type = d.id;
         b.addEventListener('click', () => this.addNode(d.id));
         this.paletteEl.appendChild(b);
