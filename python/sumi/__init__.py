@@ -47,7 +47,10 @@ class RunResult:
     warnings: List[str] = field(default_factory=list)
 
     def node(self, node_id: str) -> Dict[str, Any]:
-        """The status record of one node: {'id', 'type', 'status', 'ms'} (+ 'warning' when it warned)."""
+        """The status record of one node: {'id', 'type', 'status', 'ms', 'load_ms'} (+ 'warning' when it warned).
+
+        'load_ms' is the part of 'ms' spent loading models, manifests and banks (their first use in the session).
+        """
         for n in self.nodes:
             if n["id"] == node_id:
                 return n

@@ -51,3 +51,19 @@ def test_python_output_node(tmp_path):
     import numpy as np
     sumi.Session().run(g, inputs={"load": np.zeros((1, 1, 4, 4), np.float32)})
     assert written == [(1, 1, 4, 4)]
+
+
+def test_node_records_split_model_loading_from_compute(strokes_file):
+    g = sumi.Graph()
+    g.add_node("draw", "io.strokes_input", path=str(strokes_file))
+    g.add_node("sketch", "sketch.rasterise", size=256)
+    g.add_node("split", "face.split")
+    g.add_node("enc", "latent.encode", part="nose")
+    g.link("draw.strokes", "sketch.strokes")
+    g.link("sketch.image", "split.sketch")
+    g.link("split.nose", "enc.image")
+    g.set_output("latent", "enc.latent")
+    s = sumi.Session()
+    first = s.run(g).node("enc")
+    assert 0 < first["load_ms"] <= first["ms"]
+    assert s.run(g, use_cache=False).node("enc")["load_ms"] == 0  # loaded once per session
