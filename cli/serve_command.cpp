@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "editor/server/server.h"
+#include "engine/data_root.h"
 #include "engine/runtime.h"
 #include "nodes/nodes.h"
 
@@ -24,10 +25,10 @@ struct ServeArgs {
   int port = 8188;
   std::string graphs;
   std::string static_dir;
-  std::string models = SUMI_MODELS_DIR;  // where the engine's default manifests live
-  std::string references = SUMI_REFERENCES_DIR;  // colour reference images for AniFaceDrawing
+  std::string models = data_path("models");  // where the engine's default manifests live
+  std::string references = data_path("examples/references");  // colour reference images for AniFaceDrawing
   std::string outputs = "outputs";
-  std::vector<std::string> reads = {SUMI_EXAMPLES_DIR};  // the strokes files the shipped graphs name
+  std::vector<std::string> reads = {data_path("examples")};  // the strokes files the shipped graphs name
   int threads = 0;
   std::vector<std::string> allow_origins;
   editor::ServerOptions limits;  // max_sessions, cache_mb, read_timeout_s
@@ -40,24 +41,21 @@ extern "C" void on_stop_signal(int) {
   g_stop = 1;
 }
 
-// The built front end: --static, else editor/web/dist next to the source tree
-// this binary was built from, else ./editor/web/dist.
+// The built front end: --static, else editor/web/dist under the data root
+// (engine/data_root.h), else ./editor/web/dist.
 std::string find_static(const std::string& given) {
   if (!given.empty()) return given;
   std::error_code ec;
-#ifdef SUMI_EDITOR_DIST
-  if (std::filesystem::is_regular_file(std::filesystem::path(SUMI_EDITOR_DIST) / "index.html", ec)) return SUMI_EDITOR_DIST;
-#endif
+  const std::string dist = data_path("editor/web/dist");
+  if (std::filesystem::is_regular_file(std::filesystem::path(dist) / "index.html", ec)) return dist;
   return "editor/web/dist";
 }
 
-// --graphs, else ./graphs, else the graphs folder of the source tree.
+// --graphs, else ./graphs, else the graphs folder under the data root.
 std::string find_graphs(const std::string& given) {
   if (!given.empty()) return given;
   std::error_code ec;
-#ifdef SUMI_GRAPHS_DIR
-  if (!std::filesystem::is_directory("graphs", ec)) return SUMI_GRAPHS_DIR;
-#endif
+  if (!std::filesystem::is_directory("graphs", ec)) return data_path("graphs");
   return "graphs";
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "engine/data_root.h"
 #include "engine/model_store.h"
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
@@ -135,7 +136,7 @@ Outputs23 refine(const NodeContext& ctx, const std::string& model, const cv::Mat
 
 }  // namespace
 
-std::string default_locate_manifest() { return std::string(SUMI_MODELS_DIR) + "/locate/manifest.json"; }
+std::string default_locate_manifest() { return data_path("models/locate/manifest.json"); }
 
 NodeDescriptor face_locate_node() {
   NodeDescriptor d;

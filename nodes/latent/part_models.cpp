@@ -5,12 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <torch/script.h>
 
+#include "engine/data_root.h"
 #include "engine/model_store.h"
 #include "engine/tensor.h"
 
 namespace sumi {
 
-std::string default_parts_manifest() { return std::string(SUMI_MODELS_DIR) + "/parts/manifest.json"; }
+std::string default_parts_manifest() { return data_path("models/parts/manifest.json"); }
 
 std::shared_ptr<const PartModels> load_part_models(ModelStore& store, const std::string& manifest_path) {
   return store.resource<PartModels>(manifest_path, "part-manifest", [&] {

@@ -3,12 +3,13 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "engine/data_root.h"
 #include "engine/model_store.h"
 #include "nodes/latent/part_models.h"  // read_manifest
 
 namespace sumi {
 
-std::string default_stylegan_manifest() { return std::string(SUMI_MODELS_DIR) + "/stylegan/manifest.json"; }
+std::string default_stylegan_manifest() { return data_path("models/stylegan/manifest.json"); }
 
 std::shared_ptr<const StyleganModels> load_stylegan_models(ModelStore& store, const std::string& manifest_path) {
   return store.resource<StyleganModels>(manifest_path, "stylegan-manifest", [&] {

@@ -2,12 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/data_root.h"
 #include "engine/model_store.h"
 #include "nodes/latent/part_models.h"  // read_manifest
 
 namespace sumi {
 
-std::string default_synth_manifest() { return std::string(SUMI_MODELS_DIR) + "/synth/manifest.json"; }
+std::string default_synth_manifest() { return data_path("models/synth/manifest.json"); }
 
 std::shared_ptr<const SynthModels> load_synth_models(ModelStore& store, const std::string& manifest_path) {
   return store.resource<SynthModels>(manifest_path, "synth-manifest", [&] {
