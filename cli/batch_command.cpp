@@ -88,8 +88,7 @@ std::vector<std::string> folder_files(const std::string& dir, const std::string&
     if (name.empty() || name[0] == '.' || !e.is_regular_file()) continue;
     if (node_type == "io.strokes_input" && !ends_with(name, ".json")) continue;
     if (node_type == "io.load_image" && !ends_with(name, ".png") && !ends_with(name, ".jpg") &&
-        !ends_with(name, ".jpeg") && !ends_with(name, ".bmp") && !ends_with(name, ".webp") && !ends_with(name, ".tif") &&
-        !ends_with(name, ".tiff"))
+        !ends_with(name, ".jpeg") && !ends_with(name, ".bmp") && !ends_with(name, ".webp"))
       continue;
     files.push_back(e.path().string());
   }

@@ -236,7 +236,8 @@ TEST(ImageLimits, SizesAreCheckedFromTheHeaderBeforeDecoding) {
   EXPECT_SUMI_ERROR(load("big.jpg", jpeg_header(60000, 60000)), "big.jpg", "60000 x 60000", "16384 pixels a side");
   EXPECT_SUMI_ERROR(load("many.jpg", jpeg_header(16000, 16000)), "many.jpg", "67108864 pixels");
   EXPECT_SUMI_ERROR(load("cut.jpg", std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF", 10)), "cut.jpg", "no frame header");
-  EXPECT_SUMI_ERROR(load("anim.gif", "GIF89a\x10\x00\x10\x00"), "anim.gif", "not PNG, JPEG, BMP or WebP");
+  EXPECT_SUMI_ERROR(load("anim.gif", "GIF89a\x10\x00\x10\x00"), "anim.gif", "a GIF image",
+                    "reads only PNG, JPEG, BMP or WebP");
   std::string bmp = "BM" + std::string(12, '\0');
   bmp += std::string("\x28\0\0\0", 4);                           // BITMAPINFOHEADER
   bmp += std::string("\x00\x00\x01\x00\x00\x00\x01\x00", 8);     // 65536 x 65536

@@ -1,5 +1,6 @@
 #include "nodes/common/image_header.h"
 
+#include <cctype>
 #include <cstring>
 
 #include "engine/error.h"
@@ -40,6 +41,27 @@ cv::Size jpeg_size(const unsigned char* p, std::size_t n, const ErrorContext& ct
     i += length;
   }
   throw Error(ctx, "not a readable JPEG image: no frame header (truncated or corrupt)");
+}
+
+// The name of an image format Sumi does not read, from its magic bytes, so
+// that the refusal says what the file is ("" when not recognised). TIFF, PNM
+// and OpenEXR files were read through OpenCV before its codecs gave way to
+// libpng and libjpeg.
+std::string other_format_name(std::string_view b) {
+  if (starts(b, "II*") || starts(b, "MM\0*") || starts(b, "II+") || starts(b, "MM\0+")) return "TIFF";
+  if (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7' && std::isspace(static_cast<unsigned char>(b[2])))
+    return "PNM (PBM/PGM/PPM/PAM)";
+  if (starts(b, "PF") || starts(b, "Pf")) return "PFM";
+  if (starts(b, "v/1\x01")) return "OpenEXR";
+  if (starts(b, "GIF87a") || starts(b, "GIF89a")) return "GIF";
+  if (starts(b, "#?RADIANCE") || starts(b, "#?RGBE")) return "Radiance HDR";
+  if (starts(b, "\0\0\0\x0cjP  ") || starts(b, "\xFF\x4F\xFF\x51")) return "JPEG 2000";
+  if (starts(b, "ftyp", 4)) return "HEIF/AVIF";
+  if (starts(b, "8BPS")) return "Photoshop";
+  if (starts(b, "\x59\xA6\x6A\x95")) return "Sun raster";
+  if (starts(b, "%PDF")) return "PDF";
+  if (starts(b, "<svg") || starts(b, "<?xml")) return "SVG/XML";
+  return "";
 }
 
 }  // namespace
@@ -84,7 +106,9 @@ cv::Size image_header_size(std::string_view bytes, const std::string& file) {
     if (starts(bytes, "VP8X", 12) && n >= 30) return {static_cast<int>(le24(p + 24) + 1), static_cast<int>(le24(p + 27) + 1)};
     throw Error(ctx, "not a readable WebP image: the header is truncated or unknown");
   }
-  throw Error(ctx, "not a readable image: the format is not PNG, JPEG, BMP or WebP");
+  const std::string known = other_format_name(bytes);
+  throw Error(ctx, "not a readable image: " + (known.empty() ? std::string("the format is unknown") : "a " + known + " image") +
+                       "; Sumi reads only PNG, JPEG, BMP or WebP images (convert it to PNG)");
 }
 
 }  // namespace sumi

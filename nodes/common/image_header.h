@@ -27,8 +27,8 @@ void check_image_size(std::uint64_t width, std::uint64_t height, const std::stri
 
 // The width and height a PNG, JPEG (baseline or progressive), BMP or WebP
 // file declares. Throws sumi::Error naming `file` for any other format
-// ("PNG, JPEG, BMP or WebP expected") or a header that ends or breaks before
-// the size.
+// (naming it when known: TIFF, PNM, OpenEXR, GIF, ..., and the four Sumi
+// reads) or a header that ends or breaks before the size.
 cv::Size image_header_size(std::string_view bytes, const std::string& file);
 
 }  // namespace sumi

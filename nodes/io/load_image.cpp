@@ -81,7 +81,7 @@ NodeDescriptor load_image_node() {
   d.id = "io.load_image";
   d.doc = "Reads an image file into an Image with values in 0..1";
   d.outputs = {PortSpec::out("image", ValueKind::Image, "the image")};
-  d.params = {ParamSpec::path("path", "", "image file (PNG, JPEG, ...)").reads(),
+  d.params = {ParamSpec::path("path", "", "image file: PNG, JPEG, BMP or WebP (TIFF, PNM, OpenEXR, GIF ... are refused)").reads(),
               ParamSpec::choice("channels", {"rgb", "rgba", "gray"}, "rgb", "channels of the result")};
   d.compute = [](NodeContext& ctx) {
     const std::string& path = ctx.param_string("path");
