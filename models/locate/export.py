@@ -35,7 +35,7 @@ def main():
     ck = torch.load(pathlib.Path(args.checkpoint).expanduser())
     a = ck["args"]
     res = ck["resolution"]
-    model = FaceLocator(res, tuple(int(w) for w in a["widths"].split(",")), a["hidden"])
+    model = FaceLocator(res, tuple(int(w) for w in a["widths"].split(",")), a["hidden"], a.get("heat_stride", 8))
     model.load_state_dict(ck["model"])
     model.eval()
     out = pathlib.Path(args.out)

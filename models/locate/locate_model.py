@@ -11,9 +11,12 @@ Input: 1 x 1 x R x R, a square sketch scaled to R (default 128), 1 = paper,
   [15:23] part box width, height in the canonical frame (fractions of the
           canonical side) for the four windowed parts.
 
-Points come from heatmaps (a soft arg-max over an R/8 grid of features that
-combine the fine stage with the coarse, whole-face stage, so "left eye" can be
-told from "right eye"); the head centre is the "head" point. Scale, rotation
+Points come from heatmaps (a soft arg-max over an R/8 grid - or, with
+heat_stride 4, an R/4 grid - of features that combine the fine stage(s) with
+the coarse, whole-face stage, so "left eye" can be told from "right eye"); the
+head centre is the "head" point. The finer grid halves the cells the soft
+arg-max interpolates between, for about the same compute (the heatmap convs
+run on the narrower second stage). Scale, rotation
 and part sizes are regressed from the coarse stage. Traced to TorchScript by
 export.py.
 """
@@ -36,28 +39,41 @@ def block(cin, cout, refine):
 
 
 class FaceLocator(nn.Module):
-    def __init__(self, resolution=128, widths=(16, 24, 48, 64, 96), hidden=256):
+    def __init__(self, resolution=128, widths=(16, 24, 48, 64, 96), hidden=256, heat_stride=8):
         super().__init__()
         assert len(widths) == 5, "five stages: the heatmaps sit after the third, the regression after the fifth"
+        assert heat_stride in (4, 8), "heatmaps on the R/8 grid (third stage) or the R/4 grid (second stage)"
         self.resolution = resolution
+        self.heat_stride = heat_stride
         self.fine = nn.Sequential(block(1, widths[0], False), block(widths[0], widths[1], False),
                                   block(widths[1], widths[2], True))
         self.coarse = nn.Sequential(block(widths[2], widths[3], True), block(widths[3], widths[4], True))
-        self.lateral = nn.Conv2d(widths[4], widths[2], 1)
-        self.heat = nn.Sequential(nn.Conv2d(widths[2], widths[2], 3, padding=1), nn.ReLU(inplace=True),
-                                  nn.Conv2d(widths[2], len(POINTS), 1))
+        heat_width = widths[2] if heat_stride == 8 else widths[1]
+        self.lateral = nn.Conv2d(widths[4], heat_width, 1)
+        if heat_stride == 4:  # the third stage joins the second too, through its own 1x1
+            self.lateral_mid = nn.Conv2d(widths[2], heat_width, 1)
+        self.heat = nn.Sequential(nn.Conv2d(heat_width, heat_width, 3, padding=1), nn.ReLU(inplace=True),
+                                  nn.Conv2d(heat_width, len(POINTS), 1))
         side = resolution // 32
         self.regress = nn.Sequential(nn.Flatten(), nn.Linear(widths[4] * side * side, hidden), nn.ReLU(inplace=True),
                                      nn.Linear(hidden, 3 + 2 * len(SIZED_PARTS)))
-        grid = (torch.arange(resolution // 8, dtype=torch.float32) + 0.5) / (resolution // 8)
+        grid = (torch.arange(resolution // heat_stride, dtype=torch.float32) + 0.5) / (resolution // heat_stride)
         self.register_buffer("grid", grid)
 
     def forward(self, sketch):
         ink = 1.0 - sketch  # lines are the signal; paper is zero
-        fine = self.fine(ink)
-        coarse = self.coarse(fine)
-        up = F.interpolate(self.lateral(coarse), size=fine.shape[-2:], mode="bilinear", align_corners=False)
-        heat = self.heat(fine + up)                                   # N x P x G x G
+        if self.heat_stride == 8:
+            fine = self.fine(ink)
+            coarse = self.coarse(fine)
+            base = fine
+        else:
+            base = self.fine[1](self.fine[0](ink))                    # R/4
+            fine = self.fine[2](base)                                 # R/8
+            coarse = self.coarse(fine)
+            base = base + F.interpolate(self.lateral_mid(fine), size=base.shape[-2:], mode="bilinear",
+                                        align_corners=False)
+        up = F.interpolate(self.lateral(coarse), size=base.shape[-2:], mode="bilinear", align_corners=False)
+        heat = self.heat(base + up)                                   # N x P x G x G
         n, p, g, _ = heat.shape
         prob = torch.softmax(heat.reshape(n, p, g * g), dim=2).reshape(n, p, g, g)
         x = (prob.sum(dim=2) * self.grid).sum(dim=2)                  # N x P

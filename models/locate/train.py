@@ -56,6 +56,8 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--widths", default="16,24,48,64,96")
     ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--heat-stride", type=int, default=8, choices=(4, 8),
+                    help="heatmap grid: R/8 (the shipped v1 model) or R/4 (finer part centres)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--init", help="start from these weights (a checkpoint.pt of this script)")
@@ -78,7 +80,7 @@ def main():
     if len(train_idx) == 0:
         sys.exit("train: error: the data has no training drawings")
     widths = tuple(int(w) for w in args.widths.split(","))
-    model = FaceLocator(res, widths, args.hidden)
+    model = FaceLocator(res, widths, args.hidden, args.heat_stride)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = max(1, len(train_idx) // args.batch)
     total = steps_per_epoch * args.epochs
