@@ -54,7 +54,7 @@ def latent_graph(parts_manifest=None):
     ref = json.loads((ROOT / "graphs" / "deepfacedrawing.sumi.json").read_text())["nodes"]
     g = sumi.Graph()
     g.add_node("sketch", "io.load_image", channels="gray")  # fed: never loads
-    g.add_node("split", "face.split", **ref["split"]["params"])
+    g.add_node("split", "face.split", **ref["split"].get("params", {}))
     g.link("sketch.image", "split.sketch")
     add_latents(g, ref, parts_manifest)
     return g
@@ -89,7 +89,7 @@ def build_graph(size, parts_manifest=None):
     g.link("locate.frame", "canonical_colour.frame")
     g.add_node("small_colour", "image.resize", width=size, height=size, interpolation="area")
     g.link("canonical_colour.image", "small_colour.image")
-    g.add_node("split", "face.split", **ref["split"]["params"])
+    g.add_node("split", "face.split", **ref["split"].get("params", {}))
     g.link("canonical.image", "split.sketch")
     g.set_output("sketch", "canonical.image")
     g.set_output("colour", "small_colour.image")
