@@ -168,7 +168,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", a->out_dir, "folder for the outputs (created if needed)")->capture_default_str();
   cmd->add_option("--output", a->outputs, "compute only this graph output (repeatable; default: all)");
   cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "worker threads (0 = all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--sandbox", a->sandbox,
                   "let the graph's file parameters (images, strokes, models, banks, manifests it reads or writes) "
                   "and the outputs name only files inside these folders, after symlinks (comma-separated or "

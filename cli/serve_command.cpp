@@ -134,7 +134,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "between requests before it is closed")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
-  cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "engine worker threads (0 = all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--allow-origin", a->allow_origins,
                   "another web origin allowed to call the API, e.g. http://localhost:5173 for the Vite dev server "
                   "(repeatable; pages of other origins are refused)");

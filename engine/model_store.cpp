@@ -27,7 +27,9 @@ ModelStore::ModulePtr load(const std::string& path, const std::string& device) {
   ErrorContext ctx;
   ctx.file = path;
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(ctx, "model file not found");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(ctx, std::filesystem::exists(path, ec) ? "not a regular file (a folder, device, FIFO or socket), not a model"
+                                                       : "model file not found");
   auto module = std::make_shared<torch::jit::Module>();
   try {
     *module = torch::jit::load(path, c10::Device(device));
