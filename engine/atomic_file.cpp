@@ -58,7 +58,7 @@ void write_file_atomic(const std::string& path, std::string_view data) {
   }
 }
 
-std::string read_file(const std::string& path, std::size_t max_bytes) {
+void check_regular_file(const std::string& path) {
   ErrorContext ctx;
   ctx.file = path;
   std::error_code ec;
@@ -66,6 +66,13 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
   if (!std::filesystem::exists(st)) throw Error(ctx, "file not found");
   if (std::filesystem::is_directory(st)) throw Error(ctx, "is a folder, not a file");
   if (!std::filesystem::is_regular_file(st)) throw Error(ctx, "not a regular file (a device, FIFO or socket)");
+}
+
+std::string read_file(const std::string& path, std::size_t max_bytes) {
+  check_regular_file(path);
+  ErrorContext ctx;
+  ctx.file = path;
+  std::error_code ec;
   const auto mb = [](std::size_t n) { return std::to_string((n + (1 << 20) - 1) >> 20) + " MB"; };
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (!ec && size > max_bytes) throw Error(ctx, "the file is " + mb(size) + ", more than the " + mb(max_bytes) + " Sumi reads");

@@ -17,6 +17,11 @@ namespace sumi {
 // Throws sumi::Error naming the file on failure (unwritable folder, disk full).
 void write_file_atomic(const std::string& path, std::string_view data);
 
+// Throws sumi::Error naming the file unless `path` (links followed) is an
+// existing regular file: "file not found", "is a folder, not a file", "not a
+// regular file (a device, FIFO or socket)".
+void check_regular_file(const std::string& path);
+
 // Reads a whole file; throws sumi::Error naming the file when it cannot, when it
 // is not a regular file (a device such as /dev/zero, a FIFO or a socket would
 // block or never end) or when it holds more than `max_bytes`.

@@ -6,6 +6,7 @@
 
 #include <torch/script.h>
 
+#include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/file_digest.h"
 
@@ -27,9 +28,8 @@ ModelStore::ModulePtr load(const std::string& path, const std::string& device) {
   ErrorContext ctx;
   ctx.file = path;
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw Error(ctx, std::filesystem::exists(path, ec) ? "not a regular file (a folder, device, FIFO or socket), not a model"
-                                                       : "model file not found");
+  if (!std::filesystem::exists(path, ec)) throw Error(ctx, "model file not found");
+  check_regular_file(path);  // a folder, device or FIFO: named as such
   auto module = std::make_shared<torch::jit::Module>();
   try {
     *module = torch::jit::load(path, c10::Device(device));

@@ -20,14 +20,20 @@ class OutputNodes : public ::testing::Test {
  protected:
   void SetUp() override { register_all_nodes(reg); }
 
-  // draw -> sketch -> save (an output node), plus `extra` -> nothing; graph output: draw's strokes.
-  Graph sink_graph(const std::string& png) {
+  // draw (an example drawing) -> sketch at `size`.
+  static Graph sketch_chain(const std::string& example, std::int64_t size) {
     Graph g;
     g.add_node("draw", "io.strokes_input");
-    g.set_param("draw", "path", source_path("examples/face.strokes.json"));
+    g.set_param("draw", "path", source_path("examples/" + example));
     g.add_node("sketch", "sketch.rasterise");
-    g.set_param("sketch", "size", std::int64_t{64});
+    g.set_param("sketch", "size", size);
     g.link("draw.strokes", "sketch.strokes");
+    return g;
+  }
+
+  // draw -> sketch -> save (an output node), plus `extra` -> nothing; graph output: draw's strokes.
+  Graph sink_graph(const std::string& png) {
+    Graph g = sketch_chain("face.strokes.json", 64);
     g.add_node("save", "io.save_image");
     g.set_param("save", "path", png);
     g.link("sketch.image", "save.image");
@@ -133,12 +139,7 @@ TEST_F(OutputNodes, InputFileChecksNameNodeParamAndPath) {
 }
 
 TEST_F(OutputNodes, ModelLoadTimeIsReportedApartFromCompute) {
-  Graph g;
-  g.add_node("draw", "io.strokes_input");
-  g.set_param("draw", "path", source_path("examples/cartoon_face.strokes.json"));
-  g.add_node("sketch", "sketch.rasterise");
-  g.set_param("sketch", "size", std::int64_t{256});
-  g.link("draw.strokes", "sketch.strokes");
+  Graph g = sketch_chain("cartoon_face.strokes.json", 256);
   g.add_node("split", "face.split");
   g.link("sketch.image", "split.sketch");
   g.add_node("enc", "latent.encode");
