@@ -3,7 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+
+#include <unistd.h>
 
 namespace sumi {
 namespace {
@@ -15,8 +16,9 @@ std::string unreadable(const std::string& path) {
   const fs::file_status st = fs::status(path, ec);
   if (!fs::exists(st)) return "input file '" + path + "' does not exist";
   if (fs::is_directory(st)) return "input file '" + path + "' is a folder, not a file";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "input file '" + path + "' cannot be read: " + std::strerror(errno);
+  // Not opened: opening a FIFO would block until something writes to it.
+  if (!fs::is_regular_file(st)) return "input file '" + path + "' is not a regular file (a device, FIFO or socket)";
+  if (::access(path.c_str(), R_OK) != 0) return "input file '" + path + "' cannot be read: " + std::strerror(errno);
   return {};
 }
 

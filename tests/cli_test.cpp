@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include "engine/atomic_file.h"
 #include "tests/test_util.h"
 
@@ -172,6 +174,17 @@ TEST(Cli, ValidateChecksThatInputFilesCanBeRead) {
   EXPECT_HAS(r.out, "sumi: error: " + tmp.path("g.sumi.json") + ": node 'load' (io.load_image): param 'path': input file '" +
                         tmp.path("faces/missing.png") + "' does not exist");
   EXPECT_EQ(r.out.find(": ok"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ValidateDoesNotOpenAFifoNamedAsAnInputFile) {
+  // Opening a FIFO to see whether it can be read blocks until something writes to it.
+  TempDir tmp;
+  ASSERT_EQ(::mkfifo(tmp.path("pipe.png").c_str(), 0600), 0);
+  write_text(tmp.path("g.sumi.json"), R"({"format": "sumi.graph", "version": 1, "nodes": {
+    "load": {"type": "io.load_image", "params": {"path": "pipe.png"}}}, "outputs": {"image": "load.image"}})");
+  Result r = run_cli("timeout 30 " SUMI_CLI, "validate " + tmp.path("g.sumi.json"));  // 124 if it hangs
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_HAS(r.out, "input file '" + tmp.path("pipe.png") + "' is not a regular file");
 }
 
 TEST(Cli, DotOutputRendersWithGraphviz) {
