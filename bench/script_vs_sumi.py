@@ -14,6 +14,7 @@ median of the per-pair ratios, and the threads and environment used.
 
     PYTHONPATH=build/python nice -n 5 /usr/bin/python3 bench/script_vs_sumi.py [--pairs 15]
     OMP_WAIT_POLICY=PASSIVE PYTHONPATH=build/python nice -n 5 /usr/bin/python3 bench/script_vs_sumi.py
+    SUMI_BOOST=always PYTHONPATH=build/python nice -n 5 /usr/bin/python3 bench/script_vs_sumi.py
 
 OpenMP reads OMP_WAIT_POLICY once, at start-up: set it in the environment, not here.
 """
@@ -36,7 +37,7 @@ import torch  # noqa: E402
 import cv2  # noqa: E402
 
 ENV_KEYS = ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OMP_PROC_BIND", "GOMP_SPINCOUNT", "KMP_BLOCKTIME",
-            "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TBB_NUM_THREADS")
+            "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TBB_NUM_THREADS", "SUMI_BOOST")
 STROKE = [(105.0, 211.0), (125.0, 211.5)]  # canonical px: mouth window (y 134..220), below the nose window (..204)
 
 
@@ -113,14 +114,15 @@ def main():
     ap.add_argument("--warmup", type=int, default=2, help="untimed pairs before each phase")
     ap.add_argument("--load", type=int, default=2, help="busy-loop processes of the loaded phase (0: skip it)")
     ap.add_argument("--script-threads", type=int, default=1,
-                    help="torch intra-op threads of the script (torch.set_num_threads; 1 = what a Sumi session sets)")
+                    help="torch intra-op threads of the script (torch.set_num_threads; 1 = what sumi.configure_threads sets)")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
 
     root = sb.ROOT
     doc = json.loads((root / "examples" / "cartoon_face.strokes.json").read_text())
     graph = sumi.Graph.load(str(root / "graphs" / "deepfacedrawing.sumi.json"))
-    session = sumi.Session()  # note: sets this process's torch (and OpenBLAS) threads to 1
+    sumi.configure_threads(0)  # the explicit process settings (BLAS on the calling thread, torch 1 thread)
+    session = sumi.Session()  # changes no process setting itself
     torch.set_num_threads(args.script_threads)
     naive, memo = sb.Script(), sb.Script(memoise=True)
     frame = naive.locate(sb.rasterise(doc))

@@ -5,6 +5,10 @@
 #include <malloc.h>
 #endif
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -62,14 +66,19 @@ void keep_freed_memory_for_reuse() {
 #endif
 }
 
+ThreadBudget budget_for(int threads) {
+  ThreadBudget b;
+  b.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  b.tbb_threads = threads <= 0 ? b.cores : std::min(threads, b.cores);
+  b.torch_threads = std::max(1, b.cores / b.tbb_threads);
+  return b;
+}
+
 }  // namespace
 
 ThreadBudget configure_threads(int threads) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  ThreadBudget b;
-  b.cores = std::max(1u, std::thread::hardware_concurrency());
-  b.tbb_threads = threads <= 0 ? b.cores : std::min(threads, b.cores);
-  b.torch_threads = std::max(1, b.cores / b.tbb_threads);
+  const ThreadBudget b = budget_for(threads);
   g_control.reset();
   g_control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     static_cast<std::size_t>(b.tbb_threads));
@@ -99,14 +108,50 @@ void release_intra_op_threads_here() {
 }
 
 ThreadBudget thread_budget() {
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    if (g_configured) return g_budget;
-  }
-  return configure_threads(0);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_configured ? g_budget : budget_for(0);
+}
+
+int intra_op_threads_here() {
+#ifdef SUMI_HAVE_OPENMP
+  return at::get_num_threads();  // initialises this thread's setting first, as above
+#else
+  return 1;
+#endif
+}
+
+BoostPolicy boost_policy_from_env() {
+  const char* v = std::getenv("SUMI_BOOST");
+  const std::string s = v ? v : "";
+  if (s.empty() || s == "auto") return BoostPolicy::Auto;
+  if (s == "always") return BoostPolicy::Always;
+  if (s == "never") return BoostPolicy::Never;
+  throw Error("SUMI_BOOST='" + s + "': expected auto, always or never");
+}
+
+int lone_model_threads(int cores, double load1, int runnable) {
+  if (!(load1 >= 0)) load1 = 0;  // NaN, negative: unknown, as idle
+  const int busy_recently = static_cast<int>(std::lround(std::min<double>(load1, cores)));
+  const int busy_now = std::clamp(runnable - 2, 0, cores);
+  return std::max(1, cores - std::max(busy_recently, busy_now));
+}
+
+int lone_model_threads_now(int cores) {
+  // "0.52 0.58 0.59 3/512 12345": averages, then runnable/total entities.
+  std::FILE* f = std::fopen("/proc/loadavg", "re");
+  if (!f) return cores;
+  double l1 = 0, l5 = 0, l15 = 0;
+  int runnable = 0, total = 0;
+  const int got = std::fscanf(f, "%lf %lf %lf %d/%d", &l1, &l5, &l15, &runnable, &total);
+  std::fclose(f);
+  return got == 5 ? lone_model_threads(cores, l1, runnable) : cores;
 }
 
 void release_free_memory() {
+  // oneTBB 2021.8's allocator crashes cleaning buffers it has never set up
+  // (a server whose sessions never ran a graph): one allocation sets it up.
+  static std::once_flag tbbmalloc_ready;
+  std::call_once(tbbmalloc_ready, [] { scalable_free(scalable_malloc(16)); });
   (void)scalable_allocation_command(TBBMALLOC_CLEAN_ALL_BUFFERS, nullptr);
 #ifdef __GLIBC__
   (void)malloc_trim(0);

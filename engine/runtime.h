@@ -2,6 +2,14 @@
 //
 //   ThreadBudget b = configure_threads(0);  // at start-up: 0 = all cores
 //
+// configure_threads() is the one explicit call that changes process-wide
+// settings (TBB's global limit, LibTorch's default threads, OpenBLAS, glibc
+// malloc thresholds); the CLI, the editor server and `sumi.batch` / Dask
+// workers make it at start-up. Creating a Session or running a graph changes
+// none of them: a run sets the LibTorch threads of the threads it computes
+// on per thread and gives the calling thread its own setting back, so a
+// Python process's own torch code runs as it would without Sumi.
+//
 // TBB workers x LibTorch intra-op threads never exceed the cores: with N TBB
 // threads, LibTorch gets max(1, cores / N) threads. Independent branches run
 // as parallel TBB tasks with 1 torch thread each (measured faster here than
@@ -45,8 +53,38 @@ void set_intra_op_threads_here(int threads);
 // generator took 42 ms instead of 33 ms when two TBB threads had each kept a
 // helper). A no-op inside a parallel region or without OpenMP.
 void release_intra_op_threads_here();
-// The current budget (configures with all cores on first use).
+// The current budget: the configured one, else what configure_threads(0)
+// would give, without applying it.
 ThreadBudget thread_budget();
+
+// The intra-op threads LibTorch uses for parallel work started by the calling
+// thread (OpenMP's per-thread setting; 1 without OpenMP).
+int intra_op_threads_here();
+
+// Whether the executor gives a model node running alone every core's LibTorch
+// threads (SessionOptions::boost; the SUMI_BOOST environment variable sets the
+// default: auto, always or never).
+//  - always: the boost as measured on a quiet machine (a portrait's last
+//    generator 1.5x faster);
+//  - never: each node keeps the budget's share (one thread on 2 cores);
+//  - auto (default): boost only while the other processes leave cores idle.
+//    With libgomp's default spin-waiting, two LibTorch threads on a machine
+//    whose cores are busy with other work ran a lone model node 4-12x slower
+//    than one thread (issue 22): the helper spins on a core the node's own
+//    thread needs, and OMP_WAIT_POLICY is read once, when libgomp loads.
+enum class BoostPolicy { Auto, Always, Never };
+// SUMI_BOOST's value (unset or empty: auto); throws sumi::Error naming the
+// variable on any other value.
+BoostPolicy boost_policy_from_env();
+// The threads a lone model node gets under `auto`: `cores` while the machine
+// is otherwise idle, fewer as other work takes cores, never below 1.
+// load1: the 1-minute load average; runnable: the runnable threads right now,
+// this one included (both from /proc/loadavg). One of Sumi's own threads may
+// still be spinning in TBB's scheduler, so one runnable thread beside this
+// one counts as idle.
+int lone_model_threads(int cores, double load1, int runnable);
+// lone_model_threads() from /proc/loadavg (cores when it cannot be read).
+int lone_model_threads_now(int cores);
 
 // Hands memory that is free but still held by the allocators back to the
 // system: glibc's heaps (malloc_trim; the thresholds above keep up to 256 MB

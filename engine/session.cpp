@@ -37,7 +37,8 @@ struct Session::Impl {
         threads(opts.threads > 0 ? std::min(opts.threads, thread_budget().tbb_threads) : thread_budget().tbb_threads),
         arena(threads),
         cache(opts.cache_bytes),
-        models(opts.models ? opts.models : std::make_shared<ModelStore>()) {}
+        models(opts.models ? opts.models : std::make_shared<ModelStore>()),
+        boost(opts.boost ? *opts.boost : boost_policy_from_env()) {}
 
   const Registry& registry;
   SessionOptions options;
@@ -45,6 +46,7 @@ struct Session::Impl {
   tbb::task_arena arena;
   Cache cache;
   std::shared_ptr<ModelStore> models;  // this session's own, or one shared (SessionOptions::models)
+  BoostPolicy boost;
   FileFingerprints files;
 
   // What each cached output-node result wrote: the fingerprints of its
@@ -117,6 +119,9 @@ class Run {
       pending_[i].store(waiting, std::memory_order_relaxed);
       if (waiting == 0) roots.push_back(static_cast<int>(i));
     }
+    // Nodes set the LibTorch threads of whichever thread computes them; the
+    // caller's thread (which joins the arena) gets its own setting back.
+    const int caller_threads = intra_op_threads_here();
     impl_.arena.execute([&] {
       tbb::task_group tg;
       tg_ = &tg;
@@ -125,6 +130,7 @@ class Run {
       if (!roots.empty()) run_from(roots.front());
       tg.wait();
     });
+    if (intra_op_threads_here() != caller_threads) set_intra_op_threads_here(caller_threads);
 
     RunResult result;
     result.total_ms = ticks_to_ms(tick_now() - t0);
@@ -355,6 +361,9 @@ class Run {
   class ModelThreads {
    public:
     ModelThreads(Run& run, const NodeDescriptor& desc) {
+      // Whatever the thread did before (another session's run, the caller's
+      // own torch code), this node starts with the budget's share.
+      if (intra_op_threads_here() != run.base_threads_) set_intra_op_threads_here(run.base_threads_);
       if (run.boost_threads_ <= run.base_threads_ || !uses_models(desc)) return;
       run_ = &run;
       const bool alone = run.running_models_.fetch_add(1, std::memory_order_acq_rel) == 0 &&
@@ -451,7 +460,15 @@ class Run {
   std::atomic<int> running_models_{0};  // model nodes computing now
   const ThreadBudget budget_ = thread_budget();
   const int base_threads_ = budget_.torch_threads;
-  const int boost_threads_ = budget_.cores;
+  const int boost_threads_ = boost_threads(impl_.boost, budget_);
+
+  // Decided once per run: under `auto` (the default) /proc/loadavg is read,
+  // some microseconds, and only when a boost could change anything.
+  static int boost_threads(BoostPolicy policy, const ThreadBudget& b) {
+    if (b.cores <= b.torch_threads || policy == BoostPolicy::Never) return b.torch_threads;
+    if (policy == BoostPolicy::Always) return b.cores;
+    return std::max(b.torch_threads, lone_model_threads_now(b.cores));
+  }
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "engine/plan.h"
 #include "engine/progress.h"
 #include "engine/registry.h"
+#include "engine/runtime.h"
 
 namespace sumi {
 
@@ -45,6 +47,9 @@ struct SessionOptions {
   // tab the same one, so N tabs hold one copy of each model, not N); null =
   // the session has its own.
   std::shared_ptr<ModelStore> models;
+  // Whether a model node running alone gets every core's LibTorch threads
+  // (engine/runtime.h); unset: the SUMI_BOOST environment variable, else auto.
+  std::optional<BoostPolicy> boost;
 };
 
 struct RunOptions {

@@ -1,6 +1,8 @@
 // The executor's LibTorch thread rule: a model node (one with a model
-// parameter) running alone gets every core's intra-op threads; model nodes
-// side by side keep the budget's share; the budget is restored afterwards.
+// parameter) running alone gets every core's intra-op threads (under
+// BoostPolicy::Always; `auto` only while the machine has idle cores); model
+// nodes side by side keep the budget's share; the budget is restored
+// afterwards, and the caller's own setting after the run.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -50,13 +53,20 @@ void register_model_stub(Registry& reg, Seen& seen) {
   reg.add(d);
 }
 
+// The mechanics of the boost, whatever the machine's load.
+SessionOptions always_boost() {
+  SessionOptions o;
+  o.boost = BoostPolicy::Always;
+  return o;
+}
+
 TEST(ModelThreads, ALoneModelNodeGetsEveryCoreAndSideBySideTheyShare) {
   const ThreadBudget b = configure_threads(0);
   if (b.cores < 2) GTEST_SKIP() << "needs 2 cores";
   Registry reg;
   Seen seen;
   register_model_stub(reg, seen);
-  Session session(reg);
+  Session session(reg, always_boost());
   Graph g;
   g.add_node("first", "test.model_threads");  // alone
   g.add_node("left", "test.model_threads");   // left and right overlap
@@ -87,7 +97,7 @@ TEST(ModelThreads, ARunBesideAnotherKeepsTheBudget) {
   Registry reg;
   Seen seen;
   register_model_stub(reg, seen);
-  Session session(reg);
+  Session session(reg, always_boost());
   Graph first, second;
   first.add_node("first", "test.model_threads");
   first.set_param("first", "ms", 500.0);
@@ -130,7 +140,7 @@ TEST(ModelThreads, ABoostedNodesHelperThreadsEndWithIt) {
     ctx.set_output("out", Value::make_scalar(1.0));
   };
   reg.add(d);
-  Session session(reg);
+  Session session(reg, always_boost());
   Graph g;
   g.add_node("alone", "test.parallel_model");
   g.set_output("out", "alone.out");
@@ -157,6 +167,60 @@ TEST(ModelThreads, OpenBlasRunsOnTheCallingThread) {
   configure_threads(1);  // one TBB thread: LibTorch gets every core, BLAS still one
   EXPECT_EQ(get(), 1);
   configure_threads(0);
+}
+
+TEST(ModelThreads, NeverKeepsTheBudgetAndTheCallersSettingComesBack) {
+  const ThreadBudget b = configure_threads(0);
+  if (b.cores < 2) GTEST_SKIP() << "needs 2 cores";
+  Registry reg;
+  Seen seen;
+  register_model_stub(reg, seen);
+  SessionOptions o;
+  o.boost = BoostPolicy::Never;
+  Session session(reg, o);
+  Graph g;
+  g.add_node("alone", "test.model_threads");
+  g.set_output("end", "alone.out");
+  set_intra_op_threads_here(b.cores);  // the caller's own choice for its own torch code
+  session.run(g);
+  EXPECT_EQ(seen.threads.at("alone"), b.torch_threads);  // not the caller's, not boosted
+  EXPECT_EQ(intra_op_threads_here(), b.cores);          // the caller's setting is back
+  set_intra_op_threads_here(b.torch_threads);
+}
+
+// `auto`: every core while the rest of the machine is idle, fewer as other
+// work takes cores (the 1-minute load average, or the runnable threads now,
+// of which this one and possibly one of Sumi's own spinning TBB threads).
+TEST(ModelThreads, AutoBoostsOnlyIntoIdleCores) {
+  EXPECT_EQ(lone_model_threads(2, 0.05, 1), 2);  // idle
+  EXPECT_EQ(lone_model_threads(2, 0.4, 2), 2);   // idle, a TBB thread of ours still spinning
+  EXPECT_EQ(lone_model_threads(2, 1.0, 2), 1);   // one core busy for the last minute
+  EXPECT_EQ(lone_model_threads(2, 0.1, 4), 1);   // two other threads runnable now
+  EXPECT_EQ(lone_model_threads(2, 7.5, 9), 1);   // a loaded machine: never below one
+  EXPECT_EQ(lone_model_threads(8, 2.2, 3), 6);
+  EXPECT_EQ(lone_model_threads(8, -1.0, 1), 8);  // unreadable load: as idle
+  const int now = lone_model_threads_now(4);
+  EXPECT_GE(now, 1);
+  EXPECT_LE(now, 4);
+}
+
+TEST(ModelThreads, SumiBoostEnvironmentVariable) {
+  const char* old = std::getenv("SUMI_BOOST");
+  const std::string saved = old ? old : "";
+  unsetenv("SUMI_BOOST");
+  EXPECT_EQ(boost_policy_from_env(), BoostPolicy::Auto);
+  setenv("SUMI_BOOST", "never", 1);
+  EXPECT_EQ(boost_policy_from_env(), BoostPolicy::Never);
+  setenv("SUMI_BOOST", "always", 1);
+  EXPECT_EQ(boost_policy_from_env(), BoostPolicy::Always);
+  setenv("SUMI_BOOST", "sometimes", 1);
+  try {
+    boost_policy_from_env();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("SUMI_BOOST='sometimes'"), std::string::npos) << e.what();
+  }
+  if (old) setenv("SUMI_BOOST", saved.c_str(), 1); else unsetenv("SUMI_BOOST");
 }
 
 }  // namespace
