@@ -60,7 +60,18 @@ $('strokes-load').onchange = async (e) => {
 };
 
 // ---- graph view -----------------------------------------------------------------
-const graphView = new GraphView($('graph-canvas'), $('palette'), { onChange: () => { buildControls(); scheduleRun(300); } });
+const graphView = new GraphView($('graph-canvas'), $('palette'), {
+  onChange: () => { buildControls(); scheduleRun(300); },
+  onLevel: () => buildControls(),  // sliders belong to the top graph: none while an instance is open
+  pathEl: $('graph-path'),
+});
+// The palette's subgraph files: an instance of the file, with its interface from the server.
+graphView.onAddSubgraph = async (file) => {
+  try {
+    const { graph, interface: iface, subgraphs } = await api.loadGraph(file);
+    graphView.addInstance(file, { file, graph, interface: iface, subgraphs });
+  } catch (err) { setStatus(`cannot add ${file}: ${err.message}`, 'error'); }
+};
 state.graphView = graphView;
 window.addEventListener('resize', () => { if ($('view-graph').classList.contains('active')) graphView.resize(); });
 
@@ -76,15 +87,16 @@ async function refreshGraphList(select) {
     sel.appendChild(o);
   }
   if (select) sel.value = select;
+  graphView.setSubgraphFiles(graphs.filter((g) => g.subgraph));
   return graphs;
 }
 
 async function openGraph(file) {
-  const { graph, problems } = await api.loadGraph(file);
+  const { graph, problems, subgraphs } = await api.loadGraph(file);
   state.file = file;
   $('graph-select').value = file;
   $('graph-file').value = file;
-  graphView.load(graph);
+  graphView.load(graph, subgraphs);
   showOutputsField();
   buildControls();
   buildReferences();
