@@ -181,8 +181,9 @@ export class GraphView {
   }
 
   // Subgraph files of the graphs folder ([{file, doc}]) for the palette.
-  setSubgraphFiles(files) {
+  setSubgraphFiles(files, all = []) {
     this.subgraphFiles = files;
+    this.otherFiles = all;  // every file of the graphs folder (an instance may name any of them)
     this.buildPalette();
   }
 
@@ -423,8 +424,16 @@ export class GraphView {
     });
     const note = document.createElement('span');
     note.className = 'note';
-    note.textContent = ' read-only: edit its parameters on the instance, or the file itself';
-    this.pathEl.append(note);
+    note.textContent = ' read-only: edit its parameters on the instance, or';
+    // The file itself, when the graphs folder holds it (what every instance of it uses).
+    const file = this.levels.at(-1).file;
+    const edit = document.createElement('button');
+    edit.id = 'graph-path-edit';
+    edit.textContent = `edit ${file}`;
+    edit.disabled = !this.onEditFile || !(this.otherFiles || []).some((g) => g.file === file);
+    edit.title = edit.disabled ? `${file} is not in the graphs folder` : `open ${file} (every instance of it) for editing`;
+    edit.onclick = () => this.onEditFile(file);
+    this.pathEl.append(note, edit);
   }
 
   // The canvas back into a *.sumi.json object (the top graph while an instance is open).

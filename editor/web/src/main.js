@@ -65,6 +65,8 @@ const graphView = new GraphView($('graph-canvas'), $('palette'), {
   onLevel: () => buildControls(),  // sliders belong to the top graph: none while an instance is open
   pathEl: $('graph-path'),
 });
+// "edit FILE" in the path bar of an opened instance: the subgraph file itself, as the graph edited.
+graphView.onEditFile = (file) => openGraph(file).catch((err) => setStatus(err.message, 'error'));
 // The palette's subgraph files: an instance of the file, with its interface from the server.
 graphView.onAddSubgraph = async (file) => {
   try {
@@ -87,7 +89,7 @@ async function refreshGraphList(select) {
     sel.appendChild(o);
   }
   if (select) sel.value = select;
-  graphView.setSubgraphFiles(graphs.filter((g) => g.subgraph));
+  graphView.setSubgraphFiles(graphs.filter((g) => g.subgraph), graphs);
   return graphs;
 }
 

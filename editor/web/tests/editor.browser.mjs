@@ -130,6 +130,23 @@ try {
     readOnly: window.sumiEditor.graphView.canvas.read_only, status: window.sumiEditor.graphView.nodeById('mouth').sumiStatus?.status }));
   check(back.levels === 0 && back.mouth && !back.readOnly && ['computed', 'cached'].includes(back.status),
     `the path bar leads back to the top graph (instance status ${back.status})`);
+  // "edit part_chain.sumi.json" in the path bar opens the subgraph file itself for editing, its
+  // variables and interface kept.
+  await page.evaluate(() => window.sumiEditor.graphView.openInstance('nose'));
+  await page.click('#graph-path-edit');
+  await page.waitForFunction(() => window.sumiEditor.graphView.meta.name === 'part_chain');
+  const file = await page.evaluate(() => {
+    const gv = window.sumiEditor.graphView;
+    const g = gv.toSumi();
+    return { levels: gv.levels.length, readOnly: gv.canvas.read_only, version: g.version, part: g.nodes.project?.params?.part,
+      iface: g.interface?.inputs?.crop?.to?.[0], blend: g.variables?.blend?.value, select: document.getElementById('graph-select').value };
+  });
+  check(file.levels === 0 && !file.readOnly && file.version === 2 && file.part === '$part' && file.iface === 'encode.image' &&
+    file.blend === 1 && file.select === 'part_chain.sumi.json',
+    `"edit part_chain.sumi.json" opened the file for editing, its variables and interface kept (${JSON.stringify(file)})`);
+  await page.selectOption('#graph-select', 'deepfacedrawing.sumi.json');
+  await page.waitForFunction(() => window.sumiEditor.graphView.nodeById('mouth')?.sumiType === 'subgraph');
+  await page.waitForFunction(() => document.getElementById('status').className.includes('ok'), null, { timeout: 30000 });
   await page.click('#tab-draw');
 
   const box = await page.locator('#paper').boundingBox();
