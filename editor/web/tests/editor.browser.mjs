@@ -89,6 +89,16 @@ try {
   check(mouth?.type === 'subgraph' && mouth.file === 'part_chain.sumi.json' && mouth.inputs.join() === 'crop' &&
     ['features', 'image'].every((o) => mouth.outputs.includes(o)) && mouth.widgets.includes('blend') && mouth.part === 'mouth',
     `the mouth is one instance node of part_chain.sumi.json (inputs ${mouth?.inputs}, outputs ${mouth?.outputs}, params ${mouth?.widgets})`);
+  // Its instances come back from the canvas as they are in the file (a save changes nothing but the layout).
+  const roundTrip = await page.evaluate(async () => {
+    const canon = (v) => (Array.isArray(v) ? v.map(canon) : v && typeof v === 'object'
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
+    const file = (await (await fetch('/api/graphs/deepfacedrawing.sumi.json')).json()).graph;
+    const back = window.sumiEditor.graphView.toSumi();
+    return { same: JSON.stringify(canon(back.nodes)) === JSON.stringify(canon(file.nodes)) && back.version === file.version,
+      mouth: JSON.stringify(back.nodes.mouth) };
+  });
+  check(roundTrip.same, `the graph view gives back the file's nodes and version (mouth: ${roundTrip.mouth})`);
   await page.waitForFunction(() => document.getElementById('status').className.includes('ok'), null, { timeout: 30000 });
   const firstRun = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
     .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
