@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -252,6 +253,37 @@ TEST_F(EditorServerTest, ServesSubgraphInterfacesAndRunsInstances) {
   EXPECT_EQ(status["bold/threshold"], "computed");
   EXPECT_EQ(status["medium/blur"], "cached");
   EXPECT_EQ(status["sketch"], "cached");
+}
+
+// A file that instantiates the next one twice, under two spellings, at each of 20 levels: the
+// reply lists at most 512 subgraph entries, each file read once, and comes back at once.
+TEST_F(EditorServerTest, ExplosiveSubgraphNestingIsListedWithinALimit) {
+  for (int i = 0; i < 20; ++i) {
+    const std::string next = "l" + std::to_string(i + 1) + ".sumi.json";
+    const std::string nodes = i == 19 ? R"("n":{"type":"test.source"})"
+                                      : R"("a":{"type":"subgraph","params":{"file":")" + next +
+                                            R"("}},"b":{"type":"subgraph","params":{"file":"./)" + next + R"("}})";
+    std::ofstream(dir_ / "graphs" / ("l" + std::to_string(i) + ".sumi.json"))
+        << R"({"format":"sumi.graph","version":2,"nodes":{)" + nodes + "}}";
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = client().Get("/api/graphs/l0.sumi.json");
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_LT(s, 10.0);
+  int entries = 0, capped = 0;
+  std::function<void(const Json&)> walk = [&](const Json& subs) {
+    for (const auto& [file, e] : subs.items()) {
+      ++entries;
+      if (e.value("error", "").find("more than 512 subgraph files") != std::string::npos) ++capped;
+      if (e.contains("subgraphs")) walk(e["subgraphs"]);
+    }
+  };
+  const Json j = Json::parse(r->body);
+  walk(j["subgraphs"]);
+  EXPECT_LE(entries, 513);
+  EXPECT_EQ(capped, 1);
 }
 
 TEST_F(EditorServerTest, RefusesBadGraphRequests) {

@@ -1,7 +1,8 @@
 #include "editor/server/subgraph_info.h"
 
+#include <algorithm>
 #include <filesystem>
-#include <set>
+#include <map>
 
 #include "engine/graph_file.h"
 #include "engine/introspect.h"
@@ -33,39 +34,61 @@ const ParamSpec* spec_of(const Graph& g, const Registry& reg, const std::string&
   return d ? d->param(use.substr(dot + 1)) : nullptr;
 }
 
-void add_subgraphs(const Graph& g, const Registry& reg, const Sandbox* sandbox, std::vector<std::string>& chain,
-                   Json& out) {
-  for (const auto& [id, n] : g.nodes()) {
-    if (n.type != kSubgraphType) continue;
-    auto it = n.params.find(kSubgraphFileParam);
-    const auto* file = it == n.params.end() ? nullptr : std::get_if<std::string>(&it->second);
-    if (!file || file->empty() || (*file)[0] == '$' || out.contains(*file)) continue;  // validate() names these
-    Json entry = {{"file", *file}};
-    fs::path path(*file);
-    if (path.is_relative() && !g.base_dir.empty()) path = fs::path(g.base_dir) / path;
-    std::error_code ec;
-    const std::string canon = fs::weakly_canonical(path, ec).string();
-    try {
-      if (sandbox)
-        if (std::string why = sandbox->check(path.string(), PathAccess::Read); !why.empty()) throw ApiError(403, why);
-      if (std::find(chain.begin(), chain.end(), canon) != chain.end())
-        throw ApiError(400, "subgraph reference cycle through " + *file);
-      if (static_cast<int>(chain.size()) > kMaxSubgraphDepth)
-        throw ApiError(400, "subgraphs nested deeper than " + std::to_string(kMaxSubgraphDepth) + " levels");
-      Graph sub = load_graph_file(path.string());
-      entry["graph"] = Json::parse(graph_to_json(sub));
-      entry["interface"] = interface_json(sub, reg, sandbox);
-      Json nested = Json::object();
-      chain.push_back(canon);
-      add_subgraphs(sub, reg, sandbox, chain, nested);
-      chain.pop_back();
-      entry["subgraphs"] = nested;
-    } catch (const std::exception& e) {
-      entry["error"] = e.what();
+// Files listed per reply at most: a hostile file that instantiates the next one twice under two
+// spellings at each of 16 levels would otherwise list 2^16 entries.
+constexpr int kMaxEntries = 512;
+
+struct Lister {
+  const Registry& reg;
+  const Sandbox* sandbox;
+  std::map<std::string, std::pair<Json, Json>> read;  // resolved file -> its graph and interface, computed once
+  std::vector<std::string> chain;                     // resolved files from the top, for cycles
+  int entries = 0;
+  bool full = false;  // kMaxEntries reached
+
+  void add(const Graph& g, Json& out) {
+    for (const auto& [id, n] : g.nodes()) {
+      if (n.type != kSubgraphType) continue;
+      auto it = n.params.find(kSubgraphFileParam);
+      const auto* file = it == n.params.end() ? nullptr : std::get_if<std::string>(&it->second);
+      if (!file || file->empty() || (*file)[0] == '$' || out.contains(*file)) continue;  // validate() names these
+      if (full) return;
+      Json entry = {{"file", *file}};
+      if (++entries > kMaxEntries) {  // listed once; nothing after it
+        entry["error"] = "more than " + std::to_string(kMaxEntries) + " subgraph files to list: not read";
+        out[*file] = entry;
+        full = true;
+        return;
+      }
+      fs::path path(*file);
+      if (path.is_relative() && !g.base_dir.empty()) path = fs::path(g.base_dir) / path;
+      std::error_code ec;
+      const std::string canon = fs::weakly_canonical(path, ec).string();
+      try {
+        if (sandbox)
+          if (std::string why = sandbox->check(path.string(), PathAccess::Read); !why.empty()) throw ApiError(403, why);
+        if (std::find(chain.begin(), chain.end(), canon) != chain.end())
+          throw ApiError(400, "subgraph reference cycle through " + *file);
+        if (static_cast<int>(chain.size()) > kMaxSubgraphDepth)
+          throw ApiError(400, "subgraphs nested deeper than " + std::to_string(kMaxSubgraphDepth) + " levels");
+        Graph sub = load_graph_file(path.string());
+        auto known = read.find(canon);
+        if (known == read.end())
+          known = read.emplace(canon, std::make_pair(Json::parse(graph_to_json(sub)), interface_json(sub, reg, sandbox))).first;
+        entry["graph"] = known->second.first;
+        entry["interface"] = known->second.second;
+        Json nested = Json::object();
+        chain.push_back(canon);
+        add(sub, nested);
+        chain.pop_back();
+        entry["subgraphs"] = nested;
+      } catch (const std::exception& e) {
+        entry["error"] = e.what();
+      }
+      out[*file] = entry;
     }
-    out[*file] = entry;
   }
-}
+};
 }  // namespace
 
 Json interface_json(const Graph& g, const Registry& reg, const Sandbox* sandbox) {
@@ -91,10 +114,10 @@ Json interface_json(const Graph& g, const Registry& reg, const Sandbox* sandbox)
 
 Json subgraphs_json(const Graph& g, const Registry& reg, const Sandbox* sandbox) {
   Json out = Json::object();
-  std::vector<std::string> chain;
+  Lister lister{reg, sandbox, {}, {}, 0, false};
   std::error_code ec;
-  if (!g.source_file.empty()) chain.push_back(fs::weakly_canonical(g.source_file, ec).string());
-  add_subgraphs(g, reg, sandbox, chain, out);
+  if (!g.source_file.empty()) lister.chain.push_back(fs::weakly_canonical(g.source_file, ec).string());
+  lister.add(g, out);
   return out;
 }
 

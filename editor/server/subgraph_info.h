@@ -26,7 +26,8 @@ namespace sumi::editor {
 Json interface_json(const Graph& g, const Registry& reg, const Sandbox* sandbox);
 
 // For each distinct "file" of the graph's instances, as written: {"file", "graph", "interface",
-// "subgraphs"} (nested instances, relative to that file), or {"file", "error"}.
+// "subgraphs"} (nested instances, relative to that file), or {"file", "error"}; at most 512
+// entries in all (each file read and described once), the rest listed with an "error".
 Json subgraphs_json(const Graph& g, const Registry& reg, const Sandbox* sandbox);
 
 }  // namespace sumi::editor
