@@ -241,6 +241,12 @@ async function run() {
   const seq = ++state.runSeq;
   const strokeEnd = drawing.lastStrokeEnd;
   const graph = graphView.toSumi();
+  // A subgraph file is edited, not run alone: its interface inputs come from the graphs that instantiate it.
+  const inputs = Object.keys(graph.interface?.inputs || {});
+  if (inputs.length) {
+    setStatus(`a subgraph file: not run on its own (its inputs ${inputs.join(', ')} come from the graphs that use it); save it and open one of them`, 'ok');
+    return;
+  }
   setStatus('running…', 'busy');
   const request = { graph, inputs: strokesInputs(graph) };
   let r;

@@ -151,6 +151,7 @@ try {
     return { levels: gv.levels.length, readOnly: gv.canvas.read_only, version: g.version, part: g.nodes.project?.params?.part,
       iface: g.interface?.inputs?.crop?.to?.[0], blend: g.variables?.blend?.value, select: document.getElementById('graph-select').value };
   });
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('a subgraph file: not run'));
   check(file.levels === 0 && !file.readOnly && file.version === 2 && file.part === '$part' && file.iface === 'encode.image' &&
     file.blend === 1 && file.select === 'part_chain.sumi.json',
     `"edit part_chain.sumi.json" opened the file for editing, its variables and interface kept (${JSON.stringify(file)})`);
