@@ -8,9 +8,11 @@
 // Subgraph instances (nodes of type "subgraph", docs/graph_files.md) are one
 // node each, with the instantiated file's interface as ports and its
 // parameters as widgets (typed like the inner parameter each one sets). A
-// double click opens an instance: its inner graph is shown read-only, with
-// the per-node status of its inner nodes ("mouth/project"); the path bar
-// leads back. The palette lists the graphs folder's subgraph files.
+// double click opens an instance: its inner graph is shown with the per-node
+// status of its inner nodes ("mouth/project"), editable when the graphs
+// folder holds the file (saving it changes every instance of it), read-only
+// otherwise; the path bar leads back. The palette lists the graphs folder's
+// subgraph files.
 import { LGraph, LGraphCanvas, LGraphNode, LiteGraph } from '@comfyorg/litegraph';
 import '@comfyorg/litegraph/style.css';
 
@@ -103,6 +105,14 @@ function autoLayout(nodes, sizes) {
   return pos;
 }
 
+// What a graph file says besides its nodes: name, doc, outputs, variables, interface.
+function metaOf(g) {
+  const meta = { name: g.name || '', doc: g.doc || '', outputs: { ...(g.outputs || {}) } };
+  if (g.variables) meta.variables = g.variables;
+  if (g.interface) meta.interface = g.interface;
+  return meta;
+}
+
 // A parameter value written "$name" (a graph variable) is kept as written
 // until its widget is changed.
 const isVariableRef = (v) => typeof v === 'string' && v.startsWith('$') && !v.startsWith('$$');
@@ -124,7 +134,9 @@ export class GraphView {
     this.paletteEl = paletteEl;
     this.pathEl = pathEl;
     this.graph = new LGraph();
-    this.graph.onSumiChange = () => onChange?.();
+    // Inside an opened instance an edit changes the subgraph file (saved from the path bar), not the top graph.
+    this.graph.onSumiChange = () => (this.levels.length ? this.markDirty() : onChange?.());
+    this.graph.onNodeRemoved = () => this.graph.onSumiChange?.();
     this.canvas = new LGraphCanvas(canvasEl, this.graph);
     this.canvas.show_info = false;  // no FPS/debug overlay
     this.descriptors = new Map();
@@ -234,8 +246,16 @@ export class GraphView {
     return id;
   }
 
+  // Throws when the level shown cannot be edited (an instance whose file is outside the graphs folder).
+  checkEditable() {
+    if (this.levels.length && !this.levels.at(-1).editable)
+      throw new Error(`${this.levels.at(-1).file} is outside the graphs folder: its inside is read-only here`);
+  }
+
+  currentSubgraphs() { return this.levels.length ? this.levels.at(-1).subgraphs : this.subgraphs; }
+
   addNode(type, id, pos) {
-    if (this.top) throw new Error('an opened subgraph instance is read-only: go back to the top graph to edit');
+    this.checkEditable();
     const node = LiteGraph.createNode(type);
     if (!node) throw new Error(`unknown node type ${type}`);
     return this.placeNode(node, id || this.uniqueId(type.split('.').pop()), pos);
@@ -253,10 +273,10 @@ export class GraphView {
 
   // A new instance of `file` (info: what GET /api/graphs/FILE answers: {graph, interface, subgraphs}).
   addInstance(file, info, id, pos) {
-    if (this.top) throw new Error('an opened subgraph instance is read-only: go back to the top graph to edit');
-    if (info) this.subgraphs[file] = info;
+    this.checkEditable();
+    if (info) this.currentSubgraphs()[file] = info;
     const node = LiteGraph.createNode('sumi/subgraph');
-    this.configureInstance(node, file, this.subgraphs);
+    this.configureInstance(node, file, this.currentSubgraphs());
     return this.placeNode(node, id || this.uniqueId(file.replace(/\.sumi\.json$/, '').replace(/[^A-Za-z0-9_-]/g, '_')), pos);
   }
 
@@ -290,14 +310,13 @@ export class GraphView {
     this.levels = [];
     this.top = null;
     this.subgraphs = subgraphs;
-    this.meta = { name: g.name || '', doc: g.doc || '', outputs: { ...(g.outputs || {}) } };
+    this.meta = metaOf(g);
     this.setView({ offset: [0, 0], scale: 1 });  // a graph opens at its origin
-    if (g.variables) this.meta.variables = g.variables;
-    if (g.interface) this.meta.interface = g.interface;
     this.render(g, subgraphs, false);
   }
 
-  render(g, subgraphs, readOnly) {
+  // `vars`: inside an instance, the values its variables take there (shown by the widgets bound to them).
+  render(g, subgraphs, readOnly, vars = null) {
     const quiet = this.graph.onSumiChange;
     this.graph.onSumiChange = null;
     this.graph.clear();
@@ -332,7 +351,13 @@ export class GraphView {
       for (const w of node.widgets || []) {
         if (!(w.sumiParam.name in params)) continue;
         const v = params[w.sumiParam.name];
-        if (isVariableRef(v)) { w.sumiBound = v; w.label = `${w.sumiParam.name} = ${v}`; continue; }
+        if (isVariableRef(v)) {
+          w.sumiBound = v;
+          w.label = `${w.sumiParam.name} = ${v}`;
+          const shown = vars?.[v.slice(1)];
+          if (shown !== undefined && !isVariableRef(shown)) w.value = Array.isArray(shown) ? JSON.stringify(shown) : shown;
+          continue;
+        }
         w.value = Array.isArray(v) ? JSON.stringify(v) : v;
       }
       if (node.sumiExtra)
@@ -360,12 +385,13 @@ export class GraphView {
     this.canvas.setDirty(true, true);
   }
 
-  // ---- opening instances (read-only) ----
+  // ---- opening instances ----
   // The flat-id prefix of the level shown: "" at the top, "face/mouth/" inside.
   prefix() { return this.levels.map((l) => `${l.id}/`).join(''); }
 
-  // Shows the inside of instance `id` of the level shown, read-only. Runs
-  // still run the top graph.
+  // Shows the inside of instance `id` of the level shown: editable when the
+  // graphs folder holds its file (saveLevel() writes it), read-only otherwise.
+  // Runs still run the top graph.
   openInstance(id) {
     const node = this.nodeById(id);
     if (!node || node.sumiType !== 'subgraph') throw new Error(`no subgraph instance '${id}' here`);
@@ -374,26 +400,65 @@ export class GraphView {
     if (!info?.graph) throw new Error(`cannot open '${id}': ${info?.error || `its file ${node.properties.file} is not loaded`}`);
     if (!this.top) this.top = this.toSumi();
     // `view`: where the level it was opened from was scrolled to, for the way back.
-    this.levels.push({ id, file: node.properties.file, graph: info.graph, subgraphs: info.subgraphs || {}, view: this.getView() });
+    const editable = !!this.onSaveFile && (this.otherFiles || []).some((g) => g.file === node.properties.file);
+    // What this instance sets its file's variables to (its parameters' widgets, defaults included).
+    const vars = Object.fromEntries((node.widgets || []).map((w) => [w.sumiParam.name, w.sumiBound ?? widgetValue(w)]));
+    this.levels.push({ id, file: node.properties.file, graph: info.graph, subgraphs: info.subgraphs || {}, view: this.getView(),
+      meta: metaOf(info.graph), editable, dirty: false, vars });
     this.setView({ offset: [0, 40], scale: 1 });  // below the path bar
-    this.render(info.graph, info.subgraphs || {}, true);
+    this.render(info.graph, info.subgraphs || {}, !editable, vars);
     this.onLevel?.();
   }
 
   // Back `count` levels (all the way to the top graph by default).
   closeInstance(count = this.levels.length) {
     if (!this.levels.length) return;
+    const dirty = this.levels.slice(Math.max(0, this.levels.length - count)).filter((l) => l.dirty);
+    if (dirty.length && !window.confirm(`Discard the unsaved changes to ${dirty.map((l) => l.file).join(', ')}?`)) return;
     const closed = this.levels.splice(Math.max(0, this.levels.length - count));
     this.setView(closed[0].view);
     if (this.levels.length) {
       const l = this.levels.at(-1);
-      this.render(l.graph, l.subgraphs, true);
+      this.render(l.graph, l.subgraphs, !l.editable, l.vars);
     } else {
       const top = this.top;
       this.top = null;
       this.render(top, this.subgraphs, false);
     }
     this.onLevel?.();
+  }
+
+  markDirty() {
+    const l = this.levels.at(-1);
+    if (!l.editable || l.dirty) return;
+    l.dirty = true;
+    this.showPath();
+  }
+
+  // Writes the opened instance's file (onSaveFile: the server's PUT) from the canvas; the
+  // top graph's subgraph information, fresh from the server, then replaces what the levels show.
+  async saveLevel() {
+    const l = this.levels.at(-1);
+    if (!l?.editable) return;
+    const json = this.canvasToSumi(l.meta);
+    const subgraphs = await this.onSaveFile(l.file, json);
+    l.graph = json;
+    l.dirty = false;
+    if (subgraphs) this.refreshSubgraphs(subgraphs);
+    this.showPath();
+  }
+
+  // New subgraph information for the top graph: each opened level takes its file's from it.
+  refreshSubgraphs(subgraphs) {
+    this.subgraphs = { ...this.subgraphs, ...subgraphs };
+    let at = this.subgraphs;
+    for (const l of this.levels) {
+      const info = at[l.file];
+      if (!info?.graph) break;
+      if (!l.dirty) l.graph = info.graph;
+      l.subgraphs = info.subgraphs || {};
+      at = l.subgraphs;
+    }
   }
 
   getView() { return { offset: [...this.canvas.ds.offset], scale: this.canvas.ds.scale }; }
@@ -422,23 +487,38 @@ export class GraphView {
       this.pathEl.append(sep, here ? Object.assign(document.createElement('span'), { className: 'here', textContent: `${l.id} (${l.file})` })
         : link(`${l.id} (${l.file})`, this.levels.length - 1 - i));
     });
+    const level = this.levels.at(-1);
+    const file = level.file;
     const note = document.createElement('span');
     note.className = 'note';
-    note.textContent = ' read-only: edit its parameters on the instance, or';
-    // The file itself, when the graphs folder holds it (what every instance of it uses).
-    const file = this.levels.at(-1).file;
+    if (level.editable) {
+      // Edits change the file, so every instance of it; they reach the runs once saved.
+      note.textContent = level.dirty ? ` unsaved changes to ${file} (every instance of it)` : ` editing ${file}: every instance of it`;
+      const save = document.createElement('button');
+      save.id = 'graph-path-save';
+      save.textContent = `save ${file}`;
+      save.disabled = !level.dirty;
+      save.onclick = () => this.saveLevel().catch((err) => this.onError?.(`cannot save ${file}: ${err.message}`));
+      this.pathEl.append(note, save);
+    } else {
+      note.textContent = ` read-only: ${file} is not in the graphs folder`;
+      this.pathEl.append(note);
+    }
+    // The file itself as the graph edited (its variables and interface too), when the graphs folder holds it.
     const edit = document.createElement('button');
     edit.id = 'graph-path-edit';
-    edit.textContent = `edit ${file}`;
+    edit.textContent = `open ${file}`;
     edit.disabled = !this.onEditFile || !(this.otherFiles || []).some((g) => g.file === file);
     edit.title = edit.disabled ? `${file} is not in the graphs folder` : `open ${file} (every instance of it) for editing`;
     edit.onclick = () => this.onEditFile(file);
-    this.pathEl.append(note, edit);
+    this.pathEl.append(edit);
   }
 
-  // The canvas back into a *.sumi.json object (the top graph while an instance is open).
-  toSumi() {
-    if (this.top) return this.top;
+  // The top graph as a *.sumi.json object (what runs, also while an instance is open).
+  toSumi() { return this.top || this.canvasToSumi(this.meta); }
+
+  // The canvas as a *.sumi.json object with `meta` (name, doc, outputs, variables, interface).
+  canvasToSumi(meta) {
     const nodes = {}, layout = {};
     let instances = false;
     const sorted = [...this.graph._nodes].sort((a, b) => a.properties.sumi_id.localeCompare(b.properties.sumi_id));
@@ -471,13 +551,13 @@ export class GraphView {
       layout[id] = [Math.round(node.pos[0]), Math.round(node.pos[1])];
     }
     const outputs = {};
-    for (const [name, ep] of Object.entries(this.meta.outputs)) if (nodes[ep.slice(0, ep.lastIndexOf('.'))]) outputs[name] = ep;
+    for (const [name, ep] of Object.entries(meta.outputs)) if (nodes[ep.slice(0, ep.lastIndexOf('.'))]) outputs[name] = ep;
     // Version 2 for variables, an interface or instances (docs/graph_files.md).
-    const v2 = instances || this.meta.variables || this.meta.interface;
-    const g = { format: 'sumi.graph', version: v2 ? 2 : 1, name: this.meta.name };
-    if (this.meta.doc) g.doc = this.meta.doc;
-    if (this.meta.variables) g.variables = this.meta.variables;
-    if (this.meta.interface) g.interface = this.meta.interface;
+    const v2 = instances || meta.variables || meta.interface;
+    const g = { format: 'sumi.graph', version: v2 ? 2 : 1, name: meta.name };
+    if (meta.doc) g.doc = meta.doc;
+    if (meta.variables) g.variables = meta.variables;
+    if (meta.interface) g.interface = meta.interface;
     g.nodes = nodes;
     g.outputs = outputs;
     g.layout = layout;

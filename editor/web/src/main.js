@@ -65,7 +65,18 @@ const graphView = new GraphView($('graph-canvas'), $('palette'), {
   onLevel: () => buildControls(),  // sliders belong to the top graph: none while an instance is open
   pathEl: $('graph-path'),
 });
-// "edit FILE" in the path bar of an opened instance: the subgraph file itself, as the graph edited.
+// "save FILE" in the path bar of an opened instance: its file written, the instances' information
+// refreshed from the server (for every level shown) and the graph run again.
+graphView.onSaveFile = async (file, json) => {
+  const r = await api.saveGraph(file, json);
+  showProblems(r.problems);
+  const { subgraphs } = await api.loadGraph(state.file);
+  setStatus(`saved ${file}`, 'ok');
+  scheduleRun(0);
+  return subgraphs;
+};
+graphView.onError = (message) => setStatus(message, 'error');
+// "open FILE" in the path bar of an opened instance: the subgraph file itself, as the graph edited.
 graphView.onEditFile = (file) => openGraph(file).catch((err) => setStatus(err.message, 'error'));
 // The palette's subgraph files: an instance of the file, with its interface from the server.
 graphView.onAddSubgraph = async (file) => {

@@ -104,8 +104,8 @@ try {
     .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
   check(['mouth/encode', 'mouth/project', 'mouth/features', 'left_eye/decode'].every((id) => id in firstRun) && !('project_mouth' in firstRun),
     `the default graph ran with its instances expanded (${Object.keys(firstRun).length} nodes, e.g. mouth/project ${firstRun['mouth/project']})`);
-  // Opening an instance (a double click on it in the graph view) shows its inner graph, read-only, with
-  // the inner nodes' status from the last run; the path bar leads back.
+  // Opening an instance (a double click on it in the graph view) shows its inner graph with the inner
+  // nodes' status from the last run, editable (the graphs folder holds its file); the path bar leads back.
   await page.click('#tab-graph');
   await page.waitForTimeout(300);
   const title = await page.evaluate(() => {
@@ -129,20 +129,43 @@ try {
     const gv = window.sumiEditor.graphView;
     return { ids: gv.graph._nodes.map((n) => n.properties.sumi_id).sort(), readOnly: gv.canvas.read_only,
       path: document.getElementById('graph-path').textContent, hidden: document.getElementById('graph-path').hidden,
-      project: gv.nodeById('project')?.sumiStatus?.status, part: gv.nodeById('project')?.widgets.find((w) => w.name === 'part')?.label };
+      project: gv.nodeById('project')?.sumiStatus?.status, part: gv.nodeById('project')?.widgets.find((w) => w.name === 'part')?.label,
+      shown: gv.nodeById('project')?.widgets.find((w) => w.name === 'part')?.value };
   });
-  check(inside.ids.join() === 'decode,encode,features,project' && inside.readOnly && !inside.hidden &&
-    inside.path.includes('mouth (part_chain.sumi.json)') && ['computed', 'cached'].includes(inside.project) && inside.part === 'part = $part',
-    `opening the mouth instance shows its inside read-only (${inside.ids}; path "${inside.path.split(' read-only')[0]}"; project ${inside.project})`);
+  check(inside.ids.join() === 'decode,encode,features,project' && !inside.readOnly && !inside.hidden &&
+    inside.path.includes('mouth (part_chain.sumi.json)') && inside.path.includes('editing part_chain.sumi.json') &&
+    ['computed', 'cached'].includes(inside.project) && inside.part === 'part = $part' && inside.shown === 'mouth',
+    `opening the mouth instance shows its inside (${inside.ids}; path "${inside.path}"; project ${inside.project})`);
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_subgraph.png') });
+  // Editing inside: a parameter of the inner projection, saved into part_chain.sumi.json, re-runs every
+  // part's projection (all five instances use the file) and nothing upstream of them.
+  const runsBeforeSave = await page.evaluate(() => window.sumiEditor.runs);
+  const dirty = await page.evaluate(() => {
+    const w = window.sumiEditor.graphView.nodeById('project').widgets.find((x) => x.name === 'regularisation');
+    w.value = 0.01;
+    w.callback(0.01);
+    return !document.getElementById('graph-path-save').disabled && window.sumiEditor.runs;
+  });
+  check(dirty !== false, 'an edit inside the instance offers to save part_chain.sumi.json');
+  await page.click('#graph-path-save');
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, runsBeforeSave, { timeout: 30000 });
+  const savedChain = JSON.parse(fs.readFileSync(path.join(graphs, 'part_chain.sumi.json'), 'utf8'));
+  const afterSave = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
+    .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
+  check(savedChain.nodes.project.params.regularisation === 0.01 && savedChain.nodes.project.params.part === '$part' &&
+    savedChain.variables.blend.value === 1 && savedChain.interface.inputs.crop.to[0] === 'encode.image' &&
+    afterSave['left_eye/project'] === 'computed' && afterSave['mouth/project'] === 'computed' && afterSave['left_eye/encode'] === 'cached',
+    `the saved edit is in the file and re-ran every instance's projection (left_eye/project ${afterSave['left_eye/project']}, left_eye/encode ${afterSave['left_eye/encode']})`);
   await page.click('#graph-path button');
   const back = await page.evaluate(() => ({ levels: window.sumiEditor.graphView.levels.length, mouth: !!window.sumiEditor.graphView.nodeById('mouth'),
     readOnly: window.sumiEditor.graphView.canvas.read_only, status: window.sumiEditor.graphView.nodeById('mouth').sumiStatus?.status }));
   check(back.levels === 0 && back.mouth && !back.readOnly && ['computed', 'cached'].includes(back.status),
     `the path bar leads back to the top graph (instance status ${back.status})`);
-  // "edit part_chain.sumi.json" in the path bar opens the subgraph file itself for editing, its
+  // "open part_chain.sumi.json" in the path bar opens the subgraph file itself as the graph edited, its
   // variables and interface kept.
   await page.evaluate(() => window.sumiEditor.graphView.openInstance('nose'));
+  const noseShown = await page.evaluate(() => window.sumiEditor.graphView.nodeById('encode').widgets.find((w) => w.name === 'part').value);
+  check(noseShown === 'nose', `inside the nose instance the widgets bound to $part show its value (${noseShown})`);
   await page.click('#graph-path-edit');
   await page.waitForFunction(() => window.sumiEditor.graphView.meta.name === 'part_chain');
   const file = await page.evaluate(() => {
@@ -154,7 +177,7 @@ try {
   await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('a subgraph file: not run'));
   check(file.levels === 0 && !file.readOnly && file.version === 2 && file.part === '$part' && file.iface === 'encode.image' &&
     file.blend === 1 && file.select === 'part_chain.sumi.json',
-    `"edit part_chain.sumi.json" opened the file for editing, its variables and interface kept (${JSON.stringify(file)})`);
+    `"open part_chain.sumi.json" opened the file for editing, its variables and interface kept (${JSON.stringify(file)})`);
   await page.selectOption('#graph-select', 'deepfacedrawing.sumi.json');
   await page.waitForFunction(() => window.sumiEditor.graphView.nodeById('mouth')?.sumiType === 'subgraph');
   await page.waitForFunction(() => document.getElementById('status').className.includes('ok'), null, { timeout: 30000 });
