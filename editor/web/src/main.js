@@ -105,6 +105,11 @@ async function refreshGraphList(select) {
 }
 
 async function openGraph(file) {
+  const unsaved = graphView.levels.filter((l) => l.dirty).map((l) => l.file);
+  if (unsaved.length && !window.confirm(`Discard the unsaved changes to ${unsaved.join(', ')}?`)) {
+    $('graph-select').value = state.file;
+    return;
+  }
   const { graph, problems, subgraphs } = await api.loadGraph(file);
   state.file = file;
   $('graph-select').value = file;
