@@ -61,6 +61,9 @@ def image_graph(path):
     for target in ("canonical.image", "locate.sketch", "overlay.sketch"):
         g.link("sketch.image", target)
     g.set_output("sketch", "sketch.image")
+    # Saved elsewhere: the parts' subgraph file by its absolute path.
+    for part in ("left_eye", "right_eye", "nose", "mouth", "remainder"):
+        g.set_param(part, "file", os.path.join(ROOT, "graphs", "part_chain.sumi.json"))
     g.save(path)
 
 

@@ -48,6 +48,7 @@ py::dict interface_dict(const SubgraphInterface& in) {
     py::dict e;
     e["default"] = param_to_python(p.def);
     e["doc"] = p.doc;
+    e["uses"] = p.uses;  // the inner "node.param"s it sets
     params[py::str(p.name)] = e;
   }
   py::dict d;
@@ -141,7 +142,7 @@ void bind_graph(py::module_& m) {
              return interface_dict(describe_interface(g, reg ? *reg : *default_registry()));
            }, py::arg("registry") = nullptr,
            "This graph as a subgraph: {'inputs': {name: {kind, doc, to}}, 'outputs': {name: {kind, doc, source}}, "
-           "'params': {name: {default, doc}}}.")
+           "'params': {name: {default, doc, uses}}} (uses: the inner \"node.param\"s the parameter sets).")
       .def("expand", [](const Graph& g, std::shared_ptr<Registry> reg) {
              return expand_graph(g, reg ? *reg : *default_registry());
            }, py::arg("registry") = nullptr,

@@ -34,6 +34,7 @@
 #include "engine/atomic_file.h"
 #include "engine/graph_file.h"
 #include "engine/hash.h"
+#include "engine/subgraph.h"
 #include "engine/plan.h"
 #include "engine/runtime.h"
 #include "engine/session.h"
@@ -204,9 +205,13 @@ std::string expand_name(const std::string& pattern, const Item& it, std::size_t 
 
 // What --resume compares: the graph with this item's parameters (inputs
 // included), the outputs asked for, the naming and the inputs' contents.
-std::string item_digest(const Graph& g, const Item& it, const BatchArgs& a) {
+std::string item_digest(const Graph& g, const Registry& reg, const Item& it, const BatchArgs& a) {
   Hasher h;
-  h.add(std::string_view("sumi batch 1")).add(graph_to_json(g)).add(a.device).add(a.name);
+  const std::string json = graph_to_json(g);
+  h.add(std::string_view("sumi batch 1")).add(json).add(a.device).add(a.name);
+  // A graph with subgraph instances or variables: also what it expands to, so that an edited
+  // subgraph file is not skipped on resume (python/sumi/_batch.py computes the same digest).
+  if (std::string flat = graph_to_json(expand_graph(g, reg)); flat != json) h.add(std::string_view("expanded")).add(flat);
   for (const auto& o : a.outputs) h.add(o);
   for (const auto& [node, file] : it.files) h.add(node).add(read_file(file));
   return fmt::format("{:016x}", h.digest());
@@ -349,7 +354,7 @@ int batch(BatchArgs a) {
                       "--in " + node + (fs::exists(file, ec) ? ": not a regular file (a device, FIFO or socket)" : ": file not found"));
         g.set_param(node, "path", absolute(file));
       }
-      const std::string digest = item_digest(g, it, a);
+      const std::string digest = item_digest(g, reg, it, a);
       // The same stamp from any working folder; one per input AND output name, so an input listed twice
       // under different names ({index}) is not skipped on the strength of the other's files.
       const std::string key = absolute(it.input) + "\n" + expand_name(a.name, it, i, width, "");

@@ -25,6 +25,21 @@ Json port_json(const PortSpec& p, bool input) {
   return j;
 }
 
+Json param_spec_json(const ParamSpec& p) {
+  Json jp;
+  jp["name"] = p.name;
+  jp["type"] = std::string(param_type_name(p.type));
+  jp["default"] = param_json(p.def);
+  if (p.min) jp["min"] = *p.min;
+  if (p.max) jp["max"] = *p.max;
+  if (!p.choices.empty()) jp["choices"] = p.choices;
+  if (p.length) jp["length"] = p.length;
+  if (p.live) jp["live"] = true;
+  if (PathAccess a = p.file_access(); a != PathAccess::None) jp["access"] = std::string(path_access_name(a));
+  jp["doc"] = p.doc;
+  return jp;
+}
+
 Json descriptor_json(const NodeDescriptor& d) {
   Json j;
   j["id"] = d.id;
@@ -38,20 +53,7 @@ Json descriptor_json(const NodeDescriptor& d) {
   j["outputs"] = Json::array();
   for (const auto& p : d.outputs) j["outputs"].push_back(port_json(p, false));
   j["params"] = Json::array();
-  for (const auto& p : d.params) {
-    Json jp;
-    jp["name"] = p.name;
-    jp["type"] = std::string(param_type_name(p.type));
-    jp["default"] = param_json(p.def);
-    if (p.min) jp["min"] = *p.min;
-    if (p.max) jp["max"] = *p.max;
-    if (!p.choices.empty()) jp["choices"] = p.choices;
-    if (p.length) jp["length"] = p.length;
-    if (p.live) jp["live"] = true;
-    if (PathAccess a = p.file_access(); a != PathAccess::None) jp["access"] = std::string(path_access_name(a));
-    jp["doc"] = p.doc;
-    j["params"].push_back(std::move(jp));
-  }
+  for (const auto& p : d.params) j["params"].push_back(param_spec_json(p));
   return j;
 }
 
@@ -71,6 +73,7 @@ std::string quote(const std::string& s) {
 }  // namespace
 
 std::string descriptor_to_json(const NodeDescriptor& d) { return dump_json(descriptor_json(d)); }
+std::string param_spec_to_json(const ParamSpec& p) { return dump_json(param_spec_json(p)); }
 
 std::string registry_to_json(const Registry& reg) {
   Json j;

@@ -19,6 +19,8 @@ namespace sumi {
 //   params: [{name, type, default, min?, max?, choices?, length?, doc}]} ]}
 std::string registry_to_json(const Registry& reg);
 std::string descriptor_to_json(const NodeDescriptor& d);
+// One parameter as in registry_to_json: {name, type, default, min?, max?, ...}.
+std::string param_spec_to_json(const ParamSpec& p);
 
 // Nodes labelled "id\ntype", links labelled "out -> in", graph outputs as
 // double octagons; subgraph instances expanded, as (nested) clusters labelled

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
@@ -110,9 +111,16 @@ std::shared_ptr<const std::vector<char>> Plan::needed_for(const std::vector<std:
 
 std::vector<std::string> never_run_nodes(const Plan& plan) {
   auto need = plan.needed_for({});
+  // A subgraph's outputs are optional: inside an instance that runs at all,
+  // nodes feeding only its unused outputs are not reported.
+  auto instance_of = [](const std::string& id) { return id.substr(0, id.find('/')); };
+  std::set<std::string> running;
+  for (std::size_t i = 0; i < plan.nodes.size(); ++i)
+    if ((*need)[i] && plan.nodes[i].id.find('/') != std::string::npos) running.insert(instance_of(plan.nodes[i].id));
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < plan.nodes.size(); ++i)
-    if (!(*need)[i]) ids.push_back(plan.nodes[i].id);
+    if (!(*need)[i] && !(plan.nodes[i].id.find('/') != std::string::npos && running.count(instance_of(plan.nodes[i].id))))
+      ids.push_back(plan.nodes[i].id);
   std::sort(ids.begin(), ids.end());
   return ids;
 }

@@ -71,6 +71,8 @@ class Plan {
 
 // The nodes no run of the whole graph computes: neither a graph output, nor
 // an output node, nor upstream of one (`sumi validate` warns about them).
+// Inside a subgraph instance of which some node runs, nodes that feed only
+// unused outputs of the instance are left out (a subgraph's outputs are optional).
 std::vector<std::string> never_run_nodes(const Plan& plan);
 
 // Validates and compiles, expanding subgraph instances and variables

@@ -334,9 +334,9 @@ Graph expand_graph(const Graph& g, const Registry& reg) {
   return std::move(x.graph);
 }
 
-SubgraphInterface describe_interface(const Graph& g, const Registry& reg) {
+SubgraphInterface describe_interface(const Graph& g, const Registry& reg, const Sandbox* sandbox) {
   SubgraphInterface out;
-  Expansion x = expand_subgraphs(g, reg);
+  Expansion x = expand_subgraphs(g, reg, sandbox);
   auto input_kind = [&](const Endpoint& t) -> std::string {
     const NodeInstance* n = x.graph.node(t.node);
     const NodeDescriptor* d = n ? reg.find(n->type) : nullptr;
@@ -360,7 +360,13 @@ SubgraphInterface describe_interface(const Graph& g, const Registry& reg) {
     }
     out.outputs.push_back(std::move(p));
   }
-  for (const auto& [name, v] : g.variables()) out.params.push_back({name, v.value, v.doc});
+  for (const auto& [name, v] : g.variables()) {
+    SubgraphInterface::Param p{name, v.value, v.doc, {}};
+    for (const auto& [id, n] : g.nodes())
+      for (const auto& [param, value] : n.params)
+        if (const auto* s = std::get_if<std::string>(&value); s && *s == "$" + name) p.uses.push_back(id + "." + param);
+    out.params.push_back(std::move(p));
+  }
   return out;
 }
 

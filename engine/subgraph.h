@@ -78,10 +78,15 @@ struct SubgraphInterface {
     std::string name;
     ParamValue def;
     std::string doc;
+    // Where it is used at this level: "node.param" of the parameters written
+    // "$name" (instance parameters included), for tools that show a control
+    // of the parameter's type and range.
+    std::vector<std::string> uses;
   };
   std::vector<Port> inputs, outputs;
   std::vector<Param> params;
 };
-SubgraphInterface describe_interface(const Graph& g, const Registry& reg);
+// With a sandbox, nested subgraph files outside its readable folders are not read.
+SubgraphInterface describe_interface(const Graph& g, const Registry& reg, const Sandbox* sandbox = nullptr);
 
 }  // namespace sumi

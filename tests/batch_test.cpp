@@ -120,6 +120,30 @@ TEST(Batch, GlobListNamesAndResumeAfterAChange) {
   EXPECT_EQ(statuses(results(tmp.path("l"))), (std::map<std::string, int>{{"done", 2}, {"failed", 1}}));
 }
 
+// Resume compares what the graph expands to: an edited subgraph file re-runs the items (issue 19).
+TEST(Batch, ResumeNoticesAnEditedSubgraphFile) {
+  TempDir tmp;
+  make_inputs(tmp);
+  fs::create_directories(tmp.path("sg"));
+  for (const char* f : {"bold_lines.sumi.json", "sketch_styles.sumi.json"})
+    fs::copy_file(source_path(std::string("examples/subgraphs/") + f), tmp.path(std::string("sg/") + f));
+  write_text(tmp.path("in/one.txt"), "face.strokes.json\n");
+  const std::string cmd = "batch " + tmp.path("sg/sketch_styles.sumi.json") + " --in draw=" + tmp.path("in/one.txt") +
+                          " --out " + tmp.path("o") + " --output bold --resume";
+  Result r = sumi(cmd);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(statuses(results(tmp.path("o"))), (std::map<std::string, int>{{"done", 1}}));
+  r = sumi(cmd);
+  EXPECT_EQ(statuses(results(tmp.path("o"))), (std::map<std::string, int>{{"skipped", 1}}));
+  std::string sub = read_file(tmp.path("sg/bold_lines.sumi.json"));
+  const auto at = sub.find("\"value\": 1.5");
+  ASSERT_NE(at, std::string::npos);
+  write_text(tmp.path("sg/bold_lines.sumi.json"), sub.replace(at, 12, "\"value\": 2.5"));
+  r = sumi(cmd);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(statuses(results(tmp.path("o"))), (std::map<std::string, int>{{"done", 1}})) << "the sigma default changed";
+}
+
 TEST(Batch, ClearMessages) {
   TempDir tmp;
   make_inputs(tmp);

@@ -188,6 +188,43 @@ TEST_F(EditorSandboxTest, SymlinkInsideTheGraphsFolderPointingOutsideIsRefused) 
   expect_refused(run({{"graph", copy_graph("up/secret.png")}}), "load", "path", "outside the sandbox");
 }
 
+// Subgraph files resolve only inside the roots: one outside is listed with
+// the reason and not read when a graph is loaded, and a run that names it is refused.
+TEST_F(EditorSandboxTest, SubgraphFilesOutsideTheRootsAreNotRead) {
+  const char* sub = R"({"format":"sumi.graph","version":2,"name":"sub",
+    "interface":{"inputs":{"image":{"to":["blur.image"]}}},
+    "nodes":{"blur":{"type":"image.blur"}},"outputs":{"image":"blur.image"}})";
+  std::ofstream(dir_ / "graphs/inside.sumi.json") << sub;
+  std::ofstream(dir_ / "outside.sumi.json") << sub;  // readable by the server's user, outside every root
+  Json g = copy_graph("in.png");
+  g["version"] = 2;
+  g["nodes"]["a"] = {{"type", "subgraph"}, {"in", {{"image", "load.image"}}}, {"params", {{"file", "inside.sumi.json"}}}};
+  g["nodes"]["b"] = {{"type", "subgraph"}, {"in", {{"image", "load.image"}}}, {"params", {{"file", "../outside.sumi.json"}}}};
+  g["outputs"] = {{"a", "a.image"}, {"b", "b.image"}};
+  std::ofstream(dir_ / "graphs/uses.sumi.json") << g.dump();
+  start();
+
+  auto r = client().Get("/api/graphs/uses.sumi.json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json j = Json::parse(r->body);
+  EXPECT_EQ(j["subgraphs"]["inside.sumi.json"]["interface"]["inputs"][0]["name"], "image");
+  const Json& out = j["subgraphs"]["../outside.sumi.json"];
+  EXPECT_FALSE(out.contains("graph")) << out;
+  EXPECT_NE(out.value("error", "").find("outside the sandbox"), std::string::npos) << out;
+  EXPECT_FALSE(j["problems"].empty());
+
+  r = run({{"graph", "uses.sumi.json"}});
+  ASSERT_TRUE(r);
+  EXPECT_GE(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("outside the sandbox"), std::string::npos) << r->body;
+  g["nodes"].erase("b");
+  g["outputs"].erase("b");
+  r = run({{"graph", g}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
 TEST_F(EditorSandboxTest, ShippedGraphRunsInTheSandboxOfSumiServe) {
   ServerOptions o;  // as `sumi serve` sets it up from the source tree
   o.graphs_dir = (fs::path(SUMI_SOURCE_DIR) / "graphs").string();

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -194,6 +195,95 @@ TEST_F(EditorServerTest, ListsLoadsAndSavesGraphs) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_FALSE(Json::parse(r->body)["problems"].empty());
+}
+
+// Subgraphs in the editor (issue 19): the list marks files meant as subgraphs
+// (they declare interface inputs), a graph's reply carries its instances'
+// files with their interfaces (each parameter typed like the inner parameter
+// it sets), and a graph with instances sent inline runs with per-inner-node
+// caching.
+TEST_F(EditorServerTest, ServesSubgraphInterfacesAndRunsInstances) {
+  for (const char* f : {"bold_lines.sumi.json", "sketch_styles.sumi.json"})
+    fs::copy_file(fs::path(SUMI_SOURCE_DIR) / "examples/subgraphs" / f, dir_ / "graphs" / f);
+  std::map<std::string, bool> subgraph;
+  const Json list = Json::parse(client().Get("/api/graphs")->body);
+  for (const Json& g : list["graphs"]) subgraph[g["file"]] = g["subgraph"];
+  EXPECT_TRUE(subgraph["bold_lines.sumi.json"]);
+  EXPECT_FALSE(subgraph["sketch_styles.sumi.json"]);
+  EXPECT_FALSE(subgraph["sketch_parts.sumi.json"]);
+
+  auto r = client().Get("/api/graphs/sketch_styles.sumi.json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json g = Json::parse(r->body);
+  EXPECT_TRUE(g["problems"].empty()) << g["problems"];
+  EXPECT_EQ(g["graph"]["nodes"]["bold"]["type"], "subgraph");  // kept as one node, not flattened
+  const Json& bold = g["subgraphs"]["bold_lines.sumi.json"];
+  ASSERT_TRUE(bold.contains("interface")) << bold;
+  EXPECT_EQ(bold["graph"]["name"], "bold_lines");
+  const Json& in = bold["interface"];
+  ASSERT_EQ(in["inputs"].size(), 1u);
+  EXPECT_EQ(in["inputs"][0]["name"], "sketch");
+  EXPECT_EQ(in["inputs"][0]["kind"], "Image");
+  ASSERT_EQ(in["outputs"].size(), 1u);
+  EXPECT_EQ(in["outputs"][0]["kind"], "Image");
+  std::map<std::string, Json> params;
+  for (const Json& p : in["params"]) params[p["name"]] = p;
+  EXPECT_EQ(params["sigma"]["type"], "float");       // from image.blur's sigma
+  EXPECT_EQ(params["sigma"]["min"], 0.0);
+  EXPECT_EQ(params["sigma"]["default"], 1.5);        // the variable's default, not the node's
+  EXPECT_EQ(params["sigma"]["doc"], "blur in pixels: how much thicker the lines get");
+  EXPECT_EQ(params["sigma"]["uses"], Json::array({"blur.sigma"}));
+  EXPECT_EQ(params["level"]["type"], "float");
+  // The graph's own interface (any graph can be instantiated): sketch_styles has parameters, no inputs.
+  EXPECT_TRUE(g["interface"]["inputs"].empty());
+  EXPECT_EQ(g["interface"]["params"][0]["name"], "size");
+
+  std::string s = new_session();
+  Json body = {{"graph", g["graph"]}, {"inputs", {{"draw", strokes_}}}};
+  r = post_json("/api/sessions/" + s + "/run", body);
+  ASSERT_EQ(r->status, 200) << r->body;
+  body["params"] = {{"bold.sigma", 4}};  // an instance's parameter
+  r = post_json("/api/sessions/" + s + "/run", body);
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::map<std::string, std::string> status;
+  const Json reply = Json::parse(r->body);
+  for (const auto& n : reply["nodes"]) status[n["id"]] = n["status"];
+  EXPECT_EQ(status["bold/blur"], "computed");
+  EXPECT_EQ(status["bold/threshold"], "computed");
+  EXPECT_EQ(status["medium/blur"], "cached");
+  EXPECT_EQ(status["sketch"], "cached");
+}
+
+// A file that instantiates the next one twice, under two spellings, at each of 20 levels: the
+// reply lists at most 512 subgraph entries, each file read once, and comes back at once.
+TEST_F(EditorServerTest, ExplosiveSubgraphNestingIsListedWithinALimit) {
+  for (int i = 0; i < 20; ++i) {
+    const std::string next = "l" + std::to_string(i + 1) + ".sumi.json";
+    const std::string nodes = i == 19 ? R"("n":{"type":"test.source"})"
+                                      : R"("a":{"type":"subgraph","params":{"file":")" + next +
+                                            R"("}},"b":{"type":"subgraph","params":{"file":"./)" + next + R"("}})";
+    std::ofstream(dir_ / "graphs" / ("l" + std::to_string(i) + ".sumi.json"))
+        << R"({"format":"sumi.graph","version":2,"nodes":{)" + nodes + "}}";
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = client().Get("/api/graphs/l0.sumi.json");
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_LT(s, 10.0);
+  int entries = 0, capped = 0;
+  std::function<void(const Json&)> walk = [&](const Json& subs) {
+    for (const auto& [file, e] : subs.items()) {
+      ++entries;
+      if (e.value("error", "").find("more than 512 subgraph files") != std::string::npos) ++capped;
+      if (e.contains("subgraphs")) walk(e["subgraphs"]);
+    }
+  };
+  const Json j = Json::parse(r->body);
+  walk(j["subgraphs"]);
+  EXPECT_LE(entries, 513);
+  EXPECT_EQ(capped, 1);
 }
 
 TEST_F(EditorServerTest, RefusesBadGraphRequests) {

@@ -327,6 +327,24 @@ TEST_F(Subgraph, InterfaceIsDescribedWithKinds) {
   EXPECT_EQ(in.outputs[0].kind, "Scalar");
   ASSERT_EQ(in.params.size(), 2u);
   EXPECT_EQ(in.params[0].name, "bias");
+  EXPECT_EQ(in.params[0].uses, std::vector<std::string>{"add1.bias"});  // for a control of add1.bias's type
+}
+
+// A subgraph's outputs are optional: an instance that runs is not reported for
+// the nodes behind its unused outputs; an instance nothing reads is.
+TEST_F(Subgraph, NeverRunNodesSkipUnusedOutputsOfRunningInstances) {
+  write_text(tmp.path("two.sumi.json"), R"({"format":"sumi.graph","version":2,"name":"two",
+    "interface":{"inputs":{"x":{"to":["a.a","b.a"]}}},
+    "nodes":{"a":{"type":"test.add"},"b":{"type":"test.add"}},
+    "outputs":{"first":"a.out","second":"b.out"}})");
+  write_text(tmp.path("use.sumi.json"), R"({"format":"sumi.graph","version":2,"name":"use",
+    "nodes":{"src":{"type":"test.source"},
+             "used":{"type":"subgraph","in":{"x":"src.out"},"params":{"file":"two.sumi.json"}},
+             "idle":{"type":"subgraph","in":{"x":"src.out"},"params":{"file":"two.sumi.json"}},
+             "end":{"type":"test.round","in":{"in":"used.first"}}},
+    "outputs":{"y":"end.out"}})");
+  auto plan = compile(load_graph_file(tmp.path("use.sumi.json")), reg);
+  EXPECT_EQ(never_run_nodes(*plan), (std::vector<std::string>{"idle/a", "idle/b"}));
 }
 
 // The shipped example, through the command line: validate, run with a

@@ -1,6 +1,7 @@
 #include "editor/server/http_util.h"
 #include "editor/server/routes.h"
 #include "editor/server/run_request.h"
+#include "editor/server/subgraph_info.h"
 #include "engine/graph_file.h"
 #include "engine/validate.h"
 
@@ -29,7 +30,10 @@ void add_graph_routes(httplib::Server& srv, ServerContext& ctx) {
   srv.Get(R"(/api/graphs/(.*))", guarded([&ctx](const httplib::Request& req, httplib::Response& res) {
             Graph g = ctx.graphs.load(req.matches[1]);
             Json j = Json::parse(graph_to_json(g));
+            // The graph as a subgraph (the palette's instances), and the files its instances name.
             send_json(res, {{"file", std::string(req.matches[1])}, {"graph", j},
+                            {"interface", interface_json(g, ctx.registry, ctx.sandbox.get())},
+                            {"subgraphs", subgraphs_json(g, ctx.registry, ctx.sandbox.get())},
                             {"problems", errors_to_json(validate(g, ctx.registry, ctx.sandbox.get()))}});
           }));
 

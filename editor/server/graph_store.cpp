@@ -66,6 +66,8 @@ Json GraphStore::list() const {
       Json outs = Json::array();
       for (const auto& [name, ep] : g.outputs()) outs.push_back(name);
       item["outputs"] = outs;
+      // A file with interface inputs is meant to be instantiated: the palette lists it.
+      item["subgraph"] = !g.interface_inputs().empty();
     } catch (const std::exception& e) {
       item["error"] = e.what();
     }

@@ -21,7 +21,8 @@ class GraphStore {
   explicit GraphStore(const std::string& dir);
   const std::string& dir() const { return dir_; }
 
-  // [{"file": "x.sumi.json", "name": ..., "doc": ..., "nodes": N, "outputs": [...]}] sorted by file;
+  // [{"file": "x.sumi.json", "name": ..., "doc": ..., "nodes": N, "outputs": [...], "subgraph": has
+  // interface inputs}] sorted by file;
   // files that do not load are listed with "error".
   Json list() const;
   // The absolute path for `file`; throws ApiError 400/403.

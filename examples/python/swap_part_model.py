@@ -3,8 +3,9 @@
 
 Writes a new mouth decoder in Python - the shipped decoder wrapped so that it
 draws bolder lines - saves it as TorchScript, and points the shadow-guidance
-graph's mouth decoder at it. Only the mouth decoder and what follows it
-re-run; the other four parts come from the session's cache. Then shows the
+graph's mouth decoder at it (the `decoder` parameter of the graph's `mouth`
+instance of graphs/part_chain.sumi.json). Only the mouth decoder and what
+follows it re-run; the other four parts come from the session's cache. Then shows the
 clear error a model with the wrong shapes gets.
 
     PYTHONPATH=build/python /usr/bin/python3 examples/python/swap_part_model.py [OUT_DIR]
@@ -48,11 +49,11 @@ session = sumi.Session()
 strokes = root / "examples" / "cartoon_face.strokes.json"
 before = session.run(graph, outputs=["guidance"], inputs={"draw": strokes})
 
-graph.set_param("decode_mouth", "decoder", str(bold_path))
+graph.set_param("mouth", "decoder", str(bold_path))  # the mouth instance's parameter: its inner node mouth/decode
 after = session.run(graph, outputs=["guidance"], inputs={"draw": strokes})
 rerun = [n["id"] for n in after.nodes if n["status"] == "computed"]
 print("re-ran after the swap:", ", ".join(rerun))
-assert rerun == ["decode_mouth", "compose", "place_guidance"], rerun  # place_guidance: back to where the face was drawn
+assert rerun == ["mouth/decode", "compose", "place_guidance"], rerun  # place_guidance: back to where the face was drawn
 
 x, y, size = mouth["window"]
 canvas = manifest["canvas"]
@@ -78,10 +79,10 @@ for name, result in (("before", before), ("after", after)):
 # A model with the wrong interface is refused with the node and the file named:
 # the nose decoder draws 64 x 64 crops, the remainder needs 128 x 128.
 nose_decoder = str(manifest_path.parent / manifest["parts"]["nose"]["decoder"])
-graph.set_param("decode_remainder", "decoder", nose_decoder)
+graph.set_param("remainder", "decoder", nose_decoder)
 try:
     session.run(graph, outputs=["guidance"], inputs={"draw": strokes})
     raise SystemExit("a decoder with the wrong output shape was accepted")
 except sumi.Error as e:
     print("refused as expected:", str(e).splitlines()[0])
-    assert "decode_remainder" in str(e) and "nose_decoder.pt" in str(e)
+    assert "remainder/decode" in str(e) and "nose_decoder.pt" in str(e)

@@ -118,7 +118,7 @@ def main():
     dfd = sumi.Graph.load(str(graphs / "deepfacedrawing.sumi.json"))
     dfd_raw = sumi.Graph.load(str(graphs / "deepfacedrawing.sumi.json"))
     for p in PARTS:
-        dfd_raw.set_param(f"project_{p}", "blend", 0.0)
+        dfd_raw.set_param(p, "blend", 0.0)  # the part's instance of part_chain.sumi.json
     s2a = sumi.Graph.load(str(graphs / "sketch2anime.sumi.json"))
     runs = {"deepfacedrawing": dfd, "deepfacedrawing, no projection": dfd_raw, "sketch2anime, hints": s2a}
     afd_ref = None

@@ -40,9 +40,16 @@ PARTS = ["left_eye", "right_eye", "nose", "mouth", "remainder"]
 SPLITS = {"train": 0, "val": 1, "test": 2, "heldout": 3}
 
 
-def part_params(ref, node, parts_manifest):
-    """A node's parameters from the graph file, with the part-model manifest replaced when one is given."""
-    params = dict(ref[node].get("params", {}))
+# The parameters of part_chain.sumi.json that its encode and project nodes take (same names there).
+CHAIN_PARAMS = {"encode": ("part", "encoder"), "project": ("part", "k", "blend")}
+
+
+def part_params(ref, part, node, parts_manifest):
+    """The parameters of `node` ("encode" or "project") in the graph file's instance of
+    part_chain.sumi.json for `part`, with the part-model manifest replaced when one is given."""
+    inst = ref[part].get("params", {})
+    params = {"part": part}
+    params.update({k: v for k, v in inst.items() if k in CHAIN_PARAMS[node] and v != ""})
     if parts_manifest:
         params["manifest"] = str(parts_manifest)
     return params
@@ -62,9 +69,9 @@ def latent_graph(parts_manifest=None):
 
 def add_latents(g, ref, parts_manifest):
     for p in PARTS:
-        g.add_node(f"encode_{p}", "latent.encode", **part_params(ref, f"encode_{p}", parts_manifest))
+        g.add_node(f"encode_{p}", "latent.encode", **part_params(ref, p, "encode", parts_manifest))
         g.link(f"split.{p}", f"encode_{p}.image")
-        params = part_params(ref, f"project_{p}", parts_manifest)
+        params = part_params(ref, p, "project", parts_manifest)
         params["blend"] = 1.0
         g.add_node(f"project_{p}", "latent.project", **params)
         g.link(f"encode_{p}.latent", f"project_{p}.latent")

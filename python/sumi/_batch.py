@@ -310,6 +310,13 @@ class _Plan:
         n = self.graph.nodes.get(node)
         if n is None:
             raise ValueError(f"output '{output}': no node '{node}' in the graph")
+        if n["type"] == "subgraph":  # an instance's output: the inner node that makes it
+            flat = self.graph.expand(self.registry)
+            inner = flat.outputs.get(output) if output in graph_outputs else None
+            if inner is None:
+                raise ValueError(f"output '{output}': name a graph output for an output of subgraph instance '{node}'")
+            node, _, port = inner.partition(".")
+            n = flat.nodes[node]
         for spec in self.registry[n["type"]].outputs:
             if spec["name"] == port:
                 return spec["kind"]
@@ -369,7 +376,12 @@ class _Plan:
 
     def _digest(self, g, p: _Prepared) -> Optional[str]:
         """What resume compares; for file inputs set as 'path' the same digest as `sumi batch`'s item_digest."""
-        h = _Hasher().add("sumi batch 1").add(g.to_json()).add(self.device).add(self.name)
+        text = g.to_json()
+        h = _Hasher().add("sumi batch 1").add(text).add(self.device).add(self.name)
+        # Subgraph instances or variables: also what the graph expands to (an edited subgraph file reruns).
+        flat = g.expand(self.registry).to_json()
+        if flat != text:
+            h.add("expanded").add(flat)
         for o in self.outputs:
             h.add(o)
         for node, file in p.files:

@@ -83,6 +83,21 @@ def test_cli_and_python_resume_each_others_work(tmp_path, root, drawings, cli):
     assert f"0 done, {len(good)} skipped, 1 failed" in p.stdout
 
 
+def test_resume_compares_what_subgraphs_expand_to(tmp_path, root, drawings, cli):
+    """A graph with subgraph instances: the CLI's and Python's digests agree, and an edited subgraph
+    file runs the items again (issue 19)."""
+    sg = tmp_path / "sg"
+    shutil.copytree(root / "examples" / "subgraphs", sg)
+    graph, out = sg / "sketch_styles.sumi.json", tmp_path / "out"
+    items = [{"draw": str(f)} for f in drawings[1:]]
+    subprocess.run([cli, "batch", str(graph), "--in", f"draw={drawings[1].parent}", "--out", str(out), "--output", "bold"],
+                   capture_output=True)  # exits 1: the broken file failed
+    assert {r.status for r in sumi.batch(graph, items, out=out, outputs=["bold"], resume=True)} == {"skipped"}
+    sub = sg / "bold_lines.sumi.json"
+    sub.write_text(sub.read_text().replace('"value": 1.5', '"value": 2.5'))
+    assert {r.status for r in sumi.batch(graph, items, out=out, outputs=["bold"], resume=True)} == {"done"}
+
+
 def test_without_out_results_carry_arrays_equal_to_session_run(root, drawings):
     items = [{"draw": f} for f in drawings[1:]] + [{"draw": "no/such.strokes.json"}, "not a dict"]
     results = sorted(sumi.batch(root / PARTS, iter(items), outputs=["sketch"], jobs=2), key=lambda r: r.index)

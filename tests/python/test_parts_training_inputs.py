@@ -30,7 +30,7 @@ def test_training_crops_give_the_latents_the_graph_computes():
     graph = sumi.Graph.load(str(ROOT / "graphs" / "deepfacedrawing.sumi.json"))
     graph.set_output("canonical", "canonical.image")
     for p in PARTS:
-        graph.set_output(f"latent_{p}", f"encode_{p}.latent")
+        graph.set_output(f"latent_{p}", f"{p}.encoded")  # the part's instance of part_chain.sumi.json
     session = sumi.Session()
     canon = []
     for face in fixture_faces(4):

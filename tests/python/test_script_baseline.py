@@ -97,6 +97,25 @@ def test_memoised_script_recomputes_only_changed_parts(session, graph, script):
     assert float(np.abs(ours - theirs).max()) <= TOLERANCE
 
 
+def test_a_mouth_stroke_reruns_only_the_mouth_instance(graph, script):
+    """Each part is an instance of graphs/part_chain.sumi.json, expanded into inner nodes that are
+    cached one by one (issue 19): a stroke in the mouth re-runs the mouth's chain and what joins the
+    parts, and none of the other four parts' nodes."""
+    session = sumi.Session()
+    doc = json.loads(CARTOON.read_text())
+    session.run(graph, inputs={"draw": doc})
+    frame = script.locate(sb.rasterise(doc))
+    r = session.run(graph, inputs={"draw": sb.with_stroke(doc, frame, [(105, 212), (125, 213)])})
+    status = {n["id"]: n["status"] for n in r.nodes}
+    inner = {i for i in status if "/" in i}
+    assert inner == {f"{p}/{n}" for p in ("left_eye", "right_eye", "nose", "mouth", "remainder")
+                     for n in ("encode", "project", "decode", "features")}
+    assert {i for i in inner if status[i] == "computed"} == {"mouth/encode", "mouth/project", "mouth/decode",
+                                                              "mouth/features"}
+    assert all(status[i] == "cached" for i in inner if not i.startswith("mouth/"))
+    assert status["paste"] == status["portrait"] == status["compose"] == "computed"
+
+
 def test_benchmark_runs():
     # bench/script_vs_sumi.py end to end, one pair, no competing load: it stays runnable. (Passive
     # OpenMP waits keep it quick on a busy machine; the figures are not checked.)

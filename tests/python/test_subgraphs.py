@@ -39,7 +39,7 @@ def test_interface_is_declared_and_described(tmp_path):
     assert interface["inputs"] == {"image": {"kind": "Image", "doc": "the sketch", "to": ["blur.image"]}}
     assert interface["outputs"]["image"]["kind"] == "Image"
     assert interface["outputs"]["image"]["source"] == "cut.image"
-    assert interface["params"]["sigma"] == {"default": 1.5, "doc": "blur in pixels"}
+    assert interface["params"]["sigma"] == {"default": 1.5, "doc": "blur in pixels", "uses": ["blur.sigma"]}
     assert '"version": 2' in sub.to_json()
     sub.validate()  # a subgraph file validates on its own
 

@@ -3,7 +3,7 @@
 graph feeds it. For multi-style fixture faces with their true frame fed in
 place of face.locate's answer, the training arrays' canonical sketch and part
 latents equal graphs/deepfacedrawing.sumi.json's own `canonical` image and
-`encode_*` / `project_*` latents, and the training guide equals the sketch
+parts' `encoded` / `latent` (projected) outputs, and the training guide equals the sketch
 synth.image hands a guided generator (area-scaled to the synthesis size)."""
 import json
 import pathlib
@@ -44,9 +44,9 @@ def test_training_arrays_equal_what_the_portrait_graph_feeds_the_models():
     graph = sumi.Graph.load(str(ROOT / "graphs" / "deepfacedrawing.sumi.json"))
     graph.set_output("canonical", "canonical.image")
     for p in PARTS:
-        graph.set_output(f"latent_{p}", f"encode_{p}.latent")
-        graph.set_param(f"project_{p}", "blend", 1.0)
-        graph.set_output(f"projected_{p}", f"project_{p}.latent")
+        graph.set_output(f"latent_{p}", f"{p}.encoded")  # the part's instance of part_chain.sumi.json
+        graph.set_param(p, "blend", 1.0)
+        graph.set_output(f"projected_{p}", f"{p}.latent")
     session = sumi.Session()
     for i, face in enumerate(faces):
         sketch = load_sketch(session, face)

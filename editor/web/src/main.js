@@ -60,7 +60,31 @@ $('strokes-load').onchange = async (e) => {
 };
 
 // ---- graph view -----------------------------------------------------------------
-const graphView = new GraphView($('graph-canvas'), $('palette'), { onChange: () => { buildControls(); scheduleRun(300); } });
+const graphView = new GraphView($('graph-canvas'), $('palette'), {
+  onChange: () => { buildControls(); scheduleRun(300); },
+  onLevel: () => buildControls(),  // sliders belong to the top graph: none while an instance is open
+  pathEl: $('graph-path'),
+});
+// "save FILE" in the path bar of an opened instance: its file written, the instances' information
+// refreshed from the server (for every level shown) and the graph run again.
+graphView.onSaveFile = async (file, json) => {
+  const r = await api.saveGraph(file, json);
+  showProblems(r.problems);
+  const { subgraphs } = await api.loadGraph(state.file);
+  setStatus(`saved ${file}`, 'ok');
+  scheduleRun(0);
+  return subgraphs;
+};
+graphView.onError = (message) => setStatus(message, 'error');
+// "open FILE" in the path bar of an opened instance: the subgraph file itself, as the graph edited.
+graphView.onEditFile = (file) => openGraph(file).catch((err) => setStatus(err.message, 'error'));
+// The palette's subgraph files: an instance of the file, with its interface from the server.
+graphView.onAddSubgraph = async (file) => {
+  try {
+    const { graph, interface: iface, subgraphs } = await api.loadGraph(file);
+    graphView.addInstance(file, { file, graph, interface: iface, subgraphs });
+  } catch (err) { setStatus(`cannot add ${file}: ${err.message}`, 'error'); }
+};
 state.graphView = graphView;
 window.addEventListener('resize', () => { if ($('view-graph').classList.contains('active')) graphView.resize(); });
 
@@ -76,15 +100,21 @@ async function refreshGraphList(select) {
     sel.appendChild(o);
   }
   if (select) sel.value = select;
+  graphView.setSubgraphFiles(graphs.filter((g) => g.subgraph), graphs);
   return graphs;
 }
 
 async function openGraph(file) {
-  const { graph, problems } = await api.loadGraph(file);
+  const unsaved = graphView.levels.filter((l) => l.dirty).map((l) => l.file);
+  if (unsaved.length && !window.confirm(`Discard the unsaved changes to ${unsaved.join(', ')}?`)) {
+    $('graph-select').value = state.file;
+    return;
+  }
+  const { graph, problems, subgraphs } = await api.loadGraph(file);
   state.file = file;
   $('graph-select').value = file;
   $('graph-file').value = file;
-  graphView.load(graph);
+  graphView.load(graph, subgraphs);
   showOutputsField();
   buildControls();
   buildReferences();
@@ -227,6 +257,12 @@ async function run() {
   const seq = ++state.runSeq;
   const strokeEnd = drawing.lastStrokeEnd;
   const graph = graphView.toSumi();
+  // A subgraph file is edited, not run alone: its interface inputs come from the graphs that instantiate it.
+  const inputs = Object.keys(graph.interface?.inputs || {});
+  if (inputs.length) {
+    setStatus(`a subgraph file: not run on its own (its inputs ${inputs.join(', ')} come from the graphs that use it); save it and open one of them`, 'ok');
+    return;
+  }
   setStatus('running…', 'busy');
   const request = { graph, inputs: strokesInputs(graph) };
   let r;

@@ -1,8 +1,11 @@
 // Browser test of the editor: starts `sumi serve` on a free loopback port
 // over a copy of the graphs folder, drives Debian's Chromium with
-// playwright-core, draws a face with mouse strokes, waits for the preview,
+// playwright-core, opens the default graph (its face parts are instances of
+// the part_chain subgraph: one node each, opened by a double click to show
+// their inside), draws a face with mouse strokes, waits for the preview,
 // adds a colour hint, undoes/redoes, saves the graph and reloads it, opens
-// the graph view and connects two nodes by dragging, follows the part sliders
+// the graph view, adds a subgraph instance from the palette and connects two
+// nodes by dragging, follows the part sliders
 // (shadow guidance) and colour hints (Sketch2Anime), picks a colour
 // reference image and switches detail / rough guidance (AniFaceDrawing), and
 // recovers when the server evicts its session (410 Gone). Writes screenshots and
@@ -75,6 +78,110 @@ try {
   await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 });
   await page.waitForSelector('#outputs figure img', { timeout: 20000 });
   check(true, 'editor loaded with the default graph');
+
+  // The default graph's parts are subgraph instances: one node each, with the
+  // file's interface as ports and its parameters as widgets; the run reports their inner nodes.
+  const mouth = await page.evaluate(() => {
+    const n = window.sumiEditor.graphView.nodeById('mouth');
+    return n && { type: n.sumiType, file: n.properties.file, inputs: n.inputs.map((x) => x.name), outputs: n.outputs.map((x) => x.name),
+      widgets: n.widgets.map((w) => w.name), part: n.widgets.find((w) => w.name === 'part')?.value };
+  });
+  check(mouth?.type === 'subgraph' && mouth.file === 'part_chain.sumi.json' && mouth.inputs.join() === 'crop' &&
+    ['features', 'image'].every((o) => mouth.outputs.includes(o)) && mouth.widgets.includes('blend') && mouth.part === 'mouth',
+    `the mouth is one instance node of part_chain.sumi.json (inputs ${mouth?.inputs}, outputs ${mouth?.outputs}, params ${mouth?.widgets})`);
+  // Its instances come back from the canvas as they are in the file (a save changes nothing but the layout).
+  const roundTrip = await page.evaluate(async () => {
+    const canon = (v) => (Array.isArray(v) ? v.map(canon) : v && typeof v === 'object'
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v);
+    const file = (await (await fetch('/api/graphs/deepfacedrawing.sumi.json')).json()).graph;
+    const back = window.sumiEditor.graphView.toSumi();
+    return { same: JSON.stringify(canon(back.nodes)) === JSON.stringify(canon(file.nodes)) && back.version === file.version,
+      mouth: JSON.stringify(back.nodes.mouth) };
+  });
+  check(roundTrip.same, `the graph view gives back the file's nodes and version (mouth: ${roundTrip.mouth})`);
+  await page.waitForFunction(() => document.getElementById('status').className.includes('ok'), null, { timeout: 30000 });
+  const firstRun = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
+    .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
+  check(['mouth/encode', 'mouth/project', 'mouth/features', 'left_eye/decode'].every((id) => id in firstRun) && !('project_mouth' in firstRun),
+    `the default graph ran with its instances expanded (${Object.keys(firstRun).length} nodes, e.g. mouth/project ${firstRun['mouth/project']})`);
+  // Opening an instance (a double click on it in the graph view) shows its inner graph with the inner
+  // nodes' status from the last run, editable (the graphs folder holds its file); the path bar leads back.
+  await page.click('#tab-graph');
+  await page.waitForTimeout(300);
+  const title = await page.evaluate(() => {
+    const gv = window.sumiEditor.graphView;
+    const n = gv.nodeById('mouth');
+    gv.canvas.ds.offset = [-n.pos[0] + 150, -n.pos[1] + 150];  // bring it into view
+    gv.canvas.ds.scale = 1;
+    gv.canvas.setDirty(true, true);
+    const p = gv.canvas.ds.convertOffsetToCanvas([n.pos[0] + 30, n.pos[1] - 12]);
+    const r = gv.canvasEl.getBoundingClientRect();
+    const k = r.width / gv.canvasEl.width;
+    return [r.left + p[0] * k, r.top + p[1] * k];
+  }).catch(() => null);
+  await page.waitForTimeout(200);
+  if (title) await page.mouse.dblclick(...title);
+  if (!(await page.evaluate(() => window.sumiEditor.graphView.levels.length))) {
+    console.log('note: the double click did not reach the node title (off screen?); opening it through the view');
+    await page.evaluate(() => window.sumiEditor.graphView.openInstance('mouth'));
+  }
+  const inside = await page.evaluate(() => {
+    const gv = window.sumiEditor.graphView;
+    return { ids: gv.graph._nodes.map((n) => n.properties.sumi_id).sort(), readOnly: gv.canvas.read_only,
+      path: document.getElementById('graph-path').textContent, hidden: document.getElementById('graph-path').hidden,
+      project: gv.nodeById('project')?.sumiStatus?.status, part: gv.nodeById('project')?.widgets.find((w) => w.name === 'part')?.label,
+      shown: gv.nodeById('project')?.widgets.find((w) => w.name === 'part')?.value };
+  });
+  check(inside.ids.join() === 'decode,encode,features,project' && !inside.readOnly && !inside.hidden &&
+    inside.path.includes('mouth (part_chain.sumi.json)') && inside.path.includes('editing part_chain.sumi.json') &&
+    ['computed', 'cached'].includes(inside.project) && inside.part === 'part = $part' && inside.shown === 'mouth',
+    `opening the mouth instance shows its inside (${inside.ids}; path "${inside.path}"; project ${inside.project})`);
+  if (shots) await page.screenshot({ path: path.join(shots, 'editor_subgraph.png') });
+  // Editing inside: a parameter of the inner projection, saved into part_chain.sumi.json, re-runs every
+  // part's projection (all five instances use the file) and nothing upstream of them.
+  const runsBeforeSave = await page.evaluate(() => window.sumiEditor.runs);
+  const dirty = await page.evaluate(() => {
+    const w = window.sumiEditor.graphView.nodeById('project').widgets.find((x) => x.name === 'regularisation');
+    w.value = 0.01;
+    w.callback(0.01);
+    return !document.getElementById('graph-path-save').disabled && window.sumiEditor.runs;
+  });
+  check(dirty !== false, 'an edit inside the instance offers to save part_chain.sumi.json');
+  await page.click('#graph-path-save');
+  await page.waitForFunction((n) => window.sumiEditor.runs > n, runsBeforeSave, { timeout: 30000 });
+  const savedChain = JSON.parse(fs.readFileSync(path.join(graphs, 'part_chain.sumi.json'), 'utf8'));
+  const afterSave = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
+    .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
+  check(savedChain.nodes.project.params.regularisation === 0.01 && savedChain.nodes.project.params.part === '$part' &&
+    savedChain.variables.blend.value === 1 && savedChain.interface.inputs.crop.to[0] === 'encode.image' &&
+    afterSave['left_eye/project'] === 'computed' && afterSave['mouth/project'] === 'computed' && afterSave['left_eye/encode'] === 'cached',
+    `the saved edit is in the file and re-ran every instance's projection (left_eye/project ${afterSave['left_eye/project']}, left_eye/encode ${afterSave['left_eye/encode']})`);
+  await page.click('#graph-path button');
+  const back = await page.evaluate(() => ({ levels: window.sumiEditor.graphView.levels.length, mouth: !!window.sumiEditor.graphView.nodeById('mouth'),
+    readOnly: window.sumiEditor.graphView.canvas.read_only, status: window.sumiEditor.graphView.nodeById('mouth').sumiStatus?.status }));
+  check(back.levels === 0 && back.mouth && !back.readOnly && ['computed', 'cached'].includes(back.status),
+    `the path bar leads back to the top graph (instance status ${back.status})`);
+  // "open part_chain.sumi.json" in the path bar opens the subgraph file itself as the graph edited, its
+  // variables and interface kept.
+  await page.evaluate(() => window.sumiEditor.graphView.openInstance('nose'));
+  const noseShown = await page.evaluate(() => window.sumiEditor.graphView.nodeById('encode').widgets.find((w) => w.name === 'part').value);
+  check(noseShown === 'nose', `inside the nose instance the widgets bound to $part show its value (${noseShown})`);
+  await page.click('#graph-path-edit');
+  await page.waitForFunction(() => window.sumiEditor.graphView.meta.name === 'part_chain');
+  const file = await page.evaluate(() => {
+    const gv = window.sumiEditor.graphView;
+    const g = gv.toSumi();
+    return { levels: gv.levels.length, readOnly: gv.canvas.read_only, version: g.version, part: g.nodes.project?.params?.part,
+      iface: g.interface?.inputs?.crop?.to?.[0], blend: g.variables?.blend?.value, select: document.getElementById('graph-select').value };
+  });
+  await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('a subgraph file: not run'));
+  check(file.levels === 0 && !file.readOnly && file.version === 2 && file.part === '$part' && file.iface === 'encode.image' &&
+    file.blend === 1 && file.select === 'part_chain.sumi.json',
+    `"open part_chain.sumi.json" opened the file for editing, its variables and interface kept (${JSON.stringify(file)})`);
+  await page.selectOption('#graph-select', 'deepfacedrawing.sumi.json');
+  await page.waitForFunction(() => window.sumiEditor.graphView.nodeById('mouth')?.sumiType === 'subgraph');
+  await page.waitForFunction(() => document.getElementById('status').className.includes('ok'), null, { timeout: 30000 });
+  await page.click('#tab-draw');
 
   const box = await page.locator('#paper').boundingBox();
   const runs = () => page.evaluate(() => window.sumiEditor.latencies.length);
@@ -155,6 +262,25 @@ try {
   await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('split') && !window.sumiEditor.graphView.nodeById('portrait'));
   await page.click('#tab-graph');
   await page.waitForTimeout(300);
+  // The palette lists the subgraph files; one adds an instance with the file's ports and parameters
+  // (the projection's blend gets a slider, as the inner parameter it sets is live).
+  check((await page.locator('.palette-item[data-file="part_chain.sumi.json"]').count()) === 1, 'the palette lists part_chain.sumi.json');
+  await page.click('.palette-item[data-file="part_chain.sumi.json"]');
+  await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('part_chain'));
+  const added = await page.evaluate(() => {
+    const gv = window.sumiEditor.graphView;
+    const n = gv.nodeById('part_chain');
+    const part = n.widgets.find((w) => w.name === 'part');
+    gv.nodeById('split').connect(gv.nodeById('split').outputs.findIndex((o) => o.name === 'nose'), n, 0);
+    const g = gv.toSumi();
+    return { inputs: n.inputs.map((x) => x.name), choices: part?.options?.values, node: g.nodes.part_chain, version: g.version };
+  });
+  check(added.inputs.join() === 'crop' && (added.choices || []).includes('left_eye') && added.version === 2 &&
+    added.node.type === 'subgraph' && added.node.params.file === 'part_chain.sumi.json' && added.node.in.crop === 'split.nose',
+    `a palette subgraph became an instance node (${JSON.stringify(added.node)}, version ${added.version})`);
+  await page.waitForSelector('input[data-param="part_chain.blend"]', { state: 'attached', timeout: 5000 });
+  check(true, 'the instance\'s blend has a slider');
+  await page.evaluate(() => { const gv = window.sumiEditor.graphView; gv.graph.remove(gv.nodeById('part_chain')); gv.graph.onSumiChange(); });
   await page.click('.palette-item[data-type="image.invert"]');
   // Screen positions of an output slot and an input slot.
   const slots = (from, to) => page.evaluate(([f, t]) => {
@@ -211,13 +337,13 @@ try {
   // the strokes, and the mouth's fidelity slider (its projection blend) re-runs only
   // the mouth's branch, changing the guidance.
   await page.selectOption('#graph-select', 'shadow_guidance.sumi.json');
-  await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('project_mouth'));
+  await page.waitForFunction(() => window.sumiEditor.graphView.nodeById('mouth')?.sumiType === 'subgraph' && !window.sumiEditor.graphView.nodeById('portrait'));
   await page.click('#tab-draw');
   await page.waitForSelector('figure[data-name="guidance"] img', { timeout: 30000 });
   await page.waitForFunction(() => !!window.sumiEditor.drawing.guidance, null, { timeout: 30000 });
   check(true, 'shadow guidance shown under the strokes');
-  const blend = page.locator('input[data-param="project_mouth.blend"]');
-  check((await blend.count()) === 1, 'a fidelity slider for the mouth (project_mouth.blend)');
+  const blend = page.locator('input[data-param="mouth.blend"]');
+  check((await blend.count()) === 1, 'a fidelity slider for the mouth (mouth.blend, the instance\'s parameter)');
   const guidanceBytes = () => page.evaluate(() => fetch(document.querySelector('figure[data-name="guidance"] img').src)
     .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b).join(',')));
   const guidanceBefore = await guidanceBytes();
@@ -225,13 +351,14 @@ try {
   await blend.fill('0');
   await page.waitForFunction((n) => window.sumiEditor.runs > n, before, { timeout: 30000 });
   const st = await nodeStatus();
-  check(st.project_mouth === 'computed' && st.decode_mouth === 'computed' && st.decode_left_eye === 'cached' && st.sketch === 'cached',
-    `the mouth slider re-ran only the mouth branch (project_mouth ${st.project_mouth}, decode_left_eye ${st.decode_left_eye})`);
+  check(st['mouth/project'] === 'computed' && st['mouth/decode'] === 'computed' && st['mouth/encode'] === 'cached' &&
+    st['left_eye/decode'] === 'cached' && st['left_eye/project'] === 'cached' && st.sketch === 'cached',
+    `the mouth slider re-ran only the mouth branch (mouth/project ${st['mouth/project']}, mouth/encode ${st['mouth/encode']}, left_eye/decode ${st['left_eye/decode']})`);
   check((await guidanceBytes()) !== guidanceBefore, 'the guidance changed with the mouth slider');
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_guidance.png') });
   // Model parameters list the TorchScript files of the models folder (to swap one part's model).
   const decoders = await page.evaluate(() => {
-    const w = window.sumiEditor.graphView.nodeById('decode_mouth').widgets.find((x) => x.name === 'decoder');
+    const w = window.sumiEditor.graphView.nodeById('mouth').widgets.find((x) => x.name === 'decoder');
     const v = w.options.values;
     return typeof v === 'function' ? v() : v;
   });
@@ -250,8 +377,8 @@ try {
   await page.dispatchEvent('#hint-color', 'input');
   await stroke([[150, 110], [200, 95], [260, 92], [320, 100], [360, 115]]);
   const s2a = await nodeStatus();
-  check(s2a.hints === 'computed' && s2a.portrait === 'computed' && s2a.features_mouth === 'cached' && s2a.paste === 'cached',
-    `a hint stroke re-ran only the hints and the generator (hints ${s2a.hints}, features_mouth ${s2a.features_mouth})`);
+  check(s2a.hints === 'computed' && s2a.portrait === 'computed' && s2a['mouth/features'] === 'cached' && s2a.paste === 'cached',
+    `a hint stroke re-ran only the hints and the generator (hints ${s2a.hints}, mouth/features ${s2a['mouth/features']})`);
   check((await imageBytes('portrait')) !== portraitBefore, 'the portrait changed with the hint');
   await page.click('#tool-pen');
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_hints.png') });
