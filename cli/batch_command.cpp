@@ -87,9 +87,11 @@ std::vector<std::string> folder_files(const std::string& dir, const std::string&
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
     if (name.empty() || name[0] == '.' || !e.is_regular_file()) continue;
-    if (node_type == "io.strokes_input" && !ends_with(name, ".json")) continue;
-    if (node_type == "io.load_image" && !ends_with(name, ".png") && !ends_with(name, ".jpg") &&
-        !ends_with(name, ".jpeg") && !ends_with(name, ".bmp") && !ends_with(name, ".webp"))
+    std::string lower = name;  // A.PNG from a camera or Windows is an image too
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (node_type == "io.strokes_input" && !ends_with(lower, ".json")) continue;
+    if (node_type == "io.load_image" && !ends_with(lower, ".png") && !ends_with(lower, ".jpg") &&
+        !ends_with(lower, ".jpeg") && !ends_with(lower, ".bmp") && !ends_with(lower, ".webp"))
       continue;
     files.push_back(e.path().string());
   }

@@ -1,6 +1,7 @@
 // sumi: run, check and inspect Sumi graphs from the command line.
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
 #include "nodes/common/cancellable.h"
@@ -16,6 +17,20 @@ int main(int argc, char** argv) {
   sumi::cli::add_nodes_command(app, exit_code);
   sumi::cli::add_dot_command(app, exit_code);
   sumi::cli::add_serve_command(app, exit_code);
+  // CLI11 answers an unknown command with "A subcommand is required": name it.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "sumi: error: unknown command '" << argv[1] << "' (commands: " << names << ")\n";
+      std::cerr << "Run with --help for usage.\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -354,7 +354,7 @@ std::vector<CliCase> model_cases() {
       model_case("bank_npy_header_broken", part_graph(kPart, part_with(R"("bank": "bad.npy")"), kPart), part_model_copy(),
                  {"bad.npy", "node 'proj'"}, {{"bad.npy", bad_bank_header}}),
       model_case("bank_npy_wrong_width", part_graph(kPart, part_with(R"("bank": "narrow.npy")"), kPart), part_model_copy(),
-                 {"node 'proj'", "port 'latent'", "the bank has 16"}, {{"narrow.npy", npy_header("(4, 16)") + std::string(4 * 16 * 4, '\0')}}),
+                 {"node 'proj'", "port 'latent'", "the bank has 16", "narrow.npy"}, {{"narrow.npy", npy_header("(4, 16)") + std::string(4 * 16 * 4, '\0')}}),
       model_case("bank_dev_zero", part_graph(kPart, part_with(R"("bank": "/dev/zero")"), kPart), part_model_copy(),
                  {"/dev/zero", "node 'proj'", "not a regular file"}),
   };
@@ -366,7 +366,7 @@ std::vector<CliCase> cli_flag_cases() {
   const std::string run = "run " + g + " --in draw={dir}/s.strokes.json --out {out} ";
   return {
       {"no_command", {}, "", 2, {"sumi: error:"}},
-      {"unknown_command", {}, "frobnicate", 2, {"subcommand"}},
+      {"unknown_command", {}, "frobnicate", 2, {"unknown command 'frobnicate'", "run, batch"}},
       {"run_without_graph", {}, "run", 2, {"graph is required"}},
       {"unknown_flag", files, run + "--frobnicate", 2, {"--frobnicate"}},
       {"threads_negative", files, run + "--threads -1", 2, {"--threads"}},

@@ -47,6 +47,22 @@ void make_inputs(const TempDir& tmp) {
   write_text(tmp.path("in/bad.strokes.json"), "{\"format\": \"sumi.strokes\", \"version\": 1, \"canvas\": [64, 64], \"strokes\": [{\"points\": [[1]]}]}");
 }
 
+// A folder's files are picked by extension whatever its case (FACE.JSON from
+// a Windows share is a strokes file); other files are left alone.
+TEST(Batch, FolderExtensionsMatchInAnyCase) {
+  TempDir tmp;
+  fs::create_directories(tmp.path("in"));
+  fs::copy_file(source_path("examples/face.strokes.json"), tmp.path("in/UPPER.JSON"));
+  write_text(tmp.path("in/notes.txt"), "not a drawing");
+  Result r = sumi("batch " + source_path("graphs/sketch_parts.sumi.json") + " --in draw=" + tmp.path("in") + " --out " +
+                  tmp.path("out"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  auto lines = results(tmp.path("out"));
+  ASSERT_EQ(lines.size(), 1u) << r.out;
+  EXPECT_HAS(lines[0].at("input").get<std::string>(), "UPPER.JSON");
+  EXPECT_EQ(lines[0].at("status"), "done");
+}
+
 TEST(Batch, FolderWithACorruptFileThenResumeMatchesSumiRun) {
   TempDir tmp;
   make_inputs(tmp);

@@ -107,6 +107,7 @@ TEST(Cli, BadInputsFailWithOneClearLine) {
   EXPECT_HAS(r.out, "graph is required");
   r = sumi("frobnicate");
   EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.out, "unknown command 'frobnicate'");
 }
 
 TEST(Cli, ValidateNodesDotAndHelp) {

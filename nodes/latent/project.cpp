@@ -41,7 +41,7 @@ NodeDescriptor latent_project_node() {
                                          " (a W+ code is not a part latent)");
     if (input.size(1) != bank->rows.cols())
       throw ctx.port_error("latent", "has " + std::to_string(input.size(1)) + " dimensions but the bank has " +
-                                         std::to_string(bank->rows.cols()));
+                                         std::to_string(bank->rows.cols()) + " (" + bank_path + ")");
     const Eigen::Map<const Eigen::VectorXf> f(input.data_ptr<float>(), input.size(1));
     const Search search = ctx.param_string("search") == "hnsw" ? Search::Hnsw : Search::Exact;
     const Neighbours nn = nearest(*bank, f, static_cast<int>(ctx.param_int("k")), search, static_cast<int>(ctx.param_int("ef")),
