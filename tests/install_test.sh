@@ -18,13 +18,16 @@ cd "$tmp/cwd"
 bare=(env -i HOME="$tmp/home" PATH=/usr/bin:/bin LANG=C.UTF-8)
 
 for f in bin/sumi share/sumi/graphs/deepfacedrawing.sumi.json share/sumi/models/parts/manifest.json \
-         share/sumi/examples/cartoon_face.strokes.json lib/python3/dist-packages/sumi/__init__.py; do
+         share/sumi/examples/cartoon_face.strokes.json lib/python3/dist-packages/sumi/__init__.py \
+         lib/libsumi_engine.so lib/libsumi_nodes_common.so lib/libsumi_python_host.so \
+         share/sumi/examples/plugins/fx_sharpen.so share/sumi/examples/plugins/fx_posterize.py; do
   [ -e "$prefix/$f" ] || fail "$f is not installed"
 done
 ls "$prefix"/lib/python3/dist-packages/sumi/_sumi*.so > /dev/null || fail "the Python module is not installed"
 
 # No path under the checkout (source or build tree) in the installed binaries.
-for bin in "$prefix"/bin/sumi "$prefix"/lib/python3/dist-packages/sumi/_sumi*.so; do
+for bin in "$prefix"/bin/sumi "$prefix"/lib/python3/dist-packages/sumi/_sumi*.so "$prefix"/lib/*.so \
+           "$prefix"/share/sumi/examples/plugins/*.so; do
   if strings "$bin" | grep -F -e "$src" -e "$build"; then fail "$bin names the source or build tree"; fi
 done
 
@@ -32,6 +35,17 @@ done
 "${bare[@]}" "$prefix/bin/sumi" nodes > nodes.txt
 if grep -F -e "$src" -e "$build" nodes.txt; then fail "sumi nodes names the source or build tree"; fi
 grep -qF "$prefix/share/sumi/models/parts/manifest.json" nodes.txt || fail "sumi nodes does not show the installed models"
+
+# The example plugins from the moved prefix: the C++ one, and the Python one
+# through the installed embedded interpreter, which imports the installed package.
+plugins=$prefix/share/sumi/examples/plugins
+"${bare[@]}" "$prefix/bin/sumi" nodes --plugins "$plugins" fx.sharpen fx.posterize > plugins.txt 2>&1 \
+  || { cat plugins.txt; fail "sumi nodes --plugins failed"; }
+grep -qF "origin: $plugins/fx_sharpen.so" plugins.txt || { cat plugins.txt; fail "the C++ example plugin is not loaded"; }
+grep -qF "origin: $plugins/fx_posterize.py" plugins.txt || { cat plugins.txt; fail "the Python example plugin is not loaded"; }
+"${bare[@]}" "$prefix/bin/sumi" run --plugins "$plugins" "$plugins/poster.sumi.json" --out out > plugin_run.log 2>&1 \
+  || { cat plugin_run.log; fail "sumi run with the example plugins failed"; }
+[ -s out/poster.png ] || fail "no poster.png"
 
 # The default graph, from the moved prefix: the portrait is written.
 "${bare[@]}" "$prefix/bin/sumi" run "$prefix/share/sumi/graphs/deepfacedrawing.sumi.json" --out out > run.log 2>&1 \
@@ -49,6 +63,8 @@ assert r.outputs["portrait"].shape[-2:] == (128, 128), r.outputs["portrait"].sha
 docs = "".join(t.help() for t in sumi.node_types())
 assert src not in docs and build not in docs, "a node's doc names the source or build tree"
 assert prefix + "/share/sumi/models/" in docs, "no node default names the installed models"
+report = sumi.load_plugins(prefix + "/share/sumi/examples/plugins")
+assert sorted(t.id for t in sumi.node_types() if t.origin.startswith(prefix)) == ["fx.posterize", "fx.sharpen"], report
 print("python: ok")
 PY
 echo "install_test: ok ($prefix)"

@@ -59,6 +59,7 @@ class NodeType:
     id: str
     version: int
     category: str
+    origin: str
     doc: str
     cacheable: bool
     output_node: bool
