@@ -167,7 +167,7 @@ TEST(PluginsCli, NodesShowsEachNodesOriginAndRunUsesThem) {
   const std::string graph = source_path("examples/plugins/poster.sumi.json");
   r = sumi("validate " + graph);
   EXPECT_EQ(r.code, 1);
-  EXPECT_HAS(r.out, "unknown node type 'fx.sharpen'");
+  EXPECT_HAS(r.out, "unknown node type 'fx.sharpen' (if a plugin defines it, load the plugin: docs/plugins.md)");
   r = sumi("run --plugins " + examples + " " + graph + " --out " + tmp.path("out") + " --threads 2");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(fs::exists(tmp.path("out/poster.png"))) << r.out;
