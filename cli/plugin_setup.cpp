@@ -16,10 +16,11 @@ void add_plugins_option(CLI::App* cmd, std::vector<std::string>& dirs) {
 
 std::vector<std::string> plugin_folders(const std::vector<std::string>& dirs) { return plugin_search_path(dirs); }
 
-std::size_t load_node_types(Registry& reg, const std::vector<std::string>& dirs) {
+std::size_t load_node_types(Registry& reg, const std::vector<std::string>& dirs, std::vector<std::string>* loaded) {
   register_all_nodes(reg);
   PluginReport report = load_plugins(reg, plugin_folders(dirs));
   for (const PluginError& e : report.errors) print_error("plugin " + e.what());
+  if (loaded) *loaded = report.loaded;
   return report.errors.size();
 }
 

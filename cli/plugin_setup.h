@@ -24,8 +24,10 @@ void add_plugins_option(CLI::App* cmd, std::vector<std::string>& dirs);
 
 // Registers the built-in nodes and loads the plugin folders: `dirs`, then
 // $SUMI_PLUGIN_PATH, then ./sumi_plugins. Each plugin that fails is printed as
-// "sumi: error: plugin FILE: reason"; returns how many failed.
-std::size_t load_node_types(Registry& reg, const std::vector<std::string>& dirs);
+// "sumi: error: plugin FILE: reason"; returns how many failed. `loaded`, when
+// given, receives the plugin files that were loaded.
+std::size_t load_node_types(Registry& reg, const std::vector<std::string>& dirs,
+                            std::vector<std::string>* loaded = nullptr);
 
 // The folders load_node_types reads (for `sumi serve`'s checks).
 std::vector<std::string> plugin_folders(const std::vector<std::string>& dirs);

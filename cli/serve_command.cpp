@@ -104,7 +104,8 @@ int serve(const ServeArgs& a) {
   o.read_timeout_s = a.limits.read_timeout_s;
   check_plugin_folders(plugin_folders(a.plugins), o);
   Registry reg;
-  load_node_types(reg, a.plugins);  // at start only: the API cannot load plugins
+  std::vector<std::string> plugins;
+  load_node_types(reg, a.plugins, &plugins);  // at start only: the API cannot load plugins
   editor::EditorServer server(reg, o);
   int port = server.bind();
   std::error_code ec;
@@ -113,6 +114,7 @@ int serve(const ServeArgs& a) {
   std::cout << "Sumi editor: http://" << host << ":" << port << "/" << "  (graphs: "
             << std::filesystem::absolute(o.graphs_dir).lexically_normal().string() << ", outputs: "
             << std::filesystem::absolute(o.outputs_dir).lexically_normal().string() << ")\n";
+  for (const std::string& p : plugins) std::cout << "plugin: " << p << "\n";
   if (!built) std::cout << "note: the front end is not built (" << o.static_dir << "); serving the API only\n";
   std::cout << "Ctrl-C stops the server.\n" << std::flush;
   std::signal(SIGINT, on_stop_signal);
