@@ -47,6 +47,23 @@ grep -qF "origin: $plugins/fx_posterize.py" plugins.txt || { cat plugins.txt; fa
   || { cat plugin_run.log; fail "sumi run with the example plugins failed"; }
 [ -s out/poster.png ] || fail "no poster.png"
 
+# A plugin built outside the tree against the installed SDK (find_package(Sumi))
+# loads in the installed sumi.
+mkdir -p outside/src
+cat > outside/src/CMakeLists.txt <<EOF
+cmake_minimum_required(VERSION 3.25)
+project(outside_plugin LANGUAGES CXX)
+find_package(Sumi REQUIRED)
+add_library(fx_outside MODULE $plugins/fx_sharpen.cpp)
+target_link_libraries(fx_outside PRIVATE Sumi::nodes_common)
+set_target_properties(fx_outside PROPERTIES PREFIX "" CXX_VISIBILITY_PRESET hidden LIBRARY_OUTPUT_DIRECTORY \${CMAKE_BINARY_DIR}/plugins)
+EOF
+cmake -S outside/src -B outside/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" > outside.log 2>&1 \
+  && cmake --build outside/build >> outside.log 2>&1 || { cat outside.log; fail "a plugin does not build against the installed SDK"; }
+"${bare[@]}" "$prefix/bin/sumi" nodes --plugins outside/build/plugins fx.sharpen > outside_nodes.txt 2>&1 \
+  || { cat outside_nodes.txt; fail "the plugin built against the installed SDK does not load"; }
+grep -qF "origin: $tmp/cwd/outside/build/plugins/fx_outside.so" outside_nodes.txt || { cat outside_nodes.txt; fail "no origin"; }
+
 # The default graph, from the moved prefix: the portrait is written.
 "${bare[@]}" "$prefix/bin/sumi" run "$prefix/share/sumi/graphs/deepfacedrawing.sumi.json" --out out > run.log 2>&1 \
   || { cat run.log; fail "sumi run failed"; }
