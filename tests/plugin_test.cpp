@@ -119,6 +119,24 @@ TEST(Plugins, EachBadPackNamesItsFileAndTheOthersStillLoad) {
   for (const PluginError& e : r.errors) EXPECT_HAS(e.what(), e.file + ": ");
 }
 
+TEST(Plugins, AnErrorInAPluginsNodeNamesTheNode) {
+  TempDir tmp;
+  copy_into(kTestPlugins / "failing_node_plugin.so", tmp.dir() / "p", "failing.so");
+  Registry reg;
+  register_all_nodes(reg);
+  PluginReport r = load_plugins(reg, {tmp.path("p")});
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front().what();
+  Graph g;
+  g.add_node("load", "io.load_image");
+  g.add_node("bad", "fx.fail");
+  g.link("load.image", "bad.image");
+  g.set_output("image", "bad.image");
+  Session session(reg);
+  RunOptions opts;
+  opts.inputs["load"] = mat_to_image(cv::Mat(4, 4, CV_32FC1, cv::Scalar(0.5f)), "cpu");
+  EXPECT_SUMI_ERROR(session.run(g, opts), "node 'bad' (fx.fail)", "param 'amount'", "deliberate failure in a plugin");
+}
+
 TEST(Plugins, ADuplicateIdAcrossPacksNamesBothFiles) {
   TempDir tmp;
   const std::string first = copy_into(kExamples / "fx_sharpen.so", tmp.dir() / "one", "sharpen.so");
