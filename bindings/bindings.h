@@ -22,6 +22,7 @@ void bind_graph(py::module_& m);
 void bind_registry(py::module_& m);
 void bind_session(py::module_& m);
 void bind_python_nodes(py::module_& m);
+void bind_plugins(py::module_& m);
 
 // The registry a module-level call uses when given none: every C++ node,
 // plus the Python nodes registered into it. Created on first use.

@@ -18,6 +18,7 @@ PYBIND11_MODULE(_sumi, m) {
   b::bind_registry(m);
   b::bind_session(m);
   b::bind_python_nodes(m);
+  b::bind_plugins(m);
   m.def("configure_threads", [](int threads) {
     sumi::ThreadBudget b = sumi::configure_threads(threads);
     return pybind11::make_tuple(b.tbb_threads, b.torch_threads, b.cores);

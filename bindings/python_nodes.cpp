@@ -61,6 +61,12 @@ void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, 
   d.implementation = ++registrations;
   d.doc = doc;
   d.category = "python";
+  // A plugin's nodes get the plugin file as origin from the loader (engine/plugins.cpp).
+  try {
+    d.origin = "python: " + fn.attr("__code__").attr("co_filename").cast<std::string>();
+  } catch (py::error_already_set&) {
+    d.origin = "python";
+  }
   d.cacheable = cacheable;
   d.output_node = output_node;
   for (const auto& [name, kind, required, pdoc] : inputs) d.inputs.push_back({name, kind_of(kind, id), required, pdoc});

@@ -4,13 +4,14 @@
 
 #include "bindings/bindings.h"
 #include "engine/introspect.h"
+#include "engine/plugins.h"
 #include "nodes/nodes.h"
 
 namespace sumi::py_bindings {
 namespace {
 
 std::string help_text(const NodeDescriptor& d) {
-  std::string s = d.id + " (v" + std::to_string(d.version) + "): " + d.doc + "\n";
+  std::string s = d.id + " (v" + std::to_string(d.version) + "): " + d.doc + "\n" + "origin: " + origin_label(d) + "\n";
   if (!d.inputs.empty()) s += "\nInputs:\n";
   for (const auto& p : d.inputs)
     s += "  " + p.name + ": " + std::string(kind_name(p.kind)) + (p.required ? "" : " (optional)") + " - " + p.doc + "\n";
@@ -77,6 +78,8 @@ void bind_registry(py::module_& m) {
       .def_property_readonly("cacheable", [](const NodeType& t) { return t.d->cacheable; })
       .def_property_readonly("output_node", [](const NodeType& t) { return t.d->output_node; },
                              "True for nodes that write files: they run without being graph outputs.")
+      .def_property_readonly("origin", [](const NodeType& t) { return origin_label(*t.d); },
+                             "Where the type comes from: 'built-in', a plugin file, or 'python: FILE' (@sumi.node).")
       .def_property_readonly("inputs", [](const NodeType& t) {
         py::list l;
         for (const auto& p : t.d->inputs) l.append(port_dict(p));

@@ -31,6 +31,7 @@
 
 #include "cli/commands.h"
 #include "cli/graph_setup.h"
+#include "cli/plugin_setup.h"
 #include "engine/atomic_file.h"
 #include "engine/graph_file.h"
 #include "engine/hash.h"
@@ -47,7 +48,7 @@ namespace {
 
 struct BatchArgs {
   std::string graph, out_dir, name = "{stem}/{output}", device = "cpu";
-  std::vector<std::string> sets, ins, outputs;
+  std::vector<std::string> sets, ins, outputs, plugins;
   int jobs = 0;
   bool resume = false;
 };
@@ -294,7 +295,7 @@ class BatchProgress {
 
 int batch(BatchArgs a) {
   Registry reg;
-  register_all_nodes(reg);
+  load_node_types(reg, a.plugins);
   Graph base = load_graph_file(a.graph);
   for (const auto& s : a.sets) apply_set(base, reg, s);
   std::vector<InputSpec> specs;
@@ -454,6 +455,7 @@ void add_batch_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--jobs", a->jobs, "items run side by side (0 = one per core; each gets cores / jobs LibTorch threads)")
       ->capture_default_str();
   cmd->add_flag("--resume", a->resume, "skip items whose outputs exist from the same graph, parameters and inputs");
+  add_plugins_option(cmd, a->plugins);
   cmd->add_option("--set", a->sets, "override a parameter: node.param=value (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--output", a->outputs, "compute only this graph output (repeatable; default: all)");

@@ -3,11 +3,13 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/plugin_setup.h"
 #include "engine/error.h"
 #include "engine/graph_file.h"
 #include "engine/input_files.h"
 #include "engine/introspect.h"
 #include "engine/plan.h"
+#include "engine/plugins.h"
 #include "engine/subgraph.h"
 #include "engine/validate.h"
 #include "nodes/nodes.h"
@@ -29,10 +31,12 @@ void add_validate_command(CLI::App& app, int& exit_code) {
                                  "Check a graph file without running it: types, links, parameters, and that the input "
                                  "files it names can be read; warns about nodes that can never run");
   auto path = std::make_shared<std::string>();
+  auto plugins = std::make_shared<std::vector<std::string>>();
   cmd->add_option("graph", *path, "graph file (*.sumi.json)")->required();
-  cmd->callback([path, &exit_code] {
+  add_plugins_option(cmd, *plugins);
+  cmd->callback([path, plugins, &exit_code] {
     Registry reg;
-    register_all_nodes(reg);
+    load_node_types(reg, *plugins);
     try {
       Graph g = load_graph_file(*path);
       auto errors = validate(g, reg);
@@ -75,11 +79,15 @@ void add_nodes_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("nodes", "List the node types with their ports and parameters");
   auto json = std::make_shared<bool>(false);
   auto names = std::make_shared<std::vector<std::string>>();
+  auto plugins = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("--json", *json, "print the descriptors as JSON");
   cmd->add_option("types", *names, "only these node types (e.g. face.warp)");
-  cmd->callback([json, names, &exit_code] {
+  add_plugins_option(cmd, *plugins);
+  cmd->callback([json, names, plugins, &exit_code] {
     Registry reg;
-    register_all_nodes(reg);
+    // A plugin that failed is reported and the others listed; the exit code is
+    // then 1, so that a check of a plugin folder fails visibly.
+    const bool plugins_failed = load_node_types(reg, *plugins) > 0;
     std::vector<const NodeDescriptor*> shown;
     std::vector<std::string> ids;
     for (const NodeDescriptor* d : reg.all()) ids.push_back(d->id);
@@ -102,11 +110,12 @@ void add_nodes_command(CLI::App& app, int& exit_code) {
         for (const NodeDescriptor* d : shown) some.add(*d);
         std::cout << registry_to_json(some);
       }
-      exit_code = 0;
+      exit_code = plugins_failed ? 1 : 0;
       return;
     }
     for (const NodeDescriptor* d : shown) {
       std::cout << d->id << " (v" << d->version << (d->output_node ? ", output node" : "") << ") - " << d->doc << "\n";
+      std::cout << "    origin: " << origin_label(*d) << "\n";
       for (const auto& p : d->inputs)
         std::cout << "    in  " << p.name << ": " << kind_name(p.kind) << (p.required ? "" : " (optional)") << " - " << p.doc << "\n";
       for (const auto& p : d->outputs) std::cout << "    out " << p.name << ": " << kind_name(p.kind) << " - " << p.doc << "\n";
@@ -122,7 +131,7 @@ void add_nodes_command(CLI::App& app, int& exit_code) {
         std::cout << " - " << p.doc << "\n";
       }
     }
-    exit_code = 0;
+    exit_code = plugins_failed ? 1 : 0;
   });
 }
 

@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/graph_setup.h"
+#include "cli/plugin_setup.h"
 #include "engine/graph_file.h"
 #include "engine/runtime.h"
 #include "engine/sandbox.h"
@@ -27,7 +28,7 @@ namespace {
 
 struct RunArgs {
   std::string graph;
-  std::vector<std::string> sets, ins, outputs, sandbox;
+  std::vector<std::string> sets, ins, outputs, sandbox, plugins;
   std::string out_dir = "out";
   std::string device = "cpu";
   int threads = 0;
@@ -88,7 +89,7 @@ void print_profile(const RunResult& r) {
 int run(const RunArgs& a) {
   ThreadBudget budget = configure_threads(a.threads);
   Registry reg;
-  register_all_nodes(reg);
+  load_node_types(reg, a.plugins);
   Graph g = load_graph_file(a.graph);
   for (const auto& s : a.sets) apply_set(g, reg, s);
   for (const auto& s : a.ins) apply_in(g, reg, s);
@@ -161,6 +162,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Run a graph file and write its outputs");
   cmd->add_option("graph", a->graph, "graph file (*.sumi.json)")->required();
+  add_plugins_option(cmd, a->plugins);
   cmd->add_option("--set", a->sets, "override a parameter: node.param=value (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--in", a->ins, "input file for an input node: node=file (repeatable)")

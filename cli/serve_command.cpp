@@ -1,4 +1,4 @@
-// sumi serve [--host 127.0.0.1] [--port N] [--graphs DIR] [--static DIR] [--allow-origin URL]...
+// sumi serve [--plugins DIR]... [--host 127.0.0.1] [--port N] [--graphs DIR] [--static DIR] [--allow-origin URL]...
 //            [--outputs DIR] [--read DIR]... [--max-sessions N] [--cache-mb MB] [--read-timeout S]
 // The editor: a local web app and its JSON API (editor/server).
 #include <atomic>
@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/plugin_setup.h"
 #include "editor/server/server.h"
 #include "engine/data_root.h"
+#include "engine/error.h"
 #include "engine/runtime.h"
 #include "nodes/nodes.h"
 
@@ -31,6 +33,7 @@ struct ServeArgs {
   std::vector<std::string> reads = {data_path("examples")};  // the strokes files the shipped graphs name
   int threads = 0;
   std::vector<std::string> allow_origins;
+  std::vector<std::string> plugins;
   editor::ServerOptions limits;  // max_sessions, cache_mb, read_timeout_s
 };
 
@@ -59,10 +62,33 @@ std::string find_graphs(const std::string& given) {
   return "graphs";
 }
 
+// True when `inner` is `outer` or lies inside it (symlinks resolved).
+bool inside(const std::string& inner, const std::string& outer) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path in = fs::weakly_canonical(fs::absolute(inner, ec), ec);
+  const fs::path out = fs::weakly_canonical(fs::absolute(outer, ec), ec);
+  auto i = in.begin();
+  for (auto o = out.begin(); o != out.end(); ++o, ++i)
+    if (o->empty() && std::next(o) == out.end()) break;  // a trailing separator
+    else if (i == in.end() || *i != *o) return false;
+  return true;
+}
+
+// Plugins run with the server's rights, so they come only from folders named
+// when it starts, never from one the API writes (graphs are saved into the
+// graphs folder, io.save_image writes the outputs folder): a page could plant
+// a plugin there for the next start.
+void check_plugin_folders(const std::vector<std::string>& plugin_dirs, const editor::ServerOptions& o) {
+  for (const std::string& dir : plugin_dirs)
+    for (const auto& [writable, what] : {std::pair{o.graphs_dir, "graphs"}, std::pair{o.outputs_dir, "outputs"}})
+      if (!writable.empty() && (inside(dir, writable) || inside(writable, dir)))
+        throw Error("plugin folder '" + dir + "' overlaps the " + what + " folder '" + writable +
+                    "', which the editor's API writes: keep plugins in a folder of their own");
+}
+
 int serve(const ServeArgs& a) {
   configure_threads(a.threads);
-  Registry reg;
-  register_all_nodes(reg);
   editor::ServerOptions o;
   o.host = a.host;
   o.port = a.port;
@@ -76,6 +102,10 @@ int serve(const ServeArgs& a) {
   o.max_sessions = a.limits.max_sessions;
   o.cache_mb = a.limits.cache_mb;
   o.read_timeout_s = a.limits.read_timeout_s;
+  check_plugin_folders(plugin_folders(a.plugins), o);
+  Registry reg;
+  std::vector<std::string> plugins;
+  load_node_types(reg, a.plugins, &plugins);  // at start only: the API cannot load plugins
   editor::EditorServer server(reg, o);
   int port = server.bind();
   std::error_code ec;
@@ -84,6 +114,7 @@ int serve(const ServeArgs& a) {
   std::cout << "Sumi editor: http://" << host << ":" << port << "/" << "  (graphs: "
             << std::filesystem::absolute(o.graphs_dir).lexically_normal().string() << ", outputs: "
             << std::filesystem::absolute(o.outputs_dir).lexically_normal().string() << ")\n";
+  for (const std::string& p : plugins) std::cout << "plugin: " << p << "\n";
   if (!built) std::cout << "note: the front end is not built (" << o.static_dir << "); serving the API only\n";
   std::cout << "Ctrl-C stops the server.\n" << std::flush;
   std::signal(SIGINT, on_stop_signal);
@@ -105,6 +136,7 @@ int serve(const ServeArgs& a) {
 void add_serve_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand("serve", "Start the editor: a local web app and its JSON API");
+  add_plugins_option(cmd, a->plugins);
   cmd->add_option("--host", a->host, "address to listen on (loopback by default)")->capture_default_str();
   cmd->add_option("--port", a->port, "port (0 = any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--graphs", a->graphs, "folder of graph files the editor lists, loads and saves (default: ./graphs)");

@@ -62,6 +62,10 @@ struct NodeDescriptor {
   // implementations registered under one id in one process (a Python node
   // redefined in a session must not be served its old results).
   std::uint64_t implementation = 0;
+  // Where the type comes from, for `sumi nodes`, the editor and Python: empty
+  // for the built-in nodes, the plugin file for a plugin's (engine/plugins.h),
+  // "python: FILE" for a node defined by @sumi.node in a Python program.
+  std::string origin;
   ComputeFn compute;
 
   const PortSpec* input(std::string_view name) const;

@@ -48,6 +48,7 @@ Json descriptor_json(const NodeDescriptor& d) {
   j["doc"] = d.doc;
   j["cacheable"] = d.cacheable;
   j["output_node"] = d.output_node;
+  j["origin"] = d.origin.empty() ? std::string("built-in") : d.origin;
   j["inputs"] = Json::array();
   for (const auto& p : d.inputs) j["inputs"].push_back(port_json(p, true));
   j["outputs"] = Json::array();

@@ -15,7 +15,7 @@
 namespace sumi {
 
 // {"format": "sumi.nodes", "version": 1, "nodes": [ {id, version, category, doc,
-//   cacheable, output_node, inputs: [{name, kind, required, doc}], outputs: [...],
+//   cacheable, output_node, origin ("built-in", a plugin file or "python: FILE"), inputs: [{name, kind, required, doc}], outputs: [...],
 //   params: [{name, type, default, min?, max?, choices?, length?, doc}]} ]}
 std::string registry_to_json(const Registry& reg);
 std::string descriptor_to_json(const NodeDescriptor& d);

@@ -141,7 +141,9 @@ std::vector<Error> validate_flat(const Graph& g, const Registry& reg) {
     ErrorContext ctx{file, id, n.type, {}, {}};
     const NodeDescriptor* d = reg.find(n.type);
     if (!d) {
-      errors.emplace_back(ctx, "unknown node type '" + n.type + "'" + suggest(n.type, all_types));
+      std::string hint = suggest(n.type, all_types);
+      if (hint.empty()) hint = " (if a plugin defines it, load the plugin: docs/plugins.md)";
+      errors.emplace_back(ctx, "unknown node type '" + n.type + "'" + hint);
       continue;
     }
     for (const auto& [name, value] : n.params) {

@@ -68,6 +68,7 @@ class EditorTestServer {
 
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
+  Registry& registry() { return reg_; }  // e.g. to load plugins, before start()
 
   httplib::Client client(int read_timeout_s = 30) const {
     httplib::Client c("127.0.0.1", port_);

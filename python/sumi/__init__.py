@@ -31,7 +31,7 @@ from ._sumi import (CancelToken, Cancelled, Error, Graph, NodeType, Registry, Va
 __all__ = [
     "CancelToken", "Cancelled", "Error", "Graph", "NodeType", "Registry", "RunResult", "Session", "ValidationError",
     "Param", "Input", "Output", "node", "node_types", "configure_threads", "default_registry", "kinds", "to_hwc",
-    "batch", "Batch", "BatchResult",
+    "batch", "Batch", "BatchResult", "load_plugins", "PluginReport",
 ]
 
 
@@ -114,7 +114,7 @@ class Session:
 
 
 def node_types(registry: Optional[Registry] = None) -> List[NodeType]:
-    """Every registered node type (ports, parameters, defaults, ranges, docs)."""
+    """Every registered node type (ports, parameters, defaults, ranges, docs, origin)."""
     return (registry or default_registry()).types()
 
 
@@ -204,7 +204,9 @@ def node(id: str, *, inputs: Optional[Mapping[str, Union[str, Input]]] = None,
             outs.append((name, spec.kind, spec.doc))
         ps = [p.spec(name) for name, p in (params or {}).items()]
         text = doc if doc is not None else ((fn.__doc__ or "").strip().splitlines() or [""])[0]
-        _sumi._register_node(registry or default_registry(), id, version, text, ins, outs, ps, fn, cacheable, True, output_node)
+        # `is None`, not `or`: a Registry is a container, and an empty one is falsy.
+        target = registry if registry is not None else _plugins.target()
+        _sumi._register_node(target if target is not None else default_registry(), id, version, text, ins, outs, ps, fn, cacheable, True, output_node)
         fn.node_type = id
         return fn
 
@@ -213,3 +215,8 @@ def node(id: str, *, inputs: Optional[Mapping[str, Union[str, Input]]] = None,
 
 # After Session: sumi.batch makes one.
 from ._batch import Batch, BatchResult, batch  # noqa: E402
+# Plugins (docs/plugins.md): a plugin module runs `import sumi` and @sumi.node, so last.
+from . import _plugins  # noqa: E402
+from ._plugins import PluginReport, load_plugins  # noqa: E402
+
+_plugins.load_startup_plugins()

@@ -231,6 +231,11 @@ export class GraphView {
         b.textContent = d.id;
         // Output nodes (they write files) run without being graph outputs.
         b.title = d.output_node ? `${d.doc} (output node: runs without being a graph output)` : d.doc;
+        // A plugin's node says which file it comes from (docs/plugins.md).
+        if (d.origin && d.origin !== 'built-in') {
+          b.title += `\nfrom ${d.origin}`;
+          b.classList.add('plugin-node');
+        }
         if (d.output_node) b.classList.add('output-node');
         b.dataset.type = d.id;
         b.addEventListener('click', () => this.addNode(d.id));
