@@ -88,6 +88,7 @@ void print_profile(const RunResult& r) {
 
 int run(const RunArgs& a) {
   ThreadBudget budget = configure_threads(a.threads);
+  set_optimise_models(false);  // one run: each model is called once or twice (engine/runtime.h)
   Registry reg;
   load_node_types(reg, a.plugins);
   Graph g = load_graph_file(a.graph);

@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <sstream>
 
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
 #include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/file_digest.h"
+#include "engine/runtime.h"
 
 namespace sumi {
 namespace {
@@ -47,6 +49,7 @@ void check_interface(const torch::jit::Module& module, const std::string& path, 
   ErrorContext ctx;
   ctx.file = path;
   torch::NoGradGuard no_grad;
+  const torch::jit::GraphOptimizerEnabledGuard optimiser(optimise_models());  // as the node's calls will run
   std::vector<torch::jit::IValue> args;
   for (const auto& shape : inputs) args.emplace_back(torch::zeros(shape, torch::TensorOptions().device(c10::Device(device))));
   torch::jit::IValue out;

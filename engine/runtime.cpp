@@ -6,6 +6,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -146,6 +147,18 @@ int lone_model_threads_now(int cores) {
   std::fclose(f);
   return got == 5 ? lone_model_threads(cores, l1, runnable) : cores;
 }
+
+namespace {
+std::atomic<bool> g_optimise_models{true};
+}  // namespace
+
+void set_optimise_models(bool on) {
+  // SUMI_OPTIMISE_MODELS=0/1 overrides the entry point's choice (for benchmarks).
+  const char* env = std::getenv("SUMI_OPTIMISE_MODELS");
+  if (env && (env[0] == '0' || env[0] == '1') && env[1] == '\0') on = env[0] == '1';
+  g_optimise_models.store(on, std::memory_order_relaxed);
+}
+bool optimise_models() { return g_optimise_models.load(std::memory_order_relaxed); }
 
 void release_free_memory() {
   // oneTBB 2021.8's allocator crashes cleaning buffers it has never set up

@@ -86,6 +86,19 @@ int lone_model_threads(int cores, double load1, int runnable);
 // lone_model_threads() from /proc/loadavg (cores when it cannot be read).
 int lone_model_threads_now(int cores);
 
+// Whether TorchScript models run through LibTorch's optimising graph
+// executor (the default) or its plain interpreter. The optimiser profiles a
+// model's first call and rewrites its graph on the second: 40-60 ms of CPU
+// per model, where the plain interpreter's first two calls cost 10-40 ms,
+// and it then runs 0-7 % faster (tensor shapes specialised). A one-shot
+// `sumi run` calls each of its 16 models once or twice, so it turns the
+// optimiser off (cold start, issue 20); sessions that run a graph many times
+// (editor, batch, Python) keep it. Applied per model call with LibTorch's
+// thread-local switch, so a host process's own TorchScript is unaffected.
+// SUMI_OPTIMISE_MODELS=0 or 1 in the environment overrides `on` (benchmarks).
+void set_optimise_models(bool on);
+bool optimise_models();
+
 // Hands memory that is free but still held by the allocators back to the
 // system: glibc's heaps (malloc_trim; the thresholds above keep up to 256 MB
 // otherwise, and free pages inside the heap are never returned) and oneTBB's

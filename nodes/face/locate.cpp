@@ -13,20 +13,13 @@
 #include "engine/model_store.h"
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/face/locator_manifest.h"
 #include "nodes/latent/part_models.h"  // read_manifest, run_model
 
 namespace sumi {
 namespace {
 
-// The locator's manifest: the network, its input size, and the canonical
-// frame its outputs are relative to (see models/locate/locate_model.py).
-struct Locator {
-  std::string model;
-  int input_size = 128;
-  int canonical = 256;
-  double head_cx = 0, head_cy = 0;         // canonical head-box centre, canonical px
-  std::vector<FaceBox> default_parts;      // mean training boxes: the frame of an empty drawing
-};
+using Locator = LocatorManifest;
 
 constexpr const char* kSized[] = {"left_eye", "right_eye", "nose", "mouth"};
 constexpr int kOutputs = 5 + 2 * 5 + 2 * 4;
@@ -34,28 +27,8 @@ constexpr double kHeadRadius = 85;  // about half the canonical head box (169 x 
 
 std::shared_ptr<const Locator> load_locator(ModelStore& store, const std::string& path) {
   return store.resource<Locator>(path, "locate-manifest", [&] {
-    const ErrorContext ctx{path, {}, {}, {}, {}};
     const nlohmann::json j = read_manifest(path, "sumi.models", "model");
-    auto l = std::make_shared<Locator>();
-    try {
-      const auto& m = j.at("locator");
-      l->model = (std::filesystem::path(path).parent_path() / m.at("file").get<std::string>()).lexically_normal().string();
-      l->input_size = manifest_int(m, "input_size", ctx, "locator", 8, 1024);
-      l->canonical = manifest_int(j.at("canonical"), "size", ctx, "canonical", 8, kManifestMaxSize);
-      const auto head = j.at("canonical").at("head_box").get<std::vector<double>>();
-      if (head.size() != 4) throw Error(ctx, "canonical.head_box must be [x0, y0, x1, y1]");
-      l->head_cx = (head[0] + head[2]) / 2;
-      l->head_cy = (head[1] + head[3]) / 2;
-      for (const char* p : kSized) {
-        const auto b = j.at("canonical").at("parts").at(p).get<std::vector<double>>();
-        if (b.size() != 4) throw Error(ctx, std::string("canonical.parts.") + p + " must be [cx, cy, w, h]");
-        l->default_parts.push_back({p, b[0], b[1], b[2], b[3]});
-      }
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(ctx, std::string("malformed locator manifest: ") + e.what());
-    }
-    if (l->input_size < 8 || l->input_size > 1024 || l->canonical < 8)
-      throw Error(ctx, "locator input_size and canonical size must be sensible (8..1024)");
+    auto l = parse_locator_manifest(j, path);  // sizes in range (manifest_int)
     expect_manifest_digests(store, j, path);
     return l;
   });

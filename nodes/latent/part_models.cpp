@@ -3,10 +3,12 @@
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
 #include "engine/data_root.h"
 #include "engine/model_store.h"
+#include "engine/runtime.h"
 #include "engine/tensor.h"
 
 namespace sumi {
@@ -75,6 +77,7 @@ Value run_model(const NodeContext& ctx, const std::string& model_path, const std
     const at::Tensor& x = v.tensor();
     args.emplace_back(x.device() == device ? x : x.to(device));
   }
+  const torch::jit::GraphOptimizerEnabledGuard optimiser(optimise_models());  // this thread, this call
   at::Tensor y = const_cast<torch::jit::Module&>(*module).forward(std::move(args)).toTensor();
   return make_tensor_value(output_kind, y);
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Cold start of `sumi run` (issue 20): process start -> written portrait.
+
+Runs, interleaved in rotating order so that the machine's load drifts over
+all alike, whole `sumi run` processes of
+  - graphs/sketch_parts.sumi.json (no models: the process floor),
+  - graphs/deepfacedrawing.sumi.json as `sumi run` runs it (models through
+    LibTorch's plain interpreter, engine/runtime.h set_optimise_models),
+  - the same with SUMI_OPTIMISE_MODELS=1 (the optimising executor, as before),
+on examples/face.strokes.json, and prints medians of wall time and of CPU
+time (user + system, which a busy machine inflates less), and their ratios.
+
+    /usr/bin/python3 bench/cold_start.py [--reps 9] [--sumi build/cli/sumi]
+"""
+import argparse
+import os
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def run_once(sumi, graph, out, env):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run([sumi, "run", str(ROOT / "graphs" / graph), "--in", f"draw={ROOT / 'examples' / 'face.strokes.json'}",
+                        "--out", out], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        sys.exit(f"cold_start: {graph} failed: {p.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall * 1e3, cpu * 1e3
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--sumi", default=str(ROOT / "build" / "cli" / "sumi"))
+    args = ap.parse_args()
+    base = {k: v for k, v in os.environ.items() if k != "SUMI_OPTIMISE_MODELS"}
+    cases = [("sketch_parts", "sketch_parts.sumi.json", base),
+             ("deepfacedrawing", "deepfacedrawing.sumi.json", base),
+             ("deepfacedrawing, optimiser on", "deepfacedrawing.sumi.json", dict(base, SUMI_OPTIMISE_MODELS="1"))]
+    rows = {name: [] for name, _, _ in cases}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, graph, env in cases:  # warm the page cache, untimed
+            run_once(args.sumi, graph, tmp, env)
+        for r in range(args.reps):
+            order = cases[r % len(cases):] + cases[:r % len(cases)]
+            for name, graph, env in order:
+                rows[name].append(run_once(args.sumi, graph, tmp, env))
+    print(f"cores {os.cpu_count()}, load average at the end {os.getloadavg()}, {args.reps} runs each")
+    floor = rows["sketch_parts"]
+    for name, vals in rows.items():
+        wall = statistics.median(v[0] for v in vals)
+        cpu = statistics.median(v[1] for v in vals)
+        ratio = statistics.median(a[0] / b[0] for a, b in zip(vals, floor))
+        print(f"  {name:32s} wall {wall:7.0f} ms  CPU {cpu:7.0f} ms  wall / sketch_parts {ratio:.2f}x"
+              f"  (wall {min(v[0] for v in vals):.0f}-{max(v[0] for v in vals):.0f} ms)")
+    on, off = rows["deepfacedrawing, optimiser on"], rows["deepfacedrawing"]
+    print(f"  deepfacedrawing / optimiser on: wall {statistics.median(a[0] / b[0] for a, b in zip(off, on)):.2f}x, "
+          f"CPU {statistics.median(a[1] / b[1] for a, b in zip(off, on)):.2f}x (per-run ratios, median)")
+
+
+if __name__ == "__main__":
+    main()
