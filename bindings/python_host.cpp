@@ -18,6 +18,8 @@
 
 #include <pybind11/embed.h>
 
+#include "bindings/python_error.h"
+
 namespace py = pybind11;
 namespace fs = std::filesystem;
 
@@ -46,17 +48,6 @@ std::string sumi_package_root() {
   return {};
 }
 
-std::string python_error_text(py::error_already_set& e) {
-  try {
-    py::list lines = py::module_::import("traceback").attr("format_exception")(e.type(), e.value(), e.trace());
-    std::string out;
-    for (const py::handle& l : lines) out += l.cast<std::string>();
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-  } catch (...) {
-    return e.what();
-  }
-}
 
 std::once_flag g_started;
 
@@ -104,7 +95,7 @@ extern "C" __attribute__((visibility("default"))) bool sumi_python_host_run_plug
     }
     return true;
   } catch (py::error_already_set& e) {
-    *error = python_error_text(e);
+    *error = sumi::bindings::format_python_error(e);
     return false;
   }
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "bindings/bindings.h"
+#include "bindings/python_error.h"
 #include "engine/node_context.h"
 
 namespace sumi::py_bindings {
@@ -35,18 +36,6 @@ ParamType param_type_of(const std::string& name, const std::string& node) {
   throw Error(ErrorContext{{}, {}, node, {}, {}}, "unknown parameter type '" + name + "'");
 }
 
-std::string format_python_error(py::error_already_set& e) {
-  try {
-    py::object tb = py::module_::import("traceback");
-    py::list lines = tb.attr("format_exception")(e.type(), e.value(), e.trace());
-    std::string out;
-    for (const py::handle& l : lines) out += l.cast<std::string>();
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-  } catch (...) {
-    return e.what();
-  }
-}
 
 void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, int version, const std::string& doc,
                    const std::vector<std::tuple<std::string, std::string, bool, std::string>>& inputs,
@@ -100,7 +89,7 @@ void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, 
     try {
       result = (*function)(**kwargs);
     } catch (py::error_already_set& e) {
-      throw ctx.error("the Python function raised an exception:\n" + format_python_error(e));
+      throw ctx.error("the Python function raised an exception:\n" + bindings::format_python_error(e));
     }
     auto set = [&](const PortSpec& out, const py::handle& obj) {
       if (obj.is_none()) throw ctx.port_error(out.name, "the Python function returned None for this output");
