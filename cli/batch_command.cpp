@@ -202,6 +202,8 @@ std::string expand_name(const std::string& pattern, const Item& it, std::size_t 
   };
   replace("{stem}", it.stem);
   replace("{index}", fmt::format("{:0{}}", index, width));
+  // The input's folder name (as Python's sumi.batch): sketches/a/x and sketches/b/x stay apart.
+  replace("{parent}", fs::absolute(fs::path(it.input)).parent_path().filename().string());
   replace("{output}", output);
   return s;
 }
@@ -319,7 +321,7 @@ int batch(BatchArgs a) {
     auto [at, fresh] = taken.emplace(expand_name(a.name, items[i], i, width, ""), items[i].input);
     if (!fresh)
       throw Error("--name '" + a.name + "' gives " + at->second + " and " + items[i].input +
-                  " the same output files (use {index}, or inputs with different names)");
+                  " the same output files (use {index} or {parent}, or inputs with different names)");
   }
 
   const fs::path out(a.out_dir), stamps = out / ".sumi-batch";
@@ -450,7 +452,7 @@ void add_batch_command(CLI::App& app, int& exit_code) {
       ->required()
       ->allow_extra_args(false);
   cmd->add_option("--out", a->out_dir, "folder for the outputs, stamps and results.jsonl (created if needed)")->required();
-  cmd->add_option("--name", a->name, "output files under --out, without extension: {stem}, {index}, {output}")
+  cmd->add_option("--name", a->name, "output files under --out, without extension: {stem}, {index}, {parent} (the input's folder), {output}")
       ->capture_default_str();
   cmd->add_option("--jobs", a->jobs, "items run side by side (0 = one per core; each gets cores / jobs LibTorch threads)")
       ->capture_default_str();

@@ -136,6 +136,27 @@ TEST(Batch, GlobListNamesAndResumeAfterAChange) {
   EXPECT_EQ(statuses(results(tmp.path("l"))), (std::map<std::string, int>{{"done", 2}, {"failed", 1}}));
 }
 
+// {parent} keeps drawings of the same name from different folders apart, as in Python's sumi.batch;
+// without it the two would write the same files, which is refused before anything runs.
+TEST(Batch, ParentInTheNameKeepsSameNamedDrawingsApart) {
+  TempDir tmp;
+  for (const char* folder : {"in/anna", "in/ben"}) {
+    fs::create_directories(tmp.path(folder));
+    fs::copy_file(source_path("examples/face.strokes.json"), tmp.path(std::string(folder) + "/face.strokes.json"));
+  }
+  const std::string graph = source_path("graphs/sketch_parts.sumi.json");
+  Result r = sumi("batch " + graph + " --in 'draw=" + tmp.path("in/*/face.strokes.json") + "' --out " + tmp.path("o") +
+                  " --output sketch --name '{parent}/{stem}-{output}'");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(fs::exists(tmp.path("o/anna/face-sketch.png")));
+  EXPECT_TRUE(fs::exists(tmp.path("o/ben/face-sketch.png")));
+  r = sumi("batch " + graph + " --in 'draw=" + tmp.path("in/*/face.strokes.json") + "' --out " + tmp.path("clash") +
+           " --output sketch --name '{stem}-{output}'");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_HAS(r.out, "{parent}");
+  EXPECT_FALSE(fs::exists(tmp.path("clash/face-sketch.png")));
+}
+
 // Resume compares what the graph expands to: an edited subgraph file re-runs the items (issue 19).
 TEST(Batch, ResumeNoticesAnEditedSubgraphFile) {
   TempDir tmp;
