@@ -10,14 +10,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The file (executable or shared object) this code was loaded from.
+// The file this code was loaded from; the executable when the loader cannot say.
 fs::path this_module_file() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&this_module_file), &info) && info.dli_fname && *info.dli_fname) {
-    std::error_code ec;
-    fs::path p = fs::canonical(info.dli_fname, ec);
-    if (!ec) return p;
-  }
+  fs::path p = engine_module_file();
+  if (!p.empty()) return p;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   return ec ? fs::path() : exe;
@@ -48,6 +44,16 @@ fs::path resolve_data_root() {
 }
 
 }  // namespace
+
+fs::path engine_module_file() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&engine_module_file), &info) && info.dli_fname && *info.dli_fname) {
+    std::error_code ec;
+    fs::path p = fs::canonical(info.dli_fname, ec);
+    if (!ec) return p;
+  }
+  return {};
+}
 
 const fs::path& data_root() {
   static const fs::path root = resolve_data_root();

@@ -12,6 +12,10 @@ namespace sumi {
 // above the binary; else the current directory.
 const std::filesystem::path& data_root();
 
+// The file the engine's code was loaded from (libsumi_engine.so, canonical), or
+// empty if the loader cannot say. Plugins find the Python host beside it.
+std::filesystem::path engine_module_file();
+
 // data_root() / relative, as a string (e.g. data_path("models/parts/manifest.json")).
 std::string data_path(const std::string& relative);
 

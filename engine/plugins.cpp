@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "engine/data_root.h"
 #include "engine/error.h"
 #include "engine/plugin_api.h"
 
@@ -54,17 +55,6 @@ void register_cpp_plugin(const std::string& file, Registry& into) {
   } catch (const std::exception& e) {
     throw file_error(file, std::string("its registration failed: ") + e.what());
   }
-}
-
-// The engine library's own file (libsumi_engine.so).
-fs::path engine_library_file() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&engine_library_file), &info) && info.dli_fname && *info.dli_fname) {
-    std::error_code ec;
-    fs::path p = fs::canonical(info.dli_fname, ec);
-    if (!ec) return p;
-  }
-  return {};
 }
 
 }  // namespace
@@ -167,7 +157,7 @@ PythonPluginRunner embedded_python_runner() {
     static RunFn run = nullptr;
     std::lock_guard<std::mutex> lock(mutex);
     if (!run) {
-      const fs::path host = engine_library_file().parent_path() / "libsumi_python_host.so";
+      const fs::path host = engine_module_file().parent_path() / "libsumi_python_host.so";
       std::error_code ec;
       if (!fs::is_regular_file(host, ec))
         throw Error("a Python plugin needs Sumi's Python host " + host.string() +

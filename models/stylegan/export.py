@@ -28,6 +28,30 @@ def sha256(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 
+def training_data(teacher_args):
+    """(licence, data record) of the faces the teacher learnt from: a canonical-frame pack of
+    models/synth/prepare_canonical.py holds several DiceBear styles; models/parts/prepare.py's colours, adventurer."""
+    import numpy as np
+    path = pathlib.Path(teacher_args.get("colours", "")).expanduser()
+    try:
+        d = np.load(path)
+        styles = [str(x) for x in d["styles"]] if "styles" in d.files else ["adventurer"]
+        split = d["split"]
+        record = {"pack": path.name, "faces": {"train": int((split == 0).sum()), "val": int((split == 1).sum())},
+                  "styles": styles}
+        if "data_version" in d.files:
+            record["data_version"] = str(d["data_version"])
+        if "style" in d.files and (split == 3).any():  # the held-out style never trained on
+            record["held_out"] = sorted({styles[i] for i in d["style"][split == 3]})
+    except (OSError, KeyError, ValueError) as e:
+        print(f"export: warning: cannot read the training faces {path} ({e}); the manifest names no data", file=sys.stderr)
+        return "weights: MIT (Sumi); training art: see models/data/ATTRIBUTION.md", None
+    if styles == ["adventurer"]:
+        return "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0", record
+    return ("weights: MIT (Sumi); training art: DiceBear styles, each under its own licence "
+            "(models/data/ATTRIBUTION.md)", record)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Export Sumi's AniFaceDrawing (StyleGAN) models.")
     ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py")
@@ -53,6 +77,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     n = syn.num_ws
     ws = torch.zeros(1, n, w_dim)
+    licence, data = training_data(t["args"])
     with torch.no_grad():
         traced = {"synthesis.pt": torch.jit.trace(syn, ws),
                   "image_encoder.pt": torch.jit.trace(enc, torch.ones(1, 3, size, size)),
@@ -71,8 +96,9 @@ def main():
                  "sketch_encoder_gmac": round(macs(sk, torch.ones(1, 1, size, size)) / 1e9, 3),
                  "note": "multiply-accumulates per portrait (1 GMAC = 2 GFLOP)"},
         "sha256": {name: sha256(out / name) for name in traced},
-        "licence": "weights: MIT (Sumi); training art: DiceBear adventurer by Lisa Wischofsky, CC BY 4.0",
+        "licence": licence,
         "training": {
+            **({"data": data} if data else {}),
             "teacher": {"command": "models/stylegan/train_teacher.py " + " ".join(
                 f"--{k.replace('_', '-')} {v}" for k, v in t["args"].items() if k not in ("colours", "out", "parts")),
                 "epochs_completed": t["epoch"], "step_in_epoch": t["step"],
