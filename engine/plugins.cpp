@@ -23,11 +23,19 @@ std::string dl_error() {
   return e ? e : "unknown error";
 }
 
+// A Python package: a folder holding __init__.py, for a node pack spread over
+// several modules (relative imports work inside it).
+bool is_python_package(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec) && fs::is_regular_file(p / "__init__.py", ec);
+}
+
 bool is_plugin_file(const fs::directory_entry& e) {
   const std::string name = e.path().filename().string();
   const std::string ext = e.path().extension().string();
   std::error_code ec;
-  return !name.empty() && name[0] != '.' && name[0] != '_' && (ext == ".so" || ext == ".py") && e.is_regular_file(ec);
+  if (name.empty() || name[0] == '.' || name[0] == '_') return false;  // also __pycache__
+  return ((ext == ".so" || ext == ".py") && e.is_regular_file(ec)) || is_python_package(e.path());
 }
 
 // Calls a C++ plugin's entry points, registering its nodes into `into`.
@@ -96,7 +104,7 @@ bool load_plugin(Registry& reg, const std::string& file, const PythonPluginRunne
   Registry pack;  // scratch: the pack is added whole or not at all
   if (path.extension() == ".so") {
     register_cpp_plugin(canonical, pack);
-  } else if (path.extension() == ".py") {
+  } else if (path.extension() == ".py" || is_python_package(path)) {
     try {
       (python ? python : embedded_python_runner())(canonical, pack);
     } catch (const Error& e) {
@@ -105,7 +113,7 @@ bool load_plugin(Registry& reg, const std::string& file, const PythonPluginRunne
       throw file_error(canonical, e.what());
     }
   } else {
-    throw file_error(canonical, "not a plugin: plugins are *.so (C++) or *.py (Python) files");
+    throw file_error(canonical, "not a plugin: plugins are *.so (C++) or *.py (Python) files, or Python packages (folders with __init__.py)");
   }
   if (pack.size() == 0) throw file_error(canonical, "the plugin registers no node types");
   for (const NodeDescriptor* d : pack.all()) {

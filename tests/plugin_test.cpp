@@ -192,6 +192,22 @@ TEST(PluginsCli, NodesShowsEachNodesOriginAndRunUsesThem) {
   EXPECT_TRUE(fs::exists(tmp.path("out/sharpened.png"))) << r.out;
 }
 
+// A Python package (a folder with __init__.py) is one pack, loaded by the CLI's
+// embedded interpreter like a .py file; its origin is the folder.
+TEST(PluginsCli, APythonPackageIsOnePlugin) {
+  TempDir tmp;
+  const fs::path pack = tmp.dir() / "plugins" / "image_pack";
+  fs::create_directories(pack);
+  write_text((pack / "__init__.py").string(), "from .filters import invert  # noqa: F401\n");
+  write_text((pack / "filters.py").string(),
+             "import sumi\n\n@sumi.node('pack.invert', inputs={'image': 'Image'}, outputs={'image': 'Image'})\n"
+             "def invert(image):\n    return 1.0 - image\n");
+  CliResult r = sumi("nodes --plugins " + (tmp.dir() / "plugins").string() + " pack.invert");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_HAS(r.out, "pack.invert (v1)");
+  EXPECT_HAS(r.out, "origin: " + real_path(pack));
+}
+
 TEST(PluginsCli, EnvironmentAndProjectFolderAreLoaded) {
   TempDir tmp;
   const std::string so = copy_into(kExamples / "fx_sharpen.so", tmp.dir() / "sumi_plugins", "fx_sharpen.so");

@@ -28,11 +28,17 @@ def target():
 
 def _describe(exc: BaseException, path: str) -> str:
     """Why a plugin failed: for a syntax error the line and caret, otherwise the
-    traceback from the plugin's own frames on (importlib's are left out)."""
+    traceback from the plugin's own frames on (importlib's are left out; a
+    package's frames are those of its files)."""
     if isinstance(exc, SyntaxError):
         return "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
     frames = traceback.extract_tb(exc.__traceback__)
-    own = [i for i, f in enumerate(frames) if os.path.realpath(f.filename) == path]
+
+    def own_file(filename: str) -> bool:
+        real = os.path.realpath(filename)
+        return real == path or real.startswith(path + os.sep)
+
+    own = [i for i, f in enumerate(frames) if own_file(f.filename)]
     keep = frames[own[0]:] if own else frames
     lines = ["Traceback (most recent call last):\n"] + traceback.format_list(keep)
     lines += traceback.format_exception_only(type(exc), exc)
@@ -40,19 +46,25 @@ def _describe(exc: BaseException, path: str) -> str:
 
 
 def exec_plugin(path: str, registry) -> Optional[str]:
-    """Runs the plugin module at `path`; its @sumi.node types go into `registry`.
-    Returns None, or the reason it failed. Called by the engine's loader."""
+    """Runs the plugin module at `path` (a .py file, or a package folder with
+    __init__.py); its @sumi.node types go into `registry`. Returns None, or the
+    reason it failed. Called by the engine's loader."""
     global _target
     name = "sumi_plugin_" + re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
     previous, _target = _target, registry
     try:
-        spec = importlib.util.spec_from_file_location(name, path)
+        if os.path.isdir(path):  # a package: its modules import each other relatively
+            spec = importlib.util.spec_from_file_location(name, os.path.join(path, "__init__.py"),
+                                                          submodule_search_locations=[path])
+        else:
+            spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module  # dataclasses, pickling and the like look modules up here
         try:
             spec.loader.exec_module(module)
         except BaseException:
-            sys.modules.pop(name, None)
+            for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                sys.modules.pop(loaded, None)
             raise
         return None
     except (KeyboardInterrupt, SystemExit):
@@ -73,7 +85,7 @@ class PluginReport:
 
 def load_plugins(*dirs: Union[str, os.PathLike], registry=None, search_path: bool = False,
                  strict: bool = False) -> PluginReport:
-    """Loads the plugin folders `dirs` (C++ *.so and Python *.py packs) into
+    """Loads the plugin folders `dirs` (C++ *.so, Python *.py and Python packages) into
     `registry` (default: sumi.default_registry()).
 
         report = sumi.load_plugins("my_plugins")

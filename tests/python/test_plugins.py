@@ -131,3 +131,50 @@ def test_origin_of_a_node_defined_in_python(registry):
         return image
 
     assert registry["test.plugin_origin"].origin == "python: " + __file__
+
+
+PACKAGE_INIT = "from .filters import invert  # noqa: F401\n"
+PACKAGE_FILTERS = """import sumi
+from ._helpers import flip
+
+
+@sumi.node("pack.invert", inputs={"image": "Image"}, outputs={"image": "Image"})
+def invert(image):
+    return flip(image)
+"""
+
+
+def test_a_python_package_is_a_plugin(tmp_path, registry):
+    """A folder with __init__.py is one pack: its modules import each other relatively; its
+    origin is the folder; an error in one of its modules names the package and that module's line."""
+    pack = tmp_path / "plugins" / "image_pack"
+    pack.mkdir(parents=True)
+    (pack / "__init__.py").write_text(PACKAGE_INIT)
+    (pack / "filters.py").write_text(PACKAGE_FILTERS)
+    (pack / "_helpers.py").write_text("def flip(image):\n    return 1.0 - image\n")
+    (tmp_path / "plugins" / "not_a_package").mkdir()  # a plain folder is not a plugin
+    (tmp_path / "plugins" / "not_a_package" / "x.py").write_text("raise SystemExit('not loaded')\n")
+    report = sumi.load_plugins(tmp_path / "plugins", registry=registry)
+    assert report.errors == []
+    assert report.loaded == [str(pack.resolve())]
+    assert registry["pack.invert"].origin == str(pack.resolve())
+    g = sumi.Graph(name="inverted")
+    g.add_node("load", "io.load_image")
+    g.add_node("invert", "pack.invert")
+    g.link("load.image", "invert.image")
+    g.set_output("inverted", "invert.image")
+    image = np.full((1, 3, 8, 8), 0.25, dtype=np.float32)
+    out = sumi.Session(registry).run(g, inputs={"load": image}).outputs["inverted"]
+    assert np.allclose(out, 0.75)
+
+    broken = tmp_path / "broken" / "bad_pack"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text(PACKAGE_INIT)
+    (broken / "filters.py").write_text("import sumi\n\n\ndef helper():\n    raise ValueError('bad calibration')\n\n\nhelper()\n")
+    with pytest.warns(RuntimeWarning, match="bad_pack"):
+        report = sumi.load_plugins(tmp_path / "broken", registry=sumi.Registry())
+    [(file, reason)] = report.errors
+    assert file == str(broken.resolve())
+    assert "filters.py\", line 5" in reason and "ValueError: bad calibration" in reason
+    # Nothing of the failed package stays importable under its plugin name.
+    assert not [m for m in sys.modules if m.startswith("sumi_plugin_bad_pack")]
