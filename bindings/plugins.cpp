@@ -24,6 +24,9 @@ void run_in_this_interpreter(const std::string& file, Registry& into) {
   try {
     message = exec_plugin(file, into);
   } catch (py::error_already_set& e) {
+    // Ctrl-C while the plugin ran (exec_plugin lets it through): the loading
+    // stops and _load_plugins raises KeyboardInterrupt again.
+    if (e.matches(PyExc_KeyboardInterrupt)) throw Cancelled();
     throw Error(e.what());
   }
   if (!message.is_none()) throw Error(message.cast<std::string>());
@@ -33,7 +36,13 @@ void run_in_this_interpreter(const std::string& file, Registry& into) {
 
 void bind_plugins(py::module_& m) {
   m.def("_load_plugins", [](const std::shared_ptr<Registry>& reg, const std::vector<std::string>& dirs) {
-    PluginReport r = load_plugins(*reg, dirs, run_in_this_interpreter);
+    PluginReport r;
+    try {
+      r = load_plugins(*reg, dirs, run_in_this_interpreter);
+    } catch (const Cancelled&) {
+      PyErr_SetNone(PyExc_KeyboardInterrupt);
+      throw py::error_already_set();
+    }
     std::vector<std::pair<std::string, std::string>> errors;
     for (const PluginError& e : r.errors) errors.emplace_back(e.file, e.message);
     return py::make_tuple(r.loaded, errors);

@@ -107,6 +107,8 @@ bool load_plugin(Registry& reg, const std::string& file, const PythonPluginRunne
   } else if (path.extension() == ".py" || is_python_package(path)) {
     try {
       (python ? python : embedded_python_runner())(canonical, pack);
+    } catch (const Cancelled&) {
+      throw;  // Ctrl-C while the plugin ran: stop loading, not a failed plugin
     } catch (const Error& e) {
       throw file_error(canonical, e.what());
     } catch (const std::exception& e) {
@@ -147,6 +149,8 @@ PluginReport load_plugins(Registry& reg, const std::vector<std::string>& dirs, c
     for (const fs::path& f : files) {
       try {
         if (load_plugin(reg, f.string(), python)) report.loaded.push_back(fs::canonical(f, ec).string());
+      } catch (const Cancelled&) {
+        throw;
       } catch (const Error& e) {
         report.errors.push_back({e.context().file.empty() ? f.string() : e.context().file, e.message()});
       } catch (const std::exception& e) {

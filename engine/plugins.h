@@ -44,7 +44,9 @@ struct PluginReport {
 };
 
 // Runs the Python plugin `file`, registering its node types into `into`.
-// Throws (any std::exception) with the reason when the file fails.
+// Throws (any std::exception) with the reason when the file fails, or
+// sumi::Cancelled when the user interrupted it (Ctrl-C): that stops the whole
+// loading and reaches load_plugins' caller; the packs loaded before stay.
 using PythonPluginRunner = std::function<void(const std::string& file, Registry& into)>;
 
 // The project-local plugin folder, relative to the current directory.

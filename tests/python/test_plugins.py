@@ -4,8 +4,10 @@ both files, and $SUMI_PLUGIN_PATH honoured on import."""
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -178,3 +180,31 @@ def test_a_python_package_is_a_plugin(tmp_path, registry):
     assert "filters.py\", line 5" in reason and "ValueError: bad calibration" in reason
     # Nothing of the failed package stays importable under its plugin name.
     assert not [m for m in sys.modules if m.startswith("sumi_plugin_bad_pack")]
+
+
+def test_ctrl_c_while_a_plugin_loads_stops_the_loading(tmp_path):
+    """Ctrl-C during a slow plugin raises KeyboardInterrupt out of sumi.load_plugins at once,
+    rather than being reported as that plugin's failure while the loading goes on."""
+    d = tmp_path / "slow"
+    d.mkdir()
+    (d / "a_slow.py").write_text("import pathlib, time\npathlib.Path(__file__).with_suffix('.started').touch()\n"
+                                 "time.sleep(60)\n")
+    (d / "b_fine.py").write_text((EXAMPLES / "fx_posterize.py").read_text())
+    script = ("import sumi, time\nt = time.time()\ntry:\n"
+              f"    sumi.load_plugins({str(d)!r})\n    print('RETURNED')\n"
+              "except KeyboardInterrupt:\n"
+              "    print('INTERRUPTED', 'fx.posterize' in sumi.default_registry(), round(time.time() - t, 1))\n")
+    p = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": PYTHONPATH},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            if (d / "a_slow.started").exists() or p.poll() is not None:
+                break
+            time.sleep(0.1)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert out.split()[:2] == ["INTERRUPTED", "False"], out + err
+    assert float(out.split()[2]) < 30
+    assert "RuntimeWarning" not in err
