@@ -319,10 +319,18 @@ TEST_F(EditorServerTest, RunsWithTheSessionCacheAndServesPngs) {
   ASSERT_EQ(j["outputs"].size(), 2u);
   EXPECT_EQ(j["outputs"][0]["name"], "parts");
 
-  // The same strokes again: everything cached.
+  // Each image output carries its content hash (16 hex digits), for clients that show only what changed.
+  const std::string parts_hash = j["outputs"][0].value("hash", "");
+  const std::string sketch_hash = j["outputs"][1].value("hash", "");
+  EXPECT_EQ(parts_hash.size(), 16u);
+  EXPECT_EQ(parts_hash.find_first_not_of("0123456789abcdef"), std::string::npos) << parts_hash;
+
+  // The same strokes again: everything cached, the same hashes.
   j = Json::parse(post_json("/api/sessions/" + s + "/run", run_body())->body);
   EXPECT_EQ(j["computed"], 0);
   EXPECT_EQ(j["cached"], 5);
+  EXPECT_EQ(j["outputs"][0]["hash"], parts_hash);
+  EXPECT_EQ(j["outputs"][1]["hash"], sketch_hash);
 
   // One more stroke far from the face parts' windows changes the sketch only... and so the rest.
   Json body = run_body();
@@ -330,6 +338,7 @@ TEST_F(EditorServerTest, RunsWithTheSessionCacheAndServesPngs) {
                                               {"points", {{10, 10}, {30, 12}}}});
   j = Json::parse(post_json("/api/sessions/" + s + "/run", body)->body);
   EXPECT_GE(j["computed"].get<int>(), 1);
+  EXPECT_NE(j["outputs"][1]["hash"], sketch_hash) << "the sketch changed with the stroke";
 
   auto png = client().Get(("/api/sessions/" + s + "/outputs/parts.png").c_str());
   ASSERT_TRUE(png);

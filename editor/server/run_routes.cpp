@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdio>
 #include <optional>
 
 #include "editor/server/http_util.h"
@@ -44,13 +45,24 @@ Json event_json(std::uint64_t run, const ProgressEvent& ev) {
   return j;
 }
 
+// The content hash of a value as 16 hex digits.
+std::string hash_hex(const Value& v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v.hash()));
+  return buf;
+}
+
 // Image-like outputs are kept for GET .../outputs/NAME.png; a PartSet gives
 // one image per part (NAME_part); other kinds are described in the reply.
+// Each image carries its content hash, so that a client shows only the
+// outputs that changed and fetches nothing for the others.
 void collect_outputs(const RunResult& r, const std::string& session, std::uint64_t run,
                      std::map<std::string, StoredOutput>& stored, Json& listed) {
   auto add_image = [&](const std::string& name, const Value& v) {
     stored[name] = StoredOutput{name, v};
-    listed.push_back({{"name", name}, {"kind", kind_name(v.kind())},
+    listed.push_back({{"name", name},
+                      {"kind", kind_name(v.kind())},
+                      {"hash", hash_hex(v)},
                       {"url", "/api/sessions/" + session + "/outputs/" + name + ".png?run=" + std::to_string(run)}});
   };
   for (const auto& [name, v] : r.outputs) {

@@ -14,7 +14,9 @@
 //   GET  /api/graphs/NAME.sumi.json        one graph;  PUT saves one (validated structure)
 //   POST /api/sessions                     {"session": id} (429 when all max_sessions are running);
 //                                          DELETE /api/sessions/ID ends one
-//   POST /api/sessions/ID/run              runs a graph (see run_request.h); a newer run cancels this one
+//   POST /api/sessions/ID/run              runs a graph (see run_request.h); a newer run cancels this one;
+//                                          each image output in the reply has "url" and "hash" (its
+//                                          content, 16 hex digits: a client skips the ones it shows)
 //   GET  /api/sessions/ID/outputs/NAME.png the latest output as PNG
 //   GET  /api/sessions/ID/events           text/event-stream of node started/cached/finished/failed
 //

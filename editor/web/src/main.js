@@ -5,7 +5,7 @@ import { Drawing } from './draw.js';
 import { GraphView, setModelFiles } from './graph_view.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], serverMs: [], showMs: [], runs: 0, ready: false, references: [] };
+const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], serverMs: [], showMs: [], runs: 0, unchangedOutputs: 0, ready: false, references: [] };
 window.sumiEditor = state;  // for the browser tests
 
 function setStatus(text, kind = '') {
@@ -323,6 +323,9 @@ function showNodes(nodes) {
   }
 }
 
+// Shows the run's image outputs; one whose content hash is the one on screen
+// is neither fetched nor decoded again (a slider that changes only the overlay
+// fetches only the overlay).
 function showOutputs(outputs) {
   const box = $('outputs');
   const images = outputs.filter((o) => o.url);
@@ -340,7 +343,15 @@ function showOutputs(outputs) {
     }
     const img = fig.querySelector('img');
     img.alt = o.name;
-    loads.push(new Promise((resolve) => { img.onload = img.onerror = resolve; }));
+    if (o.hash && fig.dataset.hash === o.hash) {
+      state.unchangedOutputs++;
+      continue;
+    }
+    delete fig.dataset.hash;  // set once this picture is on screen
+    loads.push(new Promise((resolve) => {
+      img.onload = () => { if (o.hash) fig.dataset.hash = o.hash; resolve(); };
+      img.onerror = resolve;
+    }));
     img.src = o.url;
   }
   return Promise.all(loads);

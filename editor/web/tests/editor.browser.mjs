@@ -347,6 +347,8 @@ try {
   const guidanceBytes = () => page.evaluate(() => fetch(document.querySelector('figure[data-name="guidance"] img').src)
     .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b).join(',')));
   const guidanceBefore = await guidanceBytes();
+  const sketchSrc = () => page.getAttribute('figure[data-name="sketch"] img', 'src');
+  const [sketchSrcBefore, unchangedBefore] = [await sketchSrc(), await page.evaluate(() => window.sumiEditor.unchangedOutputs)];
   before = await page.evaluate(() => window.sumiEditor.runs);
   await blend.fill('0');
   await page.waitForFunction((n) => window.sumiEditor.runs > n, before, { timeout: 30000 });
@@ -355,6 +357,10 @@ try {
     st['left_eye/decode'] === 'cached' && st['left_eye/project'] === 'cached' && st.sketch === 'cached',
     `the mouth slider re-ran only the mouth branch (mouth/project ${st['mouth/project']}, mouth/encode ${st['mouth/encode']}, left_eye/decode ${st['left_eye/decode']})`);
   check((await guidanceBytes()) !== guidanceBefore, 'the guidance changed with the mouth slider');
+  // Outputs whose content hash did not change are not fetched again (the sketch is the same).
+  check(sketchSrcBefore !== null && (await sketchSrc()) === sketchSrcBefore &&
+    (await page.evaluate(() => window.sumiEditor.unchangedOutputs)) > unchangedBefore,
+    'the unchanged sketch was not fetched again');
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_guidance.png') });
   // Model parameters list the TorchScript files of the models folder (to swap one part's model).
   const decoders = await page.evaluate(() => {
