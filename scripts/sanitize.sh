@@ -42,13 +42,17 @@ export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initi
 export LSAN_OPTIONS="suppressions=$ROOT/scripts/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/scripts/sanitizers/ubsan.supp"
 
+# Tests that load a Python plugin (PluginsCli.*, EditorPlugins.*) need the
+# Python host library, which is built with the Python module (off here, see
+# above). CancelInsideNodes.RasteriseAMillionPoint... bounds the stop time at
+# 0.5 s, which ASan's 2-3x slowdown exceeds (0.58 s in session 18).
 # RuntimeMemory.ARunsActivationsAreReusedByTheNextRun measures that a second run
 # reuses the first run's freed activation memory through glibc's allocator;
 # ASan's allocator quarantines freed blocks on purpose, so it cannot pass here.
 cd "$BUILD_DIR"
 status=0
 ctest --output-on-failure --parallel "$JOBS" --timeout 900 \
-  -E '^(RuntimeMemory\.ARunsActivationsAreReusedByTheNextRun|data\.generator_check)$' "$@" || status=$?
+  -E '^(RuntimeMemory\.ARunsActivationsAreReusedByTheNextRun|data\.generator_check|PluginsCli\..*|EditorPlugins\..*|CancelInsideNodes\.RasteriseAMillionPoint.*)$' "$@" || status=$?
 end=$(date +%s)
 echo "sanitize: build $((built - start)) s, tests $((end - built)) s, total $((end - start)) s"
 exit $status
