@@ -16,6 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "editor/server/server.h"
+#include "editor/server/pixel_reply.h"
+#include "nodes/common/image_mat.h"
+#include "nodes/common/png.h"
 #include "nodes/nodes.h"
 #include "tests/stub_nodes.h"
 
@@ -348,6 +351,43 @@ TEST_F(EditorServerTest, RunsWithTheSessionCacheAndServesPngs) {
   EXPECT_EQ(png->body.substr(1, 3), "PNG");
   expect_error(client().Get(("/api/sessions/" + s + "/outputs/nope.png").c_str()), 404, "no image output 'nope'");
 
+  // The same run with the pixels inline (the editor's stroke loop): one reply holding the JSON and the raw
+  // RGBA8 pixels of each image the client does not show already, equal to the PNG's pixel for pixel.
+  body["inline_pixels"] = true;
+  body["shown"] = {{"sketch", j["outputs"][1]["hash"]}};
+  auto inl = post_json("/api/sessions/" + s + "/run", body);
+  ASSERT_EQ(inl->status, 200) << inl->body;
+  EXPECT_EQ(inl->get_header_value("Content-Type"), "application/vnd.sumi.run-pixels");
+  ASSERT_GT(inl->body.size(), 4u);
+  const auto* raw = reinterpret_cast<const unsigned char*>(inl->body.data());
+  const std::size_t json_bytes = raw[0] | raw[1] << 8 | raw[2] << 16 | std::size_t(raw[3]) << 24;
+  ASSERT_LE(4 + json_bytes, inl->body.size());
+  const Json ij = Json::parse(inl->body.substr(4, json_bytes));
+  EXPECT_EQ(ij["cached"], 5);
+  EXPECT_EQ(ij["outputs"][1].value("unchanged", false), true) << "the client shows this sketch already";
+  EXPECT_FALSE(ij["outputs"][1].contains("pixels"));
+  const Json& px = ij["outputs"][0]["pixels"];
+  const cv::Mat decoded = decode_png(png->body, "parts.png");  // BGR(A) or gray, as cv::imdecode
+  ASSERT_EQ(px["width"], decoded.cols);
+  ASSERT_EQ(px["height"], decoded.rows);
+  const std::size_t offset = 4 + json_bytes + px["offset"].get<std::size_t>();
+  ASSERT_EQ(inl->body.size(), offset + std::size_t(decoded.cols) * decoded.rows * 4);
+  const int ch = decoded.channels();
+  int differing = 0;
+  for (int y = 0; y < decoded.rows; ++y)
+    for (int x = 0; x < decoded.cols; ++x) {
+      const unsigned char* p = decoded.ptr<unsigned char>(y) + x * ch;
+      const unsigned char* q = raw + offset + (std::size_t(y) * decoded.cols + x) * 4;
+      const bool same = ch == 1 ? q[0] == p[0] && q[1] == p[0] && q[2] == p[0] && q[3] == 255
+                                : q[0] == p[2] && q[1] == p[1] && q[2] == p[0] && q[3] == (ch == 4 ? p[3] : 255);
+      differing += !same;
+    }
+  EXPECT_EQ(differing, 0);
+  body.erase("inline_pixels");
+  body["shown"] = "sketch";
+  expect_error(post_json("/api/sessions/" + s + "/run", body), 400, "'shown' must be an object");
+  body.erase("shown");
+
   // Parameter overrides and a graph sent inline; only the requested output.
   body = run_body();
   body["graph"] = Json::parse(read_text(dir_ / "graphs/sketch_parts.sumi.json"));
@@ -362,6 +402,50 @@ TEST_F(EditorServerTest, RunsWithTheSessionCacheAndServesPngs) {
   // Ending the session.
   EXPECT_EQ(client().Delete(("/api/sessions/" + s).c_str())->status, 200);
   expect_error(client().Get(("/api/sessions/" + s + "/outputs/parts.png").c_str()), 404, "no session");
+}
+
+// The inline-pixel reply on its own: gray and RGBA images expand to RGBA8, a shown hash sends nothing,
+// and an image that would take the reply past its byte bound is left to its PNG url.
+TEST(PixelReply, PacksChangedImagesAndLeavesHugeOnesToTheirPng) {
+  cv::Mat gray(2, 3, CV_32FC1, cv::Scalar(0.5f));
+  gray.at<float>(1, 2) = 2.0f;  // saturates to 255
+  cv::Mat rgba(1, 2, CV_32FC4, cv::Scalar(1.0f, 0.0f, 0.2f, 0.4f));
+  cv::Mat big(40, 40, CV_32FC3, cv::Scalar(0.1f, 0.2f, 0.3f));
+  std::map<std::string, StoredOutput> stored = {{"gray", {"gray", mat_to_image(gray, "cpu")}},
+                                                {"rgba", {"rgba", mat_to_image(rgba, "cpu")}},
+                                                {"big", {"big", mat_to_image(big, "cpu")}},
+                                                {"same", {"same", mat_to_image(gray, "cpu")}}};
+  Json reply = {{"status", "ok"},
+                {"outputs",
+                 {{{"name", "gray"}, {"hash", "1"}},
+                  {{"name", "same"}, {"hash", "2"}},
+                  {{"name", "label"}, {"kind", "String"}},
+                  {{"name", "rgba"}, {"hash", "3"}},
+                  {{"name", "big"}, {"hash", "4"}}}}};
+  httplib::Response res;
+  sumi::editor::send_with_pixels(res, reply, stored, {{"same", "2"}, {"gray", "stale"}}, 1000);
+  ASSERT_EQ(res.get_header_value("Content-Type"), "application/vnd.sumi.run-pixels");
+  const auto* raw = reinterpret_cast<const unsigned char*>(res.body.data());
+  const std::size_t n = raw[0] | raw[1] << 8 | raw[2] << 16 | std::size_t(raw[3]) << 24;
+  const Json j = Json::parse(res.body.substr(4, n));
+  const std::string px = res.body.substr(4 + n);
+  ASSERT_EQ(px.size(), 6u * 4 + 2u * 4) << "gray 3x2 and rgba 2x1; 'big' (6400 bytes) is over the bound of 1000";
+  EXPECT_EQ(j["outputs"][0]["pixels"], Json({{"offset", 0}, {"width", 3}, {"height", 2}}));
+  EXPECT_EQ(j["outputs"][1].value("unchanged", false), true);
+  EXPECT_FALSE(j["outputs"][2].contains("pixels"));
+  EXPECT_EQ(j["outputs"][3]["pixels"], Json({{"offset", 24}, {"width", 2}, {"height", 1}}));
+  EXPECT_FALSE(j["outputs"][4].contains("pixels"));
+  EXPECT_FALSE(j["outputs"][4].contains("unchanged"));
+  auto at = [&](std::size_t i) { return static_cast<int>(static_cast<unsigned char>(px[i])); };
+  EXPECT_EQ(at(0), 128);  // 0.5 * 255 rounded, in R, G and B
+  EXPECT_EQ(at(1), 128);
+  EXPECT_EQ(at(2), 128);
+  EXPECT_EQ(at(3), 255);
+  EXPECT_EQ(at(5 * 4), 255);  // the saturated pixel
+  EXPECT_EQ(at(24), 255);
+  EXPECT_EQ(at(25), 0);
+  EXPECT_EQ(at(26), 51);
+  EXPECT_EQ(at(27), 102);
 }
 
 TEST_F(EditorServerTest, RefusesBadRunRequests) {

@@ -68,6 +68,18 @@ RunRequest parse_run_request(const Json& body, const Registry& registry, const G
       r.outputs.push_back(o.get<std::string>());
     }
   }
+  if (body.contains("inline_pixels")) {
+    if (!body["inline_pixels"].is_boolean()) throw ApiError(400, "'inline_pixels' must be true or false");
+    r.inline_pixels = body["inline_pixels"].get<bool>();
+  }
+  if (body.contains("shown")) {
+    const Json& shown = body["shown"];
+    if (!shown.is_object()) throw ApiError(400, "'shown' must be an object of output name: content hash");
+    for (auto it = shown.begin(); it != shown.end(); ++it) {
+      if (!it.value().is_string()) throw ApiError(400, "shown: '" + it.key() + "' must be a content hash string");
+      r.shown[it.key()] = it.value().get<std::string>();
+    }
+  }
   return r;
 }
 

@@ -3,7 +3,11 @@
 //   { "graph": "sketch_parts.sumi.json" | { ...a graph file's JSON... },
 //     "inputs": { "draw": { ...a strokes file's JSON... } },
 //     "params": { "sketch.size": 256 },
-//     "outputs": ["parts"] }
+//     "outputs": ["parts"],
+//     "inline_pixels": true, "shown": { "sketch": "<hash>" } }
+//
+// With inline_pixels the reply carries the changed images' pixels
+// (pixel_reply.h); "shown" names what the client has on screen.
 //
 // Unknown nodes and parameters are refused here (ApiError 400, naming them);
 // types, ports and values are checked when the engine compiles the graph.
@@ -27,6 +31,8 @@ struct RunRequest {
   Graph graph;
   std::map<std::string, Value> inputs;  // fed node outputs
   std::vector<std::string> outputs;     // empty = all graph outputs
+  bool inline_pixels = false;           // reply with the images' pixels (pixel_reply.h)
+  std::map<std::string, std::string> shown;  // output name -> content hash on the client's screen
 };
 
 RunRequest parse_run_request(const Json& body, const Registry& registry, const GraphStore& store);

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "editor/server/http_util.h"
+#include "editor/server/pixel_reply.h"
 #include "editor/server/routes.h"
 #include "editor/server/run_request.h"
 #include "engine/session.h"
@@ -78,6 +79,7 @@ void collect_outputs(const RunResult& r, const std::string& session, std::uint64
 }
 
 void run_handler(ServerContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  const auto received = std::chrono::steady_clock::now();
   auto session = session_or_404(ctx, req.matches[1]);
   Json body = parse_body(req);
   RunRequest rr = parse_run_request(body, ctx.registry, ctx.graphs);
@@ -107,11 +109,16 @@ void run_handler(ServerContext& ctx, const httplib::Request& req, httplib::Respo
     std::map<std::string, StoredOutput> stored;
     Json outputs = Json::array();
     collect_outputs(r, session->id(), run, stored, outputs);
-    session->store_outputs(run, std::move(stored));
     Json reply = {{"run", run},          {"status", "ok"},       {"total_ms", r.total_ms}, {"wall_ms", wall_ms},
                   {"computed", r.computed}, {"cached", r.cached}, {"nodes", nodes_json(r)}, {"outputs", outputs}};
     finish("finished", {{"total_ms", r.total_ms}, {"computed", r.computed}, {"cached", r.cached}});
-    send_json(res, reply);
+    // The request as the server spent it up to here (parsing, checks, the run), for latency breakdowns.
+    reply["server_ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - received).count();
+    if (rr.inline_pixels)
+      send_with_pixels(res, std::move(reply), stored, rr.shown);
+    else
+      send_json(res, reply);
+    session->store_outputs(run, std::move(stored));
   } catch (const Cancelled&) {
     finish("cancelled", Json::object());
     send_error(res, 409, "run " + std::to_string(run) + " cancelled: a newer run for this session started",

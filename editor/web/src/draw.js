@@ -16,7 +16,7 @@ export class Drawing {
     this.current = null;
     this.onChange = onChange;
     this.lastStrokeEnd = 0;
-    this.guidance = null;       // an <img> drawn faintly under the strokes
+    this.guidance = null;       // a canvas drawn faintly under the strokes
     this.showGuidance = true;
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
@@ -124,7 +124,7 @@ export class Drawing {
     const ctx = this.ctx;
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, this.width, this.height);
-    if (this.showGuidance && this.guidance?.complete && this.guidance.naturalWidth) {
+    if (this.showGuidance && this.guidance?.width) {
       ctx.save();
       ctx.globalAlpha = 0.3;
       ctx.drawImage(this.guidance, 0, 0, this.width, this.height);

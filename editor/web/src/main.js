@@ -5,7 +5,7 @@ import { Drawing } from './draw.js';
 import { GraphView, setModelFiles } from './graph_view.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], serverMs: [], showMs: [], runs: 0, unchangedOutputs: 0, ready: false, references: [] };
+const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], serverMs: [], checksMs: [], requestMs: [], showMs: [], runs: 0, unchangedOutputs: 0, ready: false, references: [] };
 window.sumiEditor = state;  // for the browser tests
 
 function setStatus(text, kind = '') {
@@ -234,9 +234,15 @@ function updateGuidance(outputs) {
   if ($('guidance-pin').checked) return;
   const g = choices.find((o) => o.name === select.value) || choices[0];
   if (!g) { if (drawing.guidance) { drawing.guidance = null; drawing.redraw(); } return; }
-  const img = new Image();
-  img.onload = () => { drawing.guidance = img; drawing.redraw(); };
-  img.src = g.url;
+  // A copy of the output's canvas, so that a pinned guidance stays as it was.
+  const shown = $('outputs').querySelector(`figure[data-name="${CSS.escape(g.name)}"] canvas`);
+  if (!shown?.width) return;
+  const copy = document.createElement('canvas');
+  [copy.width, copy.height] = [shown.width, shown.height];
+  copy.getContext('2d').drawImage(shown, 0, 0);
+  copy.dataset.png = shown.dataset.png;  // which output and run it shows
+  drawing.guidance = copy;
+  drawing.redraw();
 }
 
 // ---- running -----------------------------------------------------------------
@@ -264,8 +270,11 @@ async function run() {
     return;
   }
   setStatus('running…', 'busy');
-  const request = { graph, inputs: strokesInputs(graph) };
+  // The images come back inline as raw pixels, except those already on screen (by content hash).
+  const shown = Object.fromEntries([...$('outputs').querySelectorAll('figure[data-hash]')].map((f) => [f.dataset.name, f.dataset.hash]));
+  const request = { graph, inputs: strokesInputs(graph), inline_pixels: true, shown };
   let r;
+  let sent = performance.now();
   try {
     try {
       r = await api.run(state.session, request);
@@ -275,6 +284,7 @@ async function run() {
       // limit): open a new one and send the graph again.
       await renewSession(state.session);
       if (seq !== state.runSeq) return;
+      sent = performance.now();
       r = await api.run(state.session, request);
     }
   } catch (err) {
@@ -288,7 +298,7 @@ async function run() {
   state.runs++;
   const replied = performance.now();
   showNodes(r.nodes);
-  await showOutputs(r.outputs);
+  await showOutputs(r.outputs, r.pixels);
   updateGuidance(r.outputs);
   if (seq !== state.runSeq) return;
   state.shownSeq = seq;
@@ -299,6 +309,8 @@ async function run() {
     state.lastMeasured = strokeEnd;
     state.latencies.push(latency);
     state.serverMs.push(r.wall_ms);  // the engine run inside it, as the server timed it
+    state.checksMs.push(r.server_ms - r.wall_ms);  // the server's parsing and graph checks around the run
+    state.requestMs.push(replied - sent - r.server_ms);  // the rest: HTTP, JSON and pixels on both sides
     state.showMs.push(performance.now() - replied);  // fetching and showing the output images
   }
   // Node warnings (e.g. face.locate on an empty canvas) are notes, not errors.
@@ -323,10 +335,13 @@ function showNodes(nodes) {
   }
 }
 
-// Shows the run's image outputs; one whose content hash is the one on screen
-// is neither fetched nor decoded again (a slider that changes only the overlay
-// fetches only the overlay).
-function showOutputs(outputs) {
+// Shows the run's image outputs, each in a canvas filled from the raw RGBA
+// pixels that came inline with the run's reply (one round trip, and no PNG
+// to encode on the server or decode here). An output whose content hash is
+// the one on screen comes back marked unchanged, with no pixels (a slider
+// that changes only the overlay sends only the overlay). An image too large
+// to come inline is fetched as PNG. The caption links to the PNG.
+function showOutputs(outputs, pixels) {
   const box = $('outputs');
   const images = outputs.filter((o) => o.url);
   const loads = [];
@@ -337,24 +352,41 @@ function showOutputs(outputs) {
     if (!fig) {
       fig = document.createElement('figure');
       fig.dataset.name = o.name;
-      fig.innerHTML = '<img alt=""><figcaption></figcaption>';
-      fig.querySelector('figcaption').textContent = o.name;
+      fig.innerHTML = '<canvas width="0" height="0"></canvas><figcaption><a target="_blank"></a></figcaption>';
+      fig.querySelector('a').textContent = o.name;
+      fig.querySelector('a').download = `${o.name}.png`;
       box.appendChild(fig);
     }
-    const img = fig.querySelector('img');
-    img.alt = o.name;
-    if (o.hash && fig.dataset.hash === o.hash) {
+    const canvas = fig.querySelector('canvas');
+    canvas.setAttribute('aria-label', o.name);
+    fig.querySelector('a').href = o.url;
+    if (o.unchanged && fig.dataset.hash === o.hash) {
       state.unchangedOutputs++;
       continue;
     }
     delete fig.dataset.hash;  // set once this picture is on screen
-    loads.push(new Promise((resolve) => {
-      img.onload = () => { if (o.hash) fig.dataset.hash = o.hash; resolve(); };
-      img.onerror = resolve;
-    }));
-    img.src = o.url;
+    const shown = () => { canvas.dataset.png = o.url; if (o.hash) fig.dataset.hash = o.hash; };
+    const p = o.pixels;
+    const n = p ? p.width * p.height * 4 : 0;
+    if (p && pixels && p.offset + n <= pixels.length) {
+      if (canvas.width !== p.width || canvas.height !== p.height) [canvas.width, canvas.height] = [p.width, p.height];
+      canvas.getContext('2d').putImageData(new ImageData(pixels.subarray(p.offset, p.offset + n), p.width, p.height), 0, 0);
+      shown();
+    } else {
+      loads.push(drawPng(canvas, o.url).then(shown, () => { /* the next run replaces it */ }));
+    }
   }
   return Promise.all(loads);
+}
+
+// An image too large to come inline: its PNG, decoded by the browser.
+async function drawPng(canvas, url) {
+  const res = await fetch(url, { cache: 'no-store' });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const bmp = await createImageBitmap(await res.blob(), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  if (canvas.width !== bmp.width || canvas.height !== bmp.height) [canvas.width, canvas.height] = [bmp.width, bmp.height];
+  canvas.getContext('2d').drawImage(bmp, 0, 0);
+  bmp.close();
 }
 
 // ---- session -----------------------------------------------------------------

@@ -76,7 +76,7 @@ try {
   page.on('pageerror', (e) => { console.log(`page error: ${e.message}`); failed = true; });
   await page.goto(url);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 });
-  await page.waitForSelector('#outputs figure img', { timeout: 20000 });
+  await page.waitForSelector('#outputs figure canvas[data-png]', { timeout: 20000 });
   check(true, 'editor loaded with the default graph');
 
   // The default graph's parts are subgraph instances: one node each, with the
@@ -187,7 +187,7 @@ try {
   const runs = () => page.evaluate(() => window.sumiEditor.latencies.length);
   const nodeStatus = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#node-table tr')].slice(1)
     .map((tr) => [tr.cells[0].textContent, tr.cells[2].textContent])));
-  const imageBytes = (name) => page.evaluate((n) => fetch(document.querySelector(`figure[data-name="${n}"] img`).src)
+  const imageBytes = (name) => page.evaluate((n) => fetch(document.querySelector(`figure[data-name="${n}"] canvas`).dataset.png)
     .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b).join(',')), name);
   async function stroke(points) {
     const before = await runs();
@@ -211,7 +211,25 @@ try {
   ];
   for (const s of face) await stroke(s);
   check((await runs()) >= face.length, `preview updated after each of ${face.length} strokes`);
-  const srcBefore = await page.getAttribute('#outputs figure img', 'src');
+  const srcBefore = await page.getAttribute('#outputs figure canvas', 'data-png');
+  // The preview canvases are filled from raw pixels: they equal the outputs' PNGs, decoded by the browser.
+  const canvasVsPng = await page.evaluate(async () => {
+    const out = {};
+    for (const c of document.querySelectorAll('#outputs figure canvas')) {
+      const bmp = await createImageBitmap(await (await fetch(c.dataset.png)).blob(), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+      const ref = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d');
+      ref.drawImage(bmp, 0, 0);
+      const a = ref.getImageData(0, 0, bmp.width, bmp.height).data;
+      const b = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let differing = a.length === b.length ? 0 : -1, ink = 0;
+      for (let i = 0; differing >= 0 && i < a.length; i++) { if (a[i] !== b[i]) differing++; if (i % 4 === 0 && b[i] < 128) ink++; }
+      out[c.closest('figure').dataset.name] = { size: `${c.width}x${c.height}`, differing, ink };
+    }
+    return out;
+  });
+  check(['portrait', 'sketch'].every((n) => canvasVsPng[n]?.differing === 0 && canvasVsPng[n].ink > 0) &&
+    Object.values(canvasVsPng).every((v) => v.differing === 0),
+    `the preview canvases hold the outputs' pixels, equal to their PNGs (${JSON.stringify(canvasVsPng)})`);
 
   await page.click('#tool-hint');
   await stroke([[120, 120], [160, 100], [200, 110], [240, 100]]);
@@ -223,11 +241,11 @@ try {
   const slider = page.locator('input[data-param="sketch.width_scale"]');
   if (await slider.count()) {
     const runsBefore = await page.evaluate(() => window.sumiEditor.runs);
-    const pngBefore = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] img').src).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
+    const pngBefore = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] canvas').dataset.png).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
     await slider.fill('2.5');
     await page.waitForFunction((n) => window.sumiEditor.runs > n, runsBefore);
     const sketchStatus = (await nodeStatus()).sketch;
-    const pngAfter = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] img').src).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
+    const pngAfter = await page.evaluate(() => fetch(document.querySelector('figure[data-name="sketch"] canvas').dataset.png).then((r) => r.arrayBuffer()).then((b) => b.byteLength));
     check(sketchStatus === 'computed' && pngAfter !== pngBefore, `slider sketch.width_scale re-ran the sketch (${sketchStatus}, ${pngBefore} -> ${pngAfter} bytes)`);
     await slider.fill('1');
     await page.waitForFunction((n) => window.sumiEditor.runs > n + 1, runsBefore);
@@ -317,7 +335,7 @@ try {
   const outs = await page.inputValue('#graph-outputs');
   await page.fill('#graph-outputs', `${outs}, inverted=invert.image`);
   await page.press('#graph-outputs', 'Enter');
-  await page.waitForSelector('figure[data-name="inverted"] img', { state: 'attached', timeout: 10000 });
+  await page.waitForSelector('figure[data-name="inverted"] canvas[data-png]', { state: 'attached', timeout: 10000 });
   check(true, 'new output previewed (inverted=invert.image)');
 
   // Save under a new name, reload it from the server, and check it came back.
@@ -339,15 +357,15 @@ try {
   await page.selectOption('#graph-select', 'shadow_guidance.sumi.json');
   await page.waitForFunction(() => window.sumiEditor.graphView.nodeById('mouth')?.sumiType === 'subgraph' && !window.sumiEditor.graphView.nodeById('portrait'));
   await page.click('#tab-draw');
-  await page.waitForSelector('figure[data-name="guidance"] img', { timeout: 30000 });
+  await page.waitForSelector('figure[data-name="guidance"] canvas[data-png]', { timeout: 30000 });
   await page.waitForFunction(() => !!window.sumiEditor.drawing.guidance, null, { timeout: 30000 });
   check(true, 'shadow guidance shown under the strokes');
   const blend = page.locator('input[data-param="mouth.blend"]');
   check((await blend.count()) === 1, 'a fidelity slider for the mouth (mouth.blend, the instance\'s parameter)');
-  const guidanceBytes = () => page.evaluate(() => fetch(document.querySelector('figure[data-name="guidance"] img').src)
+  const guidanceBytes = () => page.evaluate(() => fetch(document.querySelector('figure[data-name="guidance"] canvas').dataset.png)
     .then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b).join(',')));
   const guidanceBefore = await guidanceBytes();
-  const sketchSrc = () => page.getAttribute('figure[data-name="sketch"] img', 'src');
+  const sketchSrc = () => page.getAttribute('figure[data-name="sketch"] canvas', 'data-png');
   const [sketchSrcBefore, unchangedBefore] = [await sketchSrc(), await page.evaluate(() => window.sumiEditor.unchangedOutputs)];
   before = await page.evaluate(() => window.sumiEditor.runs);
   await blend.fill('0');
@@ -376,7 +394,7 @@ try {
   await page.selectOption('#graph-select', 'sketch2anime.sumi.json');
   await page.waitForFunction(() => !!window.sumiEditor.graphView.nodeById('hints'));
   await page.click('#tab-draw');
-  await page.waitForSelector('figure[data-name="portrait"] img', { timeout: 30000 });
+  await page.waitForSelector('figure[data-name="portrait"] canvas[data-png]', { timeout: 30000 });
   await page.waitForFunction(() => window.sumiEditor.shownSeq === window.sumiEditor.runSeq, null, { timeout: 30000 });
   const portraitBefore = await imageBytes('portrait');
   await page.fill('#hint-color', '#2a6bd6');
@@ -395,7 +413,7 @@ try {
   await page.selectOption('#graph-select', 'anifacedrawing.sumi.json');
   await page.waitForSelector('#references:not([hidden]) button.reference', { timeout: 10000 });
   await stroke([[200, 330], [256, 350], [312, 330]]);
-  await page.waitForSelector('figure[data-name="portrait"] img', { timeout: 30000 });
+  await page.waitForSelector('figure[data-name="portrait"] canvas[data-png]', { timeout: 30000 });
   const afdBefore = await imageBytes('portrait');
   const refBefore = await imageBytes('reference');
   const nRefs = await page.locator('#references button.reference').count();
@@ -407,10 +425,10 @@ try {
     (await imageBytes('portrait')) !== afdBefore,
     `picking a reference image re-ran the graph and changed the portrait (${nRefs} offered, path ${picked})`);
   const choices = await page.evaluate(() => [...document.querySelectorAll('#guidance-choice option')].map((o) => o.value));
-  const guidanceSrc = () => page.evaluate(() => window.sumiEditor.drawing?.guidance?.src || '');
+  const guidanceSrc = () => page.evaluate(() => window.sumiEditor.drawing?.guidance?.dataset.png || '');
   const detailSrc = await guidanceSrc();
   await page.selectOption('#guidance-choice', 'rough_guidance');
-  await page.waitForFunction((s) => (window.sumiEditor.drawing?.guidance?.src || '') !== s, detailSrc, { timeout: 10000 });
+  await page.waitForFunction((s) => (window.sumiEditor.drawing?.guidance?.dataset.png || '') !== s, detailSrc, { timeout: 10000 });
   check(!(await page.isHidden('#guidance-choice')) && choices.includes('guidance') && choices.includes('rough_guidance'),
     `AniFaceDrawing offers detail and rough guidance (${choices.join(', ')}), and the choice swaps the image under the strokes`);
   if (shots) await page.screenshot({ path: path.join(shots, 'editor_anifacedrawing.png') });
@@ -437,11 +455,14 @@ try {
   const lat = await page.evaluate(() => window.sumiEditor.latencies);
   const server = await page.evaluate(() => window.sumiEditor.serverMs);
   const show = await page.evaluate(() => window.sumiEditor.showMs);
+  const request = await page.evaluate(() => window.sumiEditor.requestMs);
+  const checks = await page.evaluate(() => window.sumiEditor.checksMs);
   const sorted = [...lat].sort((x, y) => x - y);
   const median = sorted[Math.floor(sorted.length / 2)];
   const medianOf = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
   console.log(`stroke-to-preview latency: median ${median.toFixed(0)} ms over ${lat.length} strokes (min ${sorted[0].toFixed(0)}, max ${sorted.at(-1).toFixed(0)}); ` +
-    `inside them the engine runs took a median of ${medianOf(server).toFixed(0)} ms, fetching and showing the images ${medianOf(show).toFixed(0)} ms`);
+    `inside them the engine runs took a median of ${medianOf(server).toFixed(0)} ms, the server's parsing and checks ${medianOf(checks).toFixed(0)} ms, ` +
+    `the rest of the request (HTTP, JSON, pixels) ${medianOf(request).toFixed(0)} ms, showing the images ${medianOf(show).toFixed(0)} ms`);
 } catch (err) {
   console.log(`FAIL ${err.stack || err}`);
   failed = true;
