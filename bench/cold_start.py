@@ -7,6 +7,9 @@ all alike, whole `sumi run` processes of
   - graphs/deepfacedrawing.sumi.json as `sumi run` runs it (models through
     LibTorch's plain interpreter, engine/runtime.h set_optimise_models),
   - the same with SUMI_OPTIMISE_MODELS=1 (the optimising executor, as before),
+  - the same with SUMI_FREEZE_MODELS=0 (models loaded as exported, as before
+    the frozen copies of engine/frozen_models.h),
+  - the same with an empty frozen-copy cache each time (a machine's first run),
 on examples/face.strokes.json, and prints medians of wall time and of CPU
 time (user + system, which a busy machine inflates less), and their ratios.
 
@@ -43,18 +46,25 @@ def main():
     ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--sumi", default=str(ROOT / "build" / "cli" / "sumi"))
     args = ap.parse_args()
-    base = {k: v for k, v in os.environ.items() if k != "SUMI_OPTIMISE_MODELS"}
-    cases = [("sketch_parts", "sketch_parts.sumi.json", base),
-             ("deepfacedrawing", "deepfacedrawing.sumi.json", base),
-             ("deepfacedrawing, optimiser on", "deepfacedrawing.sumi.json", dict(base, SUMI_OPTIMISE_MODELS="1"))]
+    tmp = tempfile.TemporaryDirectory()
+    base = {k: v for k, v in os.environ.items() if k not in ("SUMI_OPTIMISE_MODELS", "SUMI_FREEZE_MODELS")}
+    base["SUMI_CACHE_DIR"] = os.path.join(tmp.name, "cache")  # the frozen copies, made by the untimed warm-up
+    first_runs = iter(range(10**6))
+    cases = [("sketch_parts", "sketch_parts.sumi.json", lambda: base),
+             ("deepfacedrawing", "deepfacedrawing.sumi.json", lambda: base),
+             ("deepfacedrawing, optimiser on", "deepfacedrawing.sumi.json", lambda: dict(base, SUMI_OPTIMISE_MODELS="1")),
+             ("deepfacedrawing, not frozen", "deepfacedrawing.sumi.json", lambda: dict(base, SUMI_FREEZE_MODELS="0")),
+             ("deepfacedrawing, first run", "deepfacedrawing.sumi.json",
+              lambda: dict(base, SUMI_CACHE_DIR=os.path.join(tmp.name, f"first{next(first_runs)}")))]
     rows = {name: [] for name, _, _ in cases}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tmp:
+        out = os.path.join(tmp.name, "out")
         for name, graph, env in cases:  # warm the page cache, untimed
-            run_once(args.sumi, graph, tmp, env)
+            run_once(args.sumi, graph, out, env())
         for r in range(args.reps):
             order = cases[r % len(cases):] + cases[:r % len(cases)]
             for name, graph, env in order:
-                rows[name].append(run_once(args.sumi, graph, tmp, env))
+                rows[name].append(run_once(args.sumi, graph, out, env()))
     print(f"cores {os.cpu_count()}, load average at the end {os.getloadavg()}, {args.reps} runs each")
     floor = rows["sketch_parts"]
     for name, vals in rows.items():
@@ -63,9 +73,10 @@ def main():
         ratio = statistics.median(a[0] / b[0] for a, b in zip(vals, floor))
         print(f"  {name:32s} wall {wall:7.0f} ms  CPU {cpu:7.0f} ms  wall / sketch_parts {ratio:.2f}x"
               f"  (wall {min(v[0] for v in vals):.0f}-{max(v[0] for v in vals):.0f} ms)")
-    on, off = rows["deepfacedrawing, optimiser on"], rows["deepfacedrawing"]
-    print(f"  deepfacedrawing / optimiser on: wall {statistics.median(a[0] / b[0] for a, b in zip(off, on)):.2f}x, "
-          f"CPU {statistics.median(a[1] / b[1] for a, b in zip(off, on)):.2f}x (per-run ratios, median)")
+    dfd = rows["deepfacedrawing"]
+    for other in ("deepfacedrawing, optimiser on", "deepfacedrawing, not frozen"):
+        print(f"  deepfacedrawing / {other[17:]}: wall {statistics.median(a[0] / b[0] for a, b in zip(dfd, rows[other])):.2f}x, "
+              f"CPU {statistics.median(a[1] / b[1] for a, b in zip(dfd, rows[other])):.2f}x (per-run ratios, median)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 #include "engine/atomic_file.h"
 #include "engine/error.h"
 #include "engine/file_digest.h"
+#include "engine/frozen_models.h"
 #include "engine/runtime.h"
 
 namespace sumi {
@@ -32,9 +33,9 @@ ModelStore::ModulePtr load(const std::string& path, const std::string& device) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error(ctx, "model file not found");
   check_regular_file(path);  // a folder, device or FIFO: named as such
-  auto module = std::make_shared<torch::jit::Module>();
+  std::shared_ptr<torch::jit::Module> module;
   try {
-    *module = torch::jit::load(path, c10::Device(device));
+    module = load_model_frozen(path, device);
   } catch (const std::exception& e) {
     throw Error(ctx, "not a loadable TorchScript model: " + first_line(e.what()));
   }
