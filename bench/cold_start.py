@@ -10,12 +10,15 @@ all alike, whole `sumi run` processes of
   - the same with SUMI_FREEZE_MODELS=0 (models loaded as exported, as before
     the frozen copies of engine/frozen_models.h),
   - the same with an empty frozen-copy cache each time (a machine's first run),
-on examples/face.strokes.json, and prints medians of wall time and of CPU
+on examples/face.strokes.json, then `sumi serve` from its start to the
+reply of its first deepfacedrawing run (frozen copies and not), and prints medians of wall time and of CPU
 time (user + system, which a busy machine inflates less), and their ratios.
 
     /usr/bin/python3 bench/cold_start.py [--reps 9] [--sumi build/cli/sumi]
 """
 import argparse
+import http.client
+import json
 import os
 import pathlib
 import resource
@@ -39,6 +42,38 @@ def run_once(sumi, graph, out, env):
         sys.exit(f"cold_start: {graph} failed: {p.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall * 1e3, cpu * 1e3
+
+
+def editor_first_run(sumi, out, env):
+    """`sumi serve` start -> the reply of its first deepfacedrawing run (ms); the server is stopped after."""
+    strokes = json.loads((ROOT / "examples" / "face.strokes.json").read_text())
+    t = time.perf_counter()
+    server = subprocess.Popen([sumi, "serve", "--port", "0", "--graphs", str(ROOT / "graphs"), "--outputs", out],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = None
+        for line in server.stdout:
+            if "http://127.0.0.1:" in line:
+                port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+                break
+        if port is None:
+            sys.exit("cold_start: sumi serve did not start")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+        def post(path, body):
+            conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            data = r.read()
+            if r.status not in (200, 201):
+                sys.exit(f"cold_start: {path}: HTTP {r.status} {data[:200]}")
+            return json.loads(data)
+
+        session = post("/api/sessions", {})["session"]
+        post(f"/api/sessions/{session}/run", {"graph": "deepfacedrawing.sumi.json", "inputs": {"draw": strokes}})
+        return (time.perf_counter() - t) * 1e3
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def main():
@@ -65,6 +100,12 @@ def main():
             order = cases[r % len(cases):] + cases[:r % len(cases)]
             for name, graph, env in order:
                 rows[name].append(run_once(args.sumi, graph, out, env()))
+        editor = {"frozen copies": [], "not frozen": []}
+        editor_first_run(args.sumi, out, base)  # untimed: the page cache
+        for r in range(args.reps):
+            for name in (("frozen copies", "not frozen") if r % 2 == 0 else ("not frozen", "frozen copies")):
+                env = base if name == "frozen copies" else dict(base, SUMI_FREEZE_MODELS="0")
+                editor[name].append(editor_first_run(args.sumi, out, env))
     print(f"cores {os.cpu_count()}, load average at the end {os.getloadavg()}, {args.reps} runs each")
     floor = rows["sketch_parts"]
     for name, vals in rows.items():
@@ -73,6 +114,9 @@ def main():
         ratio = statistics.median(a[0] / b[0] for a, b in zip(vals, floor))
         print(f"  {name:32s} wall {wall:7.0f} ms  CPU {cpu:7.0f} ms  wall / sketch_parts {ratio:.2f}x"
               f"  (wall {min(v[0] for v in vals):.0f}-{max(v[0] for v in vals):.0f} ms)")
+    for name, vals in editor.items():
+        print(f"  editor, serve start -> first deepfacedrawing reply, {name:14s} {statistics.median(vals):7.0f} ms"
+              f"  ({min(vals):.0f}-{max(vals):.0f} ms)")
     dfd = rows["deepfacedrawing"]
     for other in ("deepfacedrawing, optimiser on", "deepfacedrawing, not frozen"):
         print(f"  deepfacedrawing / {other[17:]}: wall {statistics.median(a[0] / b[0] for a, b in zip(dfd, rows[other])):.2f}x, "
