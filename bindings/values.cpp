@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "bindings/bindings.h"
+#include "engine/kind_registry.h"
 #include "engine/strokes_file.h"
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
@@ -74,6 +75,7 @@ Strokes strokes_from_python(const py::handle& obj) {
 
 py::object to_python(const Value& v) {
   if (v.empty()) return py::none();
+  if (is_registered_kind(v.kind())) return tensor_to_numpy(v);  // a plugin's kind: its raw floats
   switch (v.kind()) {
     case ValueKind::Image:
     case ValueKind::Mask:
@@ -113,8 +115,21 @@ py::object to_python(const Value& v) {
   return py::none();
 }
 
+// A registered (plugin) kind from an array or torch tensor: raw floats, any shape, as given.
+Value registered_kind_from_python(const py::handle& obj, ValueKind kind, const std::string& device) {
+  py::array arr = is_torch_tensor(obj) ? py::array(obj.attr("detach")().attr("cpu")().attr("float")().attr("numpy")())
+                                       : py::array::ensure(obj);
+  if (!arr) throw Error("expected a NumPy array or torch tensor for a " + std::string(kind_name(kind)));
+  py::array_t<float, py::array::c_style | py::array::forcecast> f(arr);
+  std::vector<std::int64_t> shape(f.shape(), f.shape() + f.ndim());
+  at::Tensor t = at::from_blob(const_cast<float*>(f.data()), shape, at::kFloat).clone();
+  if (device != "cpu") t = t.to(c10::Device(device));
+  return make_tensor_value(kind, t);
+}
+
 Value from_python(const py::handle& obj, ValueKind kind, const std::string& device) {
   try {
+    if (is_registered_kind(kind)) return registered_kind_from_python(obj, kind, device);
     switch (kind) {
       case ValueKind::Image:
       case ValueKind::Mask:
@@ -223,9 +238,26 @@ py::object param_to_python(const ParamValue& v) {
 void bind_values(py::module_& m) {
   m.def("kinds", [] {
     std::vector<std::string> out;
-    for (int k = 0; k <= static_cast<int>(ValueKind::Frame); ++k) out.emplace_back(kind_name(static_cast<ValueKind>(k)));
+    for (ValueKind k : all_kinds()) out.emplace_back(kind_name(k));
     return out;
-  }, "The value kinds that flow between nodes.");
+  }, "The value kinds that flow between nodes: the built-in ones, then those plugins registered.");
+  m.def("kind_info", [](const std::string& name) {
+    ValueKind k;
+    if (!parse_kind(name, k)) throw Error("unknown value kind '" + name + "' (sumi.kinds() lists them)");
+    const KindInfo& i = kind_info(k);
+    py::dict d;
+    d["name"] = i.name;
+    d["doc"] = i.doc;
+    d["colour"] = i.colour;
+    d["origin"] = i.origin;
+    return d;
+  }, py::arg("name"), "A kind's name, doc, editor colour and origin (built-in, python, or a plugin file).");
+  m.def("register_kind", [](const std::string& name, const std::string& doc, const std::string& colour) {
+    return std::string(kind_name(register_tensor_kind({name, doc, colour, "python"})));
+  }, py::arg("name"), py::arg("doc") = "", py::arg("colour") = "",
+     "Registers a tensor value kind (its values are float arrays of any shape) for node ports, e.g. "
+     "sumi.register_kind('DepthMap', 'per-pixel depth', '#4f8f6b'); a name already registered from the same "
+     "origin is returned as is. Returns the name.");
 }
 
 }  // namespace sumi::py_bindings

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/json_util.h"
+#include "engine/kind_registry.h"
 #include "engine/subgraph.h"
 
 namespace sumi {
@@ -82,6 +83,11 @@ std::string registry_to_json(const Registry& reg) {
   j["version"] = 1;
   j["nodes"] = Json::array();
   for (const NodeDescriptor* d : reg.all()) j["nodes"].push_back(descriptor_json(*d));
+  j["kinds"] = Json::array();  // every value kind: built-in, then those plugins registered
+  for (ValueKind k : all_kinds()) {
+    const KindInfo& i = kind_info(k);
+    j["kinds"].push_back({{"name", i.name}, {"doc", i.doc}, {"colour", i.colour}, {"origin", i.origin}});
+  }
   return dump_json(j);
 }
 

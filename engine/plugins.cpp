@@ -1,5 +1,6 @@
 #include "engine/plugins.h"
 
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <mutex>
 
 #include "engine/data_root.h"
+#include "engine/kind_registry.h"
 #include "engine/error.h"
 #include "engine/plugin_api.h"
 
@@ -102,6 +104,7 @@ bool load_plugin(Registry& reg, const std::string& file, const PythonPluginRunne
     if (d->origin == canonical) return false;
 
   Registry pack;  // scratch: the pack is added whole or not at all
+  const KindOriginScope kinds_origin(canonical);  // value kinds it registers name the plugin
   if (path.extension() == ".so") {
     register_cpp_plugin(canonical, pack);
   } else if (path.extension() == ".py" || is_python_package(path)) {

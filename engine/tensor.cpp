@@ -1,9 +1,11 @@
 #include "engine/tensor.h"
 
+
 #include <sstream>
 
 #include "engine/error.h"
 #include "engine/hash.h"
+#include "engine/kind_registry.h"
 #include "engine/value_payload.h"
 
 namespace sumi {
@@ -26,7 +28,9 @@ Value make_tensor_value(ValueKind kind, const at::Tensor& t) {
     case ValueKind::Mask: ok = dim == 4 && t.size(1) == 1; break;
     case ValueKind::Latent: ok = dim == 2 || dim == 3; break;
     case ValueKind::Features: ok = dim == 4 && t.size(1) >= 1; break;
-    default: throw Error(std::string(kind_name(kind)) + " is not a tensor kind");
+    default:
+      if (!is_registered_kind(kind)) throw Error(std::string(kind_name(kind)) + " is not a tensor kind");
+      ok = dim >= 1;  // a registered kind: any shape
   }
   if (!ok) {
     std::ostringstream os;
@@ -34,6 +38,7 @@ Value make_tensor_value(ValueKind kind, const at::Tensor& t) {
        << (kind == ValueKind::Latent     ? "N x D or N x L x D"
            : kind == ValueKind::Mask     ? "N x 1 x H x W"
            : kind == ValueKind::Features ? "N x C x H x W"
+           : is_registered_kind(kind)    ? "at least one dimension"
                                          : "N x C x H x W (C in 1..4)")
        << ", got " << t.sizes();
     throw Error(os.str());

@@ -5,13 +5,11 @@
 
 #include "engine/error.h"
 #include "engine/hash.h"
+#include "engine/kind_registry.h"
 #include "engine/value_payload.h"
 
 namespace sumi {
 namespace {
-
-constexpr std::array<std::string_view, 11> kKindNames = {"Strokes", "Image", "Mask",   "Latent",   "PartSet", "Scalar",
-                                                         "Int",     "Bool",  "String", "Features", "Frame"};
 
 [[noreturn]] void wrong_kind(ValueKind want, const Value& v) {
   throw Error("expected a " + std::string(kind_name(want)) + " value, got " +
@@ -26,12 +24,13 @@ Value::Payload payload(ValueKind kind, T&& data) {
 
 }  // namespace
 
-std::string_view kind_name(ValueKind kind) { return kKindNames[static_cast<std::size_t>(kind)]; }
+// Names and descriptions of every kind, built-in or registered: engine/kind_registry.h.
+std::string_view kind_name(ValueKind kind) { return kind_info(kind).name; }
 
 bool parse_kind(std::string_view name, ValueKind& out) {
-  for (std::size_t i = 0; i < kKindNames.size(); ++i) {
-    if (kKindNames[i] == name) {
-      out = static_cast<ValueKind>(i);
+  for (ValueKind k : all_kinds()) {
+    if (kind_info(k).name == name) {
+      out = k;
       return true;
     }
   }

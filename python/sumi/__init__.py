@@ -26,11 +26,12 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from . import _sumi
 from ._sumi import (CancelToken, Cancelled, Error, Graph, NodeType, Registry, ValidationError, configure_threads,
-                    default_registry, kinds)
+                    default_registry, kind_info, kinds, register_kind)
 
 __all__ = [
     "CancelToken", "Cancelled", "Error", "Graph", "NodeType", "Registry", "RunResult", "Session", "ValidationError",
-    "Param", "Input", "Output", "node", "node_types", "configure_threads", "default_registry", "kinds", "to_hwc",
+    "Param", "Input", "Output", "node", "node_types", "configure_threads", "default_registry", "kinds", "kind_info",
+    "register_kind", "to_hwc",
     "batch", "Batch", "BatchResult", "load_plugins", "PluginReport",
 ]
 

@@ -150,6 +150,14 @@ export class GraphView {
   }
 
   registerTypes(catalogue) {
+    // Link and slot colours per value kind, as the catalogue gives them (a plugin's kinds too).
+    this.kinds = new Map((catalogue.kinds || []).map((k) => [k.name, k]));
+    for (const k of this.kinds.values()) {
+      if (!k.colour) continue;
+      LGraphCanvas.link_type_colors[k.name] = k.colour;
+      this.canvas.default_connection_color_byType[k.name] = k.colour;
+      if (ACCEPTS[k.name]) this.canvas.default_connection_color_byType[ACCEPTS[k.name]] = k.colour;  // e.g. 'Image,Mask' inputs
+    }
     for (const d of catalogue.nodes) {
       this.descriptors.set(d.id, d);
       class SumiNode extends LGraphNode {

@@ -78,6 +78,14 @@ try {
   await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 });
   await page.waitForSelector('#outputs figure canvas[data-png]', { timeout: 20000 });
   check(true, 'editor loaded with the default graph');
+  // Links and slots are coloured per value kind, as the catalogue gives the kinds (a plugin's kinds too).
+  const kindColours = await page.evaluate(async () => {
+    const { kinds } = await (await fetch('/api/nodes')).json();
+    const gv = window.sumiEditor.graphView;
+    return kinds.map((k) => [k.name, k.colour, gv.canvas.default_connection_color_byType[k.name]]);
+  });
+  check(kindColours.length >= 11 && kindColours.every(([, want, got]) => want && got === want),
+    `slots coloured per value kind from the catalogue (${kindColours.slice(0, 3).map((k) => k.join(' ')).join(', ')}, ...)`);
 
   // The default graph's parts are subgraph instances: one node each, with the
   // file's interface as ports and its parameters as widgets; the run reports their inner nodes.

@@ -1,0 +1,68 @@
+// Value kinds beyond the built-in ones, added by node libraries and plugins
+// the way node types are. A registered kind is a tensor kind - its values are
+// float tensors of any shape, made with make_tensor_value(kind, t) and read
+// with Value::tensor() - with its own name, so that ports of that kind connect
+// only to each other and the graph checks name it:
+//
+//   static const sumi::ValueKind kDepth = sumi::register_tensor_kind(
+//       {"DepthMap", "per-pixel depth, N x 1 x H x W, any range", "#4f8f6b"});
+//   d.outputs = {{"depth", kDepth, "the depth map"}};
+//
+// Python converts such values to and from NumPy arrays as it does Features
+// (raw floats); the editor colours their links with `colour`
+// (GET /api/nodes "kinds"). Every kind, built-in or registered, has a
+// KindInfo (name, doc, colour, origin): `sumi nodes --json` "kinds",
+// sumi.kinds() / sumi.kind_info(), the editor's link colours.
+//
+// Kinds are process-wide (a name means one kind everywhere in the process).
+// Registering a name again from the same origin returns the kind it has
+// (a plugin loaded into a second registry); from another origin, or a
+// built-in name, is an error naming both. Names: a letter, then letters,
+// digits or '_', at most 40. At most kMaxRegisteredKinds kinds.
+//
+// Thread safety: registration is serialised; lookups (kind_name, parse_kind,
+// kind_info) are lock-free and safe from any thread at any time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/value.h"
+
+namespace sumi {
+
+struct KindInfo {
+  std::string name;
+  std::string doc;     // one line: what the values hold, their shape
+  std::string colour;  // "#rrggbb" for the editor's links; empty = the editor's default
+  std::string origin;  // "built-in", "python", or the plugin file that registered it
+};
+
+inline constexpr int kFirstRegisteredKind = 32;  // ids below are the built-in ValueKind values
+inline constexpr int kMaxRegisteredKinds = 256 - kFirstRegisteredKind;
+
+// Throws sumi::Error on a bad or taken name or colour. The origin is the
+// plugin being loaded (KindOriginScope), else `info.origin`, else "python"
+// when called from the Python module, else "built-in".
+ValueKind register_tensor_kind(KindInfo info);
+
+// Every kind has one; an unknown id gives a placeholder named "Kind#N".
+const KindInfo& kind_info(ValueKind kind);
+// The built-in kinds, then the registered ones in registration order.
+std::vector<ValueKind> all_kinds();
+bool is_registered_kind(ValueKind kind);
+
+// While alive, kinds registered on this thread get `origin` (the plugin
+// loader sets it around a plugin's register function).
+class KindOriginScope {
+ public:
+  explicit KindOriginScope(std::string origin);
+  ~KindOriginScope();
+  KindOriginScope(const KindOriginScope&) = delete;
+  KindOriginScope& operator=(const KindOriginScope&) = delete;
+
+ private:
+  std::string previous_;
+};
+
+}  // namespace sumi

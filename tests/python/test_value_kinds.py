@@ -1,0 +1,98 @@
+"""Value kinds registered from Python and from plugins (engine/kind_registry.h):
+listed with their doc, colour and origin, values as NumPy arrays both ways,
+graph checks that keep them apart from other tensor kinds, a plugin's kind
+named by the plugin file, and clashes named on both sides."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import sumi
+from conftest import BUILD
+
+
+def test_builtin_kinds_are_listed_with_docs_and_colours():
+    kinds = sumi.kinds()
+    assert kinds[:3] == ["Strokes", "Image", "Mask"] and "Features" in kinds and "Frame" in kinds
+    info = sumi.kind_info("Features")
+    assert info["origin"] == "built-in" and info["colour"].startswith("#") and "feature maps" in info["doc"]
+    with pytest.raises(sumi.Error, match="unknown value kind 'Nope'"):
+        sumi.kind_info("Nope")
+
+
+def test_a_kind_registered_in_python_carries_arrays_between_nodes():
+    assert sumi.register_kind("PyDepth", "per-pixel depth, N x 1 x H x W", "#4f8f6b") == "PyDepth"
+    assert sumi.register_kind("PyDepth") == "PyDepth"  # again from the same origin: the same kind
+    assert "PyDepth" in sumi.kinds()
+    assert sumi.kind_info("PyDepth") == {"name": "PyDepth", "doc": "per-pixel depth, N x 1 x H x W",
+                                         "colour": "#4f8f6b", "origin": "python"}
+    reg = sumi.Registry()
+
+    @sumi.node("kinds.ramp", outputs={"depth": "PyDepth"}, registry=reg)
+    def ramp():
+        return np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4)
+
+    @sumi.node("kinds.far", inputs={"depth": "PyDepth"}, outputs={"far": "Mask"}, registry=reg)
+    def far(depth):
+        assert depth.shape == (1, 1, 3, 4) and depth.dtype == np.float32
+        return (depth > 5).astype(np.float32)
+
+    @sumi.node("kinds.features_in", inputs={"features": "Features"}, outputs={"out": "Scalar"}, registry=reg)
+    def features_in(features):
+        return 0.0
+
+    g = sumi.Graph()
+    g.add_node("ramp", "kinds.ramp")
+    g.add_node("far", "kinds.far")
+    g.link("ramp.depth", "far.depth")
+    g.set_output("far", "far.far")
+    g.set_output("depth", "ramp.depth")
+    r = sumi.Session(reg).run(g)
+    assert r.outputs["depth"].shape == (1, 1, 3, 4)
+    assert np.array_equal(r.outputs["depth"].ravel(), np.arange(12))
+    assert r.outputs["far"].sum() == 6
+
+    g.add_node("sink", "kinds.features_in")
+    g.link("ramp.depth", "sink.features")
+    with pytest.raises(sumi.ValidationError, match="PyDepth"):
+        sumi.Session(reg).run(g)
+
+
+def test_bad_names_are_refused():
+    with pytest.raises(sumi.Error, match="is a built-in kind"):
+        sumi.register_kind("Image")
+    with pytest.raises(sumi.Error, match="must start with a letter"):
+        sumi.register_kind("2d")
+    with pytest.raises(sumi.Error, match="#rrggbb"):
+        sumi.register_kind("Tinted", colour="blue")
+
+
+def test_a_plugin_kind_is_named_by_its_file_and_a_clash_names_both(tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "fx_normals.py").write_text(
+        "import numpy as np\nimport sumi\n\n"
+        "sumi.register_kind('Normals', 'surface normals, N x 3 x H x W, unit vectors', '#7a5fd6')\n\n"
+        "@sumi.node('fx.flat_normals', outputs={'normals': 'Normals'})\n"
+        "def flat_normals():\n"
+        "    n = np.zeros((1, 3, 2, 2), np.float32)\n"
+        "    n[:, 2] = 1\n"
+        "    return n\n")
+    plugin = str((plugins / "fx_normals.py").resolve())
+    # In a fresh process: kinds are process-wide, and this one must meet the plugin first.
+    script = (
+        "import sumi\n"
+        f"r = sumi.load_plugins({str(plugins)!r}, registry=sumi.Registry())\n"
+        "assert r.errors == [], r.errors\n"
+        "print(sumi.kind_info('Normals')['origin'])\n"
+        "try:\n"
+        "    sumi.register_kind('Normals')\n"
+        "except sumi.Error as e:\n"
+        "    print('clash:', e)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(BUILD / "python"), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    origin, clash = out.stdout.strip().splitlines()
+    assert origin == plugin
+    assert f"'Normals' is already defined by {plugin}" in clash and "registering it from python" in clash
