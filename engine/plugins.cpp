@@ -1,6 +1,5 @@
 #include "engine/plugins.h"
 
-
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -9,8 +8,8 @@
 #include <mutex>
 
 #include "engine/data_root.h"
-#include "engine/kind_registry.h"
 #include "engine/error.h"
+#include "engine/kind_registry.h"
 #include "engine/plugin_api.h"
 
 namespace sumi {

@@ -1,6 +1,5 @@
 #include "engine/tensor.h"
 
-
 #include <sstream>
 
 #include "engine/error.h"
