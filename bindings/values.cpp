@@ -40,6 +40,13 @@ bool is_torch_tensor(const py::handle& obj) {
   return py::str(type.attr("__module__")).cast<std::string>().rfind("torch", 0) == 0 && py::hasattr(obj, "detach");
 }
 
+// Any ndarray -> a float tensor of the same shape, values as they are (a copy).
+at::Tensor raw_float_tensor(const py::array& arr) {
+  py::array_t<float, py::array::c_style | py::array::forcecast> f(arr);
+  std::vector<std::int64_t> shape(f.shape(), f.shape() + f.ndim());
+  return at::from_blob(const_cast<float*>(f.data()), shape, at::kFloat).clone();
+}
+
 // ndarray (H x W, H x W x C, or N x C x H x W; float or uint8) -> N x C x H x W float tensor.
 at::Tensor array_to_image_tensor(py::array arr, bool channels_first_3d, ValueKind kind) {
   const bool u8 = arr.dtype().is(py::dtype::of<std::uint8_t>());
@@ -120,9 +127,7 @@ Value registered_kind_from_python(const py::handle& obj, ValueKind kind, const s
   py::array arr = is_torch_tensor(obj) ? py::array(obj.attr("detach")().attr("cpu")().attr("float")().attr("numpy")())
                                        : py::array::ensure(obj);
   if (!arr) throw Error("expected a NumPy array or torch tensor for a " + std::string(kind_name(kind)));
-  py::array_t<float, py::array::c_style | py::array::forcecast> f(arr);
-  std::vector<std::int64_t> shape(f.shape(), f.shape() + f.ndim());
-  at::Tensor t = at::from_blob(const_cast<float*>(f.data()), shape, at::kFloat).clone();
+  at::Tensor t = raw_float_tensor(arr);
   if (device != "cpu") t = t.to(c10::Device(device));
   return make_tensor_value(kind, t);
 }
@@ -154,9 +159,7 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
         }
         at::Tensor t;
         if (kind == ValueKind::Latent || kind == ValueKind::Features) {  // raw floats, no 0..255 scaling
-          py::array_t<float, py::array::c_style | py::array::forcecast> f(arr);
-          std::vector<std::int64_t> shape(f.shape(), f.shape() + f.ndim());
-          t = at::from_blob(const_cast<float*>(f.data()), shape, at::kFloat).clone();
+          t = raw_float_tensor(arr);
           if (kind == ValueKind::Latent && t.dim() == 1) t = t.unsqueeze(0);
           if (kind == ValueKind::Features && t.dim() == 3) t = t.unsqueeze(0);  // C x H x W
         } else {

@@ -7,7 +7,7 @@
 // (no convolution / batch-norm folding), so a frozen model's outputs are
 // bit-identical to the exported one's (tests/frozen_models_test.cpp).
 //
-//   torch::jit::Module m = load_model_frozen("models/parts/nose_encoder.pt", "cpu");
+//   std::shared_ptr<torch::jit::Module> m = load_model_frozen("models/parts/nose_encoder.pt", "cpu");
 //
 // The first load of a file freezes it (10-30 ms) and writes the copy into
 // the cache folder, named by the file's SHA-256, the device and the LibTorch

@@ -46,7 +46,7 @@ inline constexpr int kMaxRegisteredKinds = 256 - kFirstRegisteredKind;
 // when called from the Python module, else "built-in".
 ValueKind register_tensor_kind(KindInfo info);
 
-// Every kind has one; an unknown id gives a placeholder named "Kind#N".
+// Every kind has one; an id nothing registered (a corrupt value) is named "Kind#N".
 const KindInfo& kind_info(ValueKind kind);
 // The built-in kinds, then the registered ones in registration order.
 std::vector<ValueKind> all_kinds();

@@ -1,6 +1,5 @@
 #include "engine/value.h"
 
-#include <array>
 #include <cmath>
 
 #include "engine/error.h"
