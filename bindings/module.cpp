@@ -19,6 +19,10 @@ PYBIND11_MODULE(_sumi, m) {
   b::bind_session(m);
   b::bind_python_nodes(m);
   b::bind_plugins(m);
+  // Node libraries register the value kinds they own (the face library's
+  // Frame) with their nodes: make the built-in registry at import, so that
+  // sumi.kinds() and port declarations know those kinds from the start.
+  b::default_registry();
   m.def("configure_threads", [](int threads) {
     sumi::ThreadBudget b = sumi::configure_threads(threads);
     return pybind11::make_tuple(b.tbb_threads, b.torch_threads, b.cores);

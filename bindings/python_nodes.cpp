@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "bindings/bindings.h"
+#include "engine/kind_registry.h"
 #include "bindings/python_error.h"
 #include "engine/node_context.h"
 
@@ -99,7 +100,9 @@ void register_node(const std::shared_ptr<Registry>& reg, const std::string& id, 
         throw ctx.port_error(out.name, e.message());
       }
     };
-    if (output_specs.size() == 1 && !py::isinstance<py::dict>(result)) {
+    // One output: the value itself; a dict is {output name: value} unless that output is a record kind,
+    // whose values are dicts.
+    if (output_specs.size() == 1 && (!py::isinstance<py::dict>(result) || is_record_kind(output_specs.front().kind))) {
       set(output_specs.front(), result);
       return;
     }

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
 
 #include "bindings/bindings.h"
 #include "engine/kind_registry.h"
@@ -78,11 +79,61 @@ Strokes strokes_from_python(const py::handle& obj) {
   return parse_strokes(json_module().attr("dumps")(doc).cast<std::string>(), "<python strokes>");
 }
 
+// A record's document as Python: objects -> dicts, arrays -> tuples (values are immutable).
+py::object json_to_python(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: {
+      py::dict d;
+      for (const auto& [k, item] : j.items()) d[py::str(k)] = json_to_python(item);
+      return std::move(d);
+    }
+    case nlohmann::json::value_t::array: {
+      py::tuple t(j.size());
+      for (std::size_t i = 0; i < j.size(); ++i) t[i] = json_to_python(j[i]);
+      return std::move(t);
+    }
+    case nlohmann::json::value_t::string: return py::str(j.get<std::string>());
+    case nlohmann::json::value_t::boolean: return py::bool_(j.get<bool>());
+    case nlohmann::json::value_t::number_integer: return py::int_(j.get<std::int64_t>());
+    case nlohmann::json::value_t::number_unsigned: return py::int_(j.get<std::uint64_t>());
+    case nlohmann::json::value_t::number_float: return py::float_(j.get<double>());
+    default: return py::none();
+  }
+}
+
+// A dict (of dicts, lists, tuples, str, numbers, bools, None; NumPy scalars too) as a record's document.
+nlohmann::json json_from_python(const py::handle& obj, ValueKind kind, int depth = 0) {
+  if (depth > 64) throw Error("a " + std::string(kind_name(kind)) + " is nested more than 64 deep");
+  if (obj.is_none()) return nullptr;
+  if (py::isinstance<py::bool_>(obj)) return obj.cast<bool>();
+  if (py::isinstance<py::int_>(obj)) return obj.cast<std::int64_t>();
+  if (py::isinstance<py::float_>(obj)) return obj.cast<double>();
+  if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
+  if (py::isinstance<py::dict>(obj)) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto [k, item] : py::reinterpret_borrow<py::dict>(obj)) {
+      if (!py::isinstance<py::str>(k)) throw Error("a " + std::string(kind_name(kind)) + "'s keys must be strings");
+      out[k.cast<std::string>()] = json_from_python(item, kind, depth + 1);
+    }
+    return out;
+  }
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const py::handle& item : obj) out.push_back(json_from_python(item, kind, depth + 1));
+    return out;
+  }
+  if (py::hasattr(obj, "dtype") && py::hasattr(obj, "tolist"))  // NumPy scalars and arrays
+    return json_from_python(obj.attr("tolist")(), kind, depth + 1);
+  throw Error("a " + std::string(kind_name(kind)) + " holds dicts, lists, strings, numbers and booleans, not a Python " +
+              py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+}
+
 }  // namespace
 
 py::object to_python(const Value& v) {
   if (v.empty()) return py::none();
-  if (is_registered_kind(v.kind())) return tensor_to_numpy(v);  // a plugin's kind: its raw floats
+  if (is_record_kind(v.kind())) return json_to_python(v.record());
+  if (is_registered_kind(v.kind())) return tensor_to_numpy(v);  // a registered tensor kind: its raw floats
   switch (v.kind()) {
     case ValueKind::Image:
     case ValueKind::Mask:
@@ -104,20 +155,6 @@ py::object to_python(const Value& v) {
     case ValueKind::Int: return py::int_(v.integer());
     case ValueKind::Bool: return py::bool_(v.boolean());
     case ValueKind::String: return py::str(v.string());
-    case ValueKind::Frame: {
-      const FaceFrame& f = v.frame();
-      py::dict d, parts;
-      d["canonical"] = f.canonical;
-      d["size"] = py::make_tuple(f.width, f.height);
-      d["matrix"] = py::make_tuple(py::make_tuple(f.matrix[0], f.matrix[1], f.matrix[2]),
-                                   py::make_tuple(f.matrix[3], f.matrix[4], f.matrix[5]));
-      d["scale"] = f.scale();
-      d["rotation_deg"] = f.rotation_deg();
-      d["located"] = f.located;
-      for (const FaceBox& b : f.parts) parts[py::str(b.name)] = py::make_tuple(b.cx, b.cy, b.w, b.h);
-      d["parts"] = parts;
-      return std::move(d);
-    }
   }
   return py::none();
 }
@@ -134,6 +171,7 @@ Value registered_kind_from_python(const py::handle& obj, ValueKind kind, const s
 
 Value from_python(const py::handle& obj, ValueKind kind, const std::string& device) {
   try {
+    if (is_record_kind(kind)) return Value::make_record(kind, json_from_python(obj, kind));
     if (is_registered_kind(kind)) return registered_kind_from_python(obj, kind, device);
     switch (kind) {
       case ValueKind::Image:
@@ -183,26 +221,6 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
       case ValueKind::Int: return Value::make_int(obj.cast<std::int64_t>());
       case ValueKind::Bool: return Value::make_bool(obj.cast<bool>());
       case ValueKind::String: return Value::make_string(obj.cast<std::string>());
-      case ValueKind::Frame: {  // the dict to_python gives (scale and rotation_deg are derived, ignored)
-        py::dict d = py::reinterpret_borrow<py::dict>(obj);
-        FaceFrame f;
-        f.canonical = d["canonical"].cast<int>();
-        auto size = d["size"].cast<std::vector<int>>();
-        if (size.size() != 2) throw Error("a Frame's size is (width, height)");
-        f.width = size[0];
-        f.height = size[1];
-        auto rows = d["matrix"].cast<std::vector<std::vector<double>>>();
-        if (rows.size() != 2 || rows[0].size() != 3 || rows[1].size() != 3) throw Error("a Frame's matrix is 2 x 3");
-        f.matrix = {rows[0][0], rows[0][1], rows[0][2], rows[1][0], rows[1][1], rows[1][2]};
-        f.located = d.contains("located") ? d["located"].cast<bool>() : true;
-        if (d.contains("parts"))
-          for (auto [k, b] : py::reinterpret_borrow<py::dict>(d["parts"])) {
-            auto box = b.cast<std::vector<double>>();
-            if (box.size() != 4) throw Error("a Frame part is (cx, cy, w, h)");
-            f.parts.push_back({k.cast<std::string>(), box[0], box[1], box[2], box[3]});
-          }
-        return Value::make_frame(std::move(f));
-      }
     }
   } catch (const py::cast_error&) {
     throw Error("cannot convert a Python " + py::str(py::type::of(obj).attr("__name__")).cast<std::string>() + " to " +
@@ -253,14 +271,17 @@ void bind_values(py::module_& m) {
     d["doc"] = i.doc;
     d["colour"] = i.colour;
     d["origin"] = i.origin;
+    d["record"] = is_record_kind(k);
     return d;
   }, py::arg("name"), "A kind's name, doc, editor colour and origin (built-in, python, or a plugin file).");
-  m.def("register_kind", [](const std::string& name, const std::string& doc, const std::string& colour) {
-    return std::string(kind_name(register_tensor_kind({name, doc, colour, "python"})));
-  }, py::arg("name"), py::arg("doc") = "", py::arg("colour") = "",
-     "Registers a tensor value kind (its values are float arrays of any shape) for node ports, e.g. "
-     "sumi.register_kind('DepthMap', 'per-pixel depth', '#4f8f6b'); a name already registered from the same "
-     "origin is returned as is. Returns the name.");
+  m.def("register_kind", [](const std::string& name, const std::string& doc, const std::string& colour, bool record) {
+    const KindInfo info{name, doc, colour, "python"};
+    return std::string(kind_name(record ? register_record_kind(info) : register_tensor_kind(info)));
+  }, py::arg("name"), py::arg("doc") = "", py::arg("colour") = "", py::arg("record") = false,
+     "Registers a value kind for node ports: a tensor kind (its values are float arrays of any shape), e.g. "
+     "sumi.register_kind('DepthMap', 'per-pixel depth', '#4f8f6b'), or with record=True a record kind (its values "
+     "are dicts of JSON data; arrays come back as tuples). A name already registered from the same origin is "
+     "returned as is. Returns the name.");
 }
 
 }  // namespace sumi::py_bindings

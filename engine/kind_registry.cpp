@@ -6,14 +6,16 @@
 #include <memory>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/error.h"
 
 namespace sumi {
 namespace {
 
 // The built-in kinds' descriptions, in ValueKind order.
-const std::array<KindInfo, 11>& builtin_kinds() {
-  static const std::array<KindInfo, 11> kinds = {{
+const std::array<KindInfo, 10>& builtin_kinds() {
+  static const std::array<KindInfo, 10> kinds = {{
       {"Strokes", "a drawing: canvas size and strokes (lines, colour hints, erasers)", "#c9a227", "built-in"},
       {"Image", "float tensor N x C x H x W, C 1-4, values in 0..1", "#5b8dd6", "built-in"},
       {"Mask", "float tensor N x 1 x H x W, values in 0..1 (feeds Image ports too)", "#8aa4c8", "built-in"},
@@ -24,13 +26,13 @@ const std::array<KindInfo, 11>& builtin_kinds() {
       {"Bool", "true or false", "#8f6f6f", "built-in"},
       {"String", "text", "#a0a0a0", "built-in"},
       {"Features", "float tensor N x C x H x W, any C and range: a network's feature maps", "#4fa39a", "built-in"},
-      {"Frame", "where a face sits in an image: canonical frame -> image, and its part windows", "#c45f8a", "built-in"},
   }};
   return kinds;
 }
 
 std::mutex registration_mutex;
 std::array<std::atomic<const KindInfo*>, kMaxRegisteredKinds> registered{};  // never freed: names stay valid
+std::array<std::atomic<const RecordKindHooks*>, kMaxRegisteredKinds> record_hooks{};  // set before `registered`
 int registered_count = 0;                                                    // under registration_mutex
 thread_local std::string t_origin;
 
@@ -54,7 +56,9 @@ bool valid_colour(const std::string& c) {
 KindOriginScope::KindOriginScope(std::string origin) : previous_(std::move(t_origin)) { t_origin = std::move(origin); }
 KindOriginScope::~KindOriginScope() { t_origin = std::move(previous_); }
 
-ValueKind register_tensor_kind(KindInfo info) {
+namespace {
+
+ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks) {
   if (!t_origin.empty()) info.origin = t_origin;
   if (info.origin.empty()) info.origin = "built-in";
   if (!valid_name(info.name))
@@ -67,15 +71,28 @@ ValueKind register_tensor_kind(KindInfo info) {
   for (int i = 0; i < registered_count; ++i) {
     const KindInfo* k = registered[static_cast<std::size_t>(i)].load(std::memory_order_acquire);
     if (k->name != info.name) continue;
-    if (k->origin == info.origin) return static_cast<ValueKind>(kFirstRegisteredKind + i);
-    throw Error("value kind '" + info.name + "' is already defined by " + k->origin + " (registering it from " +
-                info.origin + "): rename one of them");
+    if (k->origin != info.origin)
+      throw Error("value kind '" + info.name + "' is already defined by " + k->origin + " (registering it from " +
+                  info.origin + "): rename one of them");
+    const bool was_record = record_hooks[static_cast<std::size_t>(i)].load(std::memory_order_acquire) != nullptr;
+    if (was_record != (hooks != nullptr))
+      throw Error("value kind '" + info.name + "' is already registered as a " + (was_record ? "record" : "tensor") +
+                  " kind by " + k->origin);
+    return static_cast<ValueKind>(kFirstRegisteredKind + i);
   }
   if (registered_count == kMaxRegisteredKinds)
     throw Error("value kind '" + info.name + "': no room for more than " + std::to_string(kMaxRegisteredKinds) + " registered kinds");
-  registered[static_cast<std::size_t>(registered_count)].store(new KindInfo(std::move(info)), std::memory_order_release);
+  const auto slot = static_cast<std::size_t>(registered_count);
+  if (hooks) record_hooks[slot].store(new RecordKindHooks(*hooks), std::memory_order_release);
+  registered[slot].store(new KindInfo(std::move(info)), std::memory_order_release);
   return static_cast<ValueKind>(kFirstRegisteredKind + registered_count++);
 }
+
+}  // namespace
+
+ValueKind register_tensor_kind(KindInfo info) { return register_kind(std::move(info), nullptr); }
+
+ValueKind register_record_kind(KindInfo info, RecordKindHooks hooks) { return register_kind(std::move(info), &hooks); }
 
 const KindInfo& kind_info(ValueKind kind) {
   const int id = static_cast<int>(kind);
@@ -97,6 +114,23 @@ bool is_registered_kind(ValueKind kind) {
   const int id = static_cast<int>(kind);
   return id >= kFirstRegisteredKind &&
          registered[static_cast<std::size_t>(id - kFirstRegisteredKind)].load(std::memory_order_acquire) != nullptr;
+}
+
+const RecordKindHooks* record_kind_hooks(ValueKind kind) {
+  if (!is_registered_kind(kind)) return nullptr;
+  return record_hooks[static_cast<std::size_t>(static_cast<int>(kind) - kFirstRegisteredKind)].load(std::memory_order_acquire);
+}
+
+bool is_record_kind(ValueKind kind) { return record_kind_hooks(kind) != nullptr; }
+
+bool is_tensor_kind(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::Image:
+    case ValueKind::Mask:
+    case ValueKind::Latent:
+    case ValueKind::Features: return true;
+    default: return is_registered_kind(kind) && !is_record_kind(kind);
+  }
 }
 
 std::vector<ValueKind> all_kinds() {

@@ -1,16 +1,26 @@
-// Value kinds beyond the built-in ones, added by node libraries and plugins
-// the way node types are. A registered kind is a tensor kind - its values are
-// float tensors of any shape, made with make_tensor_value(kind, t) and read
-// with Value::tensor() - with its own name, so that ports of that kind connect
-// only to each other and the graph checks name it:
+// Value kinds beyond the engine's generic ones, added by node libraries and
+// plugins the way node types are, with their own name, so that ports of that
+// kind connect only to each other and the graph checks name it. Two storages:
 //
-//   static const sumi::ValueKind kDepth = sumi::register_tensor_kind(
-//       {"DepthMap", "per-pixel depth, N x 1 x H x W, any range", "#4f8f6b"});
-//   d.outputs = {{"depth", kDepth, "the depth map"}};
+// * A tensor kind: values are float tensors of any shape, made with
+//   make_tensor_value(kind, t) and read with Value::tensor(). Python converts
+//   them to and from NumPy arrays as it does Features (raw floats).
 //
-// Python converts such values to and from NumPy arrays as it does Features
-// (raw floats); the editor colours their links with `colour`
-// (GET /api/nodes "kinds"). Every kind, built-in or registered, has a
+//     static const sumi::ValueKind kDepth = sumi::register_tensor_kind(
+//         {"DepthMap", "per-pixel depth, N x 1 x H x W, any range", "#4f8f6b"});
+//     d.outputs = {{"depth", kDepth, "the depth map"}};
+//
+// * A record kind: values are JSON objects, made with
+//   Value::make_record(kind, doc) and read with Value::record(); the kind may
+//   check and canonicalise each document (`normalise`, which names what is
+//   wrong) and say how a value is described. Python converts them to and from
+//   dicts (JSON arrays become tuples); the editor's run reply carries the
+//   document. The face library's Frame is one (nodes/face/face_frame.h).
+//
+//     static const sumi::ValueKind kPalette = sumi::register_record_kind(
+//         {"Palette", "named colours", "#c08040"}, {check_palette, nullptr});
+//
+// The editor colours links with `colour` (GET /api/nodes "kinds"). Every kind, built-in or registered, has a
 // KindInfo (name, doc, colour, origin): `sumi nodes --json` "kinds",
 // sumi.kinds() / sumi.kind_info(), the editor's link colours.
 //
@@ -24,8 +34,11 @@
 // kind_info) are lock-free and safe from any thread at any time.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "engine/value.h"
 
@@ -38,6 +51,16 @@ struct KindInfo {
   std::string origin;  // "built-in", "python", or the plugin file that registered it
 };
 
+// How a record kind checks and shows its documents. Both may be empty.
+struct RecordKindHooks {
+  // Checks a document and returns its canonical form (the value's hash is of
+  // that form, so equal content gives equal hashes); throws sumi::Error saying
+  // what is wrong. Empty: any JSON object, as given.
+  std::function<nlohmann::json(const nlohmann::json&)> normalise;
+  // The text after the kind's name in Value::describe(). Empty: the document, shortened.
+  std::function<std::string(const nlohmann::json&)> describe;
+};
+
 inline constexpr int kFirstRegisteredKind = 32;  // ids below are the built-in ValueKind values
 inline constexpr int kMaxRegisteredKinds = 256 - kFirstRegisteredKind;
 
@@ -45,12 +68,18 @@ inline constexpr int kMaxRegisteredKinds = 256 - kFirstRegisteredKind;
 // plugin being loaded (KindOriginScope), else `info.origin`, else "python"
 // when called from the Python module, else "built-in".
 ValueKind register_tensor_kind(KindInfo info);
+// The same rules for a record kind.
+ValueKind register_record_kind(KindInfo info, RecordKindHooks hooks = {});
 
 // Every kind has one; an id nothing registered (a corrupt value) is named "Kind#N".
 const KindInfo& kind_info(ValueKind kind);
 // The built-in kinds, then the registered ones in registration order.
 std::vector<ValueKind> all_kinds();
 bool is_registered_kind(ValueKind kind);
+// A registered record kind's hooks; nullptr for any other kind.
+const RecordKindHooks* record_kind_hooks(ValueKind kind);
+bool is_record_kind(ValueKind kind);
+bool is_tensor_kind(ValueKind kind);  // Image, Mask, Latent, Features or a registered tensor kind
 
 // While alive, kinds registered on this thread get `origin` (the plugin
 // loader sets it around a plugin's register function).

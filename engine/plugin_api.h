@@ -24,8 +24,9 @@
 #include "engine/registry.h"
 
 // Bump when a type a plugin sees changes layout or meaning (NodeDescriptor,
-// PortSpec, ParamSpec, NodeContext, Value, Registry).
-#define SUMI_PLUGIN_API_VERSION 1
+// PortSpec, ParamSpec, NodeContext, Value, Registry). 2: ValueKind::Frame and
+// FaceFrame left the engine for the face library (a record kind, face_frame.h).
+#define SUMI_PLUGIN_API_VERSION 2
 
 #define SUMI_PLUGIN(register_fn)                                                                              \
   extern "C" __attribute__((visibility("default"))) int sumi_plugin_api_version() { return SUMI_PLUGIN_API_VERSION; } \

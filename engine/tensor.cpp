@@ -28,7 +28,7 @@ Value make_tensor_value(ValueKind kind, const at::Tensor& t) {
     case ValueKind::Latent: ok = dim == 2 || dim == 3; break;
     case ValueKind::Features: ok = dim == 4 && t.size(1) >= 1; break;
     default:
-      if (!is_registered_kind(kind)) throw Error(std::string(kind_name(kind)) + " is not a tensor kind");
+      if (!is_tensor_kind(kind)) throw Error(std::string(kind_name(kind)) + " is not a tensor kind");
       ok = dim >= 1;  // a registered kind: any shape
   }
   if (!ok) {
@@ -55,29 +55,31 @@ std::string Value::describe() const {
   if (!p_) return "empty";
   std::ostringstream os;
   os << kind_name(p_->kind);
-  switch (p_->kind) {
-    case ValueKind::Image:
-    case ValueKind::Mask:
-    case ValueKind::Features:
-    case ValueKind::Latent: {
-      const at::Tensor& t = tensor();
-      os << ' ';
-      for (std::int64_t i = 0; i < t.dim(); ++i) os << (i ? "x" : "") << t.size(i);
-      os << ' ' << t.device();
-      break;
+  if (const RecordKindHooks* hooks = record_kind_hooks(p_->kind)) {
+    if (hooks->describe) return os.str() + ' ' + hooks->describe(record());
+    std::string text = record().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > 80) {
+      std::size_t cut = 77;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+      text = text.substr(0, cut) + "...";
     }
+    return os.str() + ' ' + text;
+  }
+  if (is_tensor_kind(p_->kind)) {
+    const at::Tensor& t = tensor();
+    os << ' ';
+    for (std::int64_t i = 0; i < t.dim(); ++i) os << (i ? "x" : "") << t.size(i);
+    os << ' ' << t.device();
+    return os.str();
+  }
+  switch (p_->kind) {
     case ValueKind::Strokes: os << ' ' << strokes().strokes.size() << " strokes"; break;
     case ValueKind::PartSet: os << ' ' << parts().size() << " parts"; break;
     case ValueKind::Scalar: os << ' ' << scalar(); break;
     case ValueKind::Int: os << ' ' << integer(); break;
     case ValueKind::Bool: os << ' ' << (boolean() ? "true" : "false"); break;
     case ValueKind::String: os << " \"" << string() << '"'; break;
-    case ValueKind::Frame: {
-      const FaceFrame& f = frame();
-      os << " scale " << f.scale() << " rotation " << f.rotation_deg() << " at (" << f.matrix[2] << ", "
-         << f.matrix[5] << ")" << (f.located ? "" : " (not located: canonical)");
-      break;
-    }
+    default: break;
   }
   return os.str();
 }

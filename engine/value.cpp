@@ -114,24 +114,34 @@ Value Value::make_string(std::string v) {
   return Value(std::move(p));
 }
 
-Value Value::make_frame(FaceFrame f) {
-  Hasher h;
-  h.add(ValueKind::Frame).add(f.canonical).add(f.width).add(f.height).add(f.located).add(f.parts.size());
-  for (double m : f.matrix) h.add(m);
-  for (const FaceBox& b : f.parts) h.add(std::string_view(b.name)).add(b.cx).add(b.cy).add(b.w).add(b.h);
-  const std::size_t bytes = sizeof(Payload) + f.parts.size() * sizeof(FaceBox);
-  auto p = std::make_shared<Payload>(payload(ValueKind::Frame, std::move(f)));
-  p->hash = h.digest();
-  p->bytes = bytes;
-  return Value(std::move(p));
+namespace {
+// JSON has no NaN or infinity (dump() writes them as null, so they would share a hash with null).
+bool all_numbers_finite(const nlohmann::json& j) {
+  if (j.is_number_float()) return std::isfinite(j.get<double>());
+  if (j.is_structured())
+    for (const auto& item : j)
+      if (!all_numbers_finite(item)) return false;
+  return true;
 }
+}  // namespace
 
-double FaceFrame::scale() const { return std::sqrt(std::abs(matrix[0] * matrix[4] - matrix[1] * matrix[3])); }
-double FaceFrame::rotation_deg() const { return std::atan2(matrix[3], matrix[0]) * 180.0 / M_PI; }
-const FaceBox* FaceFrame::part(std::string_view name) const {
-  for (const FaceBox& b : parts)
-    if (b.name == name) return &b;
-  return nullptr;
+Value Value::make_record(ValueKind kind, nlohmann::json doc) {
+  const RecordKindHooks* hooks = record_kind_hooks(kind);
+  if (!hooks) throw Error(std::string(kind_name(kind)) + " is not a record kind");
+  if (hooks->normalise) doc = hooks->normalise(doc);
+  if (!doc.is_object()) throw Error("a " + std::string(kind_name(kind)) + " must be a JSON object, not " + doc.type_name());
+  if (!all_numbers_finite(doc))
+    throw Error("a " + std::string(kind_name(kind)) + " holds NaN or an infinity, which JSON cannot");
+  std::string text;
+  try {
+    text = doc.dump();  // keys sorted: one text per content
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("a " + std::string(kind_name(kind)) + " holds text that is not UTF-8: " + e.what());
+  }
+  auto p = std::make_shared<Payload>(payload(kind, std::make_shared<const nlohmann::json>(std::move(doc))));
+  p->hash = Hasher().add(kind).add(std::string_view(text)).digest();
+  p->bytes = sizeof(Payload) + 4 * text.size();  // the parsed document takes a few times its text
+  return Value(std::move(p));
 }
 
 ValueKind Value::kind() const {
@@ -173,9 +183,10 @@ const std::string& Value::string() const {
   return std::get<std::string>(p_->data);
 }
 
-const FaceFrame& Value::frame() const {
-  if (!p_ || p_->kind != ValueKind::Frame) wrong_kind(ValueKind::Frame, *this);
-  return std::get<FaceFrame>(p_->data);
+const nlohmann::json& Value::record() const {
+  if (!p_ || !std::holds_alternative<Payload::RecordPtr>(p_->data))
+    throw Error("expected a record value, got " + (p_ ? std::string(kind_name(p_->kind)) : std::string("nothing")));
+  return *std::get<Payload::RecordPtr>(p_->data);
 }
 
 const at::Tensor& Value::tensor() const {

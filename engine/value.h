@@ -1,7 +1,8 @@
 // Values: what flows along a link between two nodes.
 //
-// A Value is an immutable, cheaply copyable handle (a shared pointer) to one of
-// a small closed set of kinds. Its content hash is computed once, when it is
+// A Value is an immutable, cheaply copyable handle (a shared pointer) to a
+// value of one kind: a built-in kind below, or one a node library or plugin
+// registered (engine/kind_registry.h: tensor and record kinds). Its content hash is computed once, when it is
 // made, so the cache can key a consumer on what its inputs *contain* rather
 // than on who produced them ("early cutoff").
 //
@@ -15,12 +16,13 @@
 // Thread safety: Values are immutable; copies may be used from any thread.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace at {
 class Tensor;
@@ -39,7 +41,7 @@ enum class ValueKind : std::uint8_t {
   Bool,
   String,
   Features,  // float tensor N x C x H x W, any range: a network's feature maps (any C)
-  Frame,     // where a face sits in an image (FaceFrame): canonical frame -> image, and its part windows
+  // Ids from kFirstRegisteredKind (engine/kind_registry.h) are registered kinds, e.g. the face library's Frame.
 };
 
 std::string_view kind_name(ValueKind kind);
@@ -92,34 +94,6 @@ struct Window {
 struct Part;
 using PartSet = std::vector<Part>;
 
-// ---- Face frame ------------------------------------------------------------
-// Where a face sits in an image (face.locate's output): the similarity that
-// maps the models' canonical frame - a `canonical` x `canonical` canvas - onto
-// an image of `width` x `height` pixels, and the face's part boxes in
-// canonical pixels. `located` is false when the drawing was (nearly) empty and
-// the canonical frame was assumed.
-struct FaceBox {
-  std::string name;
-  double cx = 0, cy = 0, w = 0, h = 0;  // canonical pixels
-  bool operator==(const FaceBox& o) const { return name == o.name && cx == o.cx && cy == o.cy && w == o.w && h == o.h; }
-};
-
-struct FaceFrame {
-  int canonical = 256;
-  int width = 256, height = 256;
-  // canonical px -> image px: x' = m[0] x + m[1] y + m[2], y' = m[3] x + m[4] y + m[5]
-  std::array<double, 6> matrix{1, 0, 0, 0, 1, 0};
-  std::vector<FaceBox> parts;
-  bool located = true;
-  double scale() const;         // the similarity's scale (1 = the canonical size, per canonical pixel)
-  double rotation_deg() const;  // counter-clockwise on screen is negative (y points down)
-  const FaceBox* part(std::string_view name) const;
-  bool operator==(const FaceFrame& o) const {
-    return canonical == o.canonical && width == o.width && height == o.height && matrix == o.matrix &&
-           parts == o.parts && located == o.located;
-  }
-};
-
 // ---- Value ---------------------------------------------------------------
 class Value {
  public:
@@ -131,7 +105,10 @@ class Value {
   static Value make_int(std::int64_t v);
   static Value make_bool(bool v);
   static Value make_string(std::string v);
-  static Value make_frame(FaceFrame frame);
+  // A record kind's document (a JSON object), checked and made canonical by the
+  // kind's `normalise` (engine/kind_registry.h); throws sumi::Error when the kind
+  // is not a record kind or the document is refused.
+  static Value make_record(ValueKind kind, nlohmann::json doc);
   // Tensor kinds: see engine/tensor.h (make_image, make_mask, make_latent).
 
   bool empty() const { return !p_; }
@@ -150,7 +127,7 @@ class Value {
   std::int64_t integer() const;
   bool boolean() const;
   const std::string& string() const;
-  const FaceFrame& frame() const;
+  const nlohmann::json& record() const;  // a record kind's document
   const at::Tensor& tensor() const;  // Image, Mask, Latent or Features
 
   struct Payload;  // defined in value.cpp; public so tensor.cpp can build one

@@ -3,16 +3,19 @@
 
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/value.h"
 
 namespace sumi {
 
 struct Value::Payload {
   using TensorPtr = std::shared_ptr<const at::Tensor>;
+  using RecordPtr = std::shared_ptr<const nlohmann::json>;
   ValueKind kind;
   std::uint64_t hash = 0;
   std::size_t bytes = 0;
-  std::variant<Strokes, PartSet, double, std::int64_t, bool, std::string, TensorPtr, FaceFrame> data;
+  std::variant<Strokes, PartSet, double, std::int64_t, bool, std::string, TensorPtr, RecordPtr> data;
 };
 
 }  // namespace sumi

@@ -1,15 +1,20 @@
-// Face frames: the Frame value, face.warp (both directions, exact geometry),
+// Face frames: the Frame value (a record kind of the face library), face.warp (both directions, exact geometry),
 // face.split windows from a frame, face.locate's empty-canvas path and errors.
 // The shipped locator's accuracy on fixture faces is tested in Python
 // (tests/python/test_shipped_locator.py).
+#include <algorithm>
 #include <cmath>
+
+#include <nlohmann/json.hpp>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "engine/kind_registry.h"
 #include "engine/model_store.h"
 #include "engine/session.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/face/face_frame.h"
 #include "nodes/nodes.h"
 #include "tests/test_util.h"
 
@@ -47,7 +52,7 @@ class FaceFrames : public ::testing::Test {
     g.set_output("out", "n." + out);
     RunOptions opts;
     opts.inputs["img.image"] = mat_to_image(image, "cpu");
-    opts.inputs["loc.frame"] = Value::make_frame(frame);
+    opts.inputs["loc.frame"] = make_frame_value(frame);
     return session.run(g, opts).outputs.at("out");
   }
 
@@ -58,16 +63,63 @@ class FaceFrames : public ::testing::Test {
 TEST_F(FaceFrames, FrameValuesHashTheirContentAndConvertBack) {
   const FaceFrame a = make_frame(0.5, 10, {128, 128}, {60, 70}, 256, 256);
   FaceFrame b = a;
-  EXPECT_EQ(Value::make_frame(a).hash(), Value::make_frame(b).hash());
+  EXPECT_EQ(make_frame_value(a).hash(), make_frame_value(b).hash());
   b.matrix[2] += 1;
-  EXPECT_NE(Value::make_frame(a).hash(), Value::make_frame(b).hash());
+  EXPECT_NE(make_frame_value(a).hash(), make_frame_value(b).hash());
   b = a;
   b.parts[3].cy += 0.5;
-  EXPECT_NE(Value::make_frame(a).hash(), Value::make_frame(b).hash());
+  EXPECT_NE(make_frame_value(a).hash(), make_frame_value(b).hash());
   EXPECT_NEAR(a.scale(), 0.5, 1e-12);
   EXPECT_NEAR(a.rotation_deg(), 10, 1e-9);
-  EXPECT_NE(Value::make_frame(a).describe().find("Frame scale 0.5"), std::string::npos);
-  EXPECT_SUMI_ERROR(Value::make_int(1).frame(), "expected a Frame value");
+  EXPECT_NE(make_frame_value(a).describe().find("Frame scale 0.5"), std::string::npos);
+  EXPECT_SUMI_ERROR(frame_of(Value::make_int(1)), "expected a Frame value, got Int");
+}
+
+TEST_F(FaceFrames, FrameIsARecordKindOfTheFaceLibrary) {
+  // The engine has no Frame: the face library registers it, as a plugin would.
+  const ValueKind k = frame_kind();
+  ValueKind parsed;
+  ASSERT_TRUE(parse_kind("Frame", parsed));
+  EXPECT_EQ(parsed, k);
+  EXPECT_TRUE(is_record_kind(k));
+  EXPECT_FALSE(is_tensor_kind(k));
+  EXPECT_GE(static_cast<int>(k), kFirstRegisteredKind);
+  EXPECT_EQ(kind_info(k).origin, "built-in");
+
+  // The document round-trips, parts in name order, and the derived fields are written but not read.
+  FaceFrame a = make_frame(0.5, 10, {128, 128}, {60, 70}, 200, 300);
+  a.located = false;
+  const Value v = make_frame_value(a);
+  const nlohmann::json& doc = v.record();
+  EXPECT_EQ(doc["size"], nlohmann::json({200, 300}));
+  EXPECT_NEAR(doc["scale"].get<double>(), 0.5, 1e-12);
+  EXPECT_EQ(doc["parts"].size(), 4u);
+  FaceFrame back = frame_of(v);
+  FaceFrame sorted = a;
+  std::sort(sorted.parts.begin(), sorted.parts.end(), [](const FaceBox& x, const FaceBox& y) { return x.name < y.name; });
+  EXPECT_EQ(back, sorted);
+  nlohmann::json edited = doc;
+  edited["scale"] = 7;  // derived: ignored, rewritten
+  EXPECT_EQ(Value::make_record(k, edited).hash(), v.hash());
+  EXPECT_NEAR(Value::make_record(k, edited).record()["scale"].get<double>(), 0.5, 1e-12);
+
+  // Documents that are not frames are refused naming the field.
+  nlohmann::json bad = doc;
+  bad.erase("matrix");
+  EXPECT_SUMI_ERROR(Value::make_record(k, bad), "a Frame's 'matrix' is missing");
+  bad = doc;
+  bad["matrix"] = {{1, 0, 0}, {0, 1}};
+  EXPECT_SUMI_ERROR(Value::make_record(k, bad), "'matrix' is 2 x 3");
+  bad = doc;
+  bad["size"] = {200.5, 300};
+  EXPECT_SUMI_ERROR(Value::make_record(k, bad), "width must be a whole number");
+  bad = doc;
+  bad["parts"]["nose"] = {1, 2, "three", 4};
+  EXPECT_SUMI_ERROR(Value::make_record(k, bad), "part 'nose' must be a number, not string");
+  bad = doc;
+  bad["located"] = "yes";
+  EXPECT_SUMI_ERROR(Value::make_record(k, bad), "'located' must be true or false");
+  EXPECT_SUMI_ERROR(Value::make_record(k, nlohmann::json::array()), "document must be an object");
 }
 
 TEST_F(FaceFrames, WarpToCanonicalUndoesTheFrame) {
@@ -154,7 +206,7 @@ TEST_F(FaceFrames, WarpMovesAMaskWithTheImageAndFillsZeroOutside) {
   opts.inputs["img.image"] = mat_to_image(hints, "cpu");
   opts.inputs["hints.hints"] = mat_to_image(hints, "cpu");
   opts.inputs["hints.mask"] = mat_to_mask(mask, "cpu");
-  opts.inputs["loc.frame"] = Value::make_frame(f);
+  opts.inputs["loc.frame"] = make_frame_value(f);
   RunResult r = session.run(g, opts);
   const Value& m = r.outputs.at("mask");
   EXPECT_EQ(m.kind(), ValueKind::Mask);
@@ -208,7 +260,7 @@ TEST_F(FaceFrames, LocateOnAnEmptyCanvasGivesTheCanonicalFrameAndAWarning) {
   opts.inputs["img.image"] = mat_to_image(cv::Mat(300, 200, CV_32F, cv::Scalar(1)), "cpu");
   for (int round = 0; round < 2; ++round) {  // the second run comes from the cache and still warns
     RunResult r = session.run(g, opts);
-    const FaceFrame& f = r.outputs.at("frame").frame();
+    const FaceFrame f = frame_of(r.outputs.at("frame"));
     EXPECT_FALSE(f.located);
     EXPECT_EQ(f.width, 200);
     EXPECT_EQ(f.height, 300);

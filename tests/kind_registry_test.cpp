@@ -1,6 +1,12 @@
 // Value kinds registered by node libraries and plugins (engine/kind_registry.h):
 // names and origins, refusals, tensor values of the new kind with their own
-// hash, graph checks that keep the kinds apart, and a run through them.
+// hash, record kinds (checked JSON documents), graph checks that keep the
+// kinds apart, and runs through them.
+#include <atomic>
+#include <cctype>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "engine/kind_registry.h"
@@ -33,7 +39,6 @@ TEST(KindRegistry, RegistersNamedKindsThatResolveEverywhere) {
   EXPECT_EQ(kind_info(ValueKind::Features).origin, "built-in");
   const auto all = all_kinds();
   EXPECT_EQ(all.front(), ValueKind::Strokes);
-  EXPECT_NE(std::find(all.begin(), all.end(), ValueKind::Frame), all.end());
   EXPECT_NE(std::find(all.begin(), all.end(), k), all.end());
   // The same name from the same origin is the same kind (a plugin loaded into a second registry).
   EXPECT_EQ(register_tensor_kind({"TestDepth", "", "", "kind test"}), k);
@@ -124,6 +129,117 @@ TEST(KindRegistry, GraphsRunThroughARegisteredKindAndKeepItApartFromOthers) {
   ASSERT_FALSE(problems.empty());
   EXPECT_NE(std::string(problems[0].what()).find("TestDepth"), std::string::npos) << problems[0].what();
   EXPECT_NE(std::string(problems[0].what()).find("Features"), std::string::npos) << problems[0].what();
+}
+
+// A record kind with a check: {"colours": ["#rrggbb", ...]}, written lower-case.
+ValueKind palette_kind() {
+  static const ValueKind k = [] {
+    RecordKindHooks hooks;
+    hooks.normalise = [](const nlohmann::json& doc) {
+      if (!doc.is_object() || !doc.contains("colours") || !doc["colours"].is_array())
+        throw Error("a TestPalette needs \"colours\": a list of #rrggbb");
+      nlohmann::json out = {{"colours", nlohmann::json::array()}};
+      for (const auto& c : doc["colours"]) {
+        if (!c.is_string() || c.get<std::string>().size() != 7) throw Error("a TestPalette colour is #rrggbb, got " + c.dump());
+        std::string v = c.get<std::string>();
+        for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        out["colours"].push_back(v);
+      }
+      return out;
+    };
+    hooks.describe = [](const nlohmann::json& doc) { return std::to_string(doc["colours"].size()) + " colours"; };
+    return register_record_kind({"TestPalette", "named colours", "#c08040", "kind test"}, std::move(hooks));
+  }();
+  return k;
+}
+
+TEST(KindRegistry, RecordKindsHoldCheckedJsonDocuments) {
+  const ValueKind k = palette_kind();
+  EXPECT_TRUE(is_record_kind(k));
+  EXPECT_FALSE(is_tensor_kind(k));
+  EXPECT_FALSE(is_record_kind(depth_kind()));
+  EXPECT_TRUE(is_tensor_kind(depth_kind()));
+  EXPECT_FALSE(is_record_kind(ValueKind::String));
+
+  const Value a = Value::make_record(k, {{"colours", {"#FF0000", "#00ff00"}}});
+  EXPECT_EQ(a.record()["colours"][0], "#ff0000") << "normalised";
+  EXPECT_EQ(a.hash(), Value::make_record(k, {{"colours", {"#ff0000", "#00FF00"}}}).hash()) << "hash of the canonical form";
+  EXPECT_NE(a.hash(), Value::make_record(k, {{"colours", {"#ff0000"}}}).hash());
+  EXPECT_EQ(a.describe(), "TestPalette 2 colours");
+  EXPECT_SUMI_ERROR(Value::make_record(k, {{"colours", {"red"}}}), "a TestPalette colour is #rrggbb, got \"red\"");
+  EXPECT_SUMI_ERROR(Value::make_record(ValueKind::String, nlohmann::json::object()), "String is not a record kind");
+  EXPECT_SUMI_ERROR(Value::make_record(depth_kind(), nlohmann::json::object()), "TestDepth is not a record kind");
+  EXPECT_SUMI_ERROR(make_tensor_value(k, torch::zeros({2})), "TestPalette is not a tensor kind");
+  EXPECT_SUMI_ERROR(a.tensor(), "expected");
+  EXPECT_SUMI_ERROR(Value::make_int(3).record(), "expected a record value, got Int");
+
+  // Without hooks: any JSON object, its keys in one order whatever order they were given in.
+  const ValueKind any = register_record_kind({"TestNotes", "", "", "kind test"});
+  nlohmann::json one = nlohmann::json::object(), two = nlohmann::json::object();
+  one["b"] = 1;
+  one["a"] = "x";
+  two["a"] = "x";
+  two["b"] = 1;
+  EXPECT_EQ(Value::make_record(any, one).hash(), Value::make_record(any, two).hash());
+  EXPECT_NE(Value::make_record(any, one).hash(), Value::make_record(k, {{"colours", nlohmann::json::array()}}).hash());
+  EXPECT_SUMI_ERROR(Value::make_record(any, nlohmann::json::array({1, 2})), "a TestNotes must be a JSON object, not array");
+  const Value long_doc = Value::make_record(any, {{"text", std::string(200, 'z')}});
+  EXPECT_LE(long_doc.describe().size(), 100u) << "shortened";
+  EXPECT_SUMI_ERROR(Value::make_record(any, {{"bad", std::string("\xff\xfe")}}), "not UTF-8");
+  EXPECT_SUMI_ERROR(Value::make_record(any, {{"x", {1.0, std::nan("")}}}), "a TestNotes holds NaN or an infinity");
+  EXPECT_SUMI_ERROR(Value::make_record(any, {{"x", {{"y", HUGE_VAL}}}}), "NaN or an infinity");
+
+  // A name keeps its storage: registering it again as the other storage is refused.
+  EXPECT_EQ(register_record_kind({"TestNotes", "", "", "kind test"}), any);
+  EXPECT_SUMI_ERROR(register_tensor_kind({"TestNotes", "", "", "kind test"}), "already registered as a record kind");
+  EXPECT_SUMI_ERROR(register_record_kind({"TestDepth", "", "", "kind test"}), "already registered as a tensor kind");
+}
+
+TEST(KindRegistry, GraphsRunThroughARecordKindAndCacheIt) {
+  Registry reg;
+  register_depth_nodes(reg);
+  static std::atomic<int> counted{0};
+  counted = 0;
+  NodeDescriptor make;
+  make.id = "test.palette";
+  make.doc = "one colour per 1 of the input, in upper case";
+  make.inputs = {PortSpec::in("n", ValueKind::Scalar, "how many")};
+  make.outputs = {PortSpec::out("palette", palette_kind(), "the palette")};
+  make.compute = [](NodeContext& ctx) {
+    nlohmann::json colours = nlohmann::json::array();
+    for (int i = 0; i < static_cast<int>(ctx.input("n").scalar()); ++i) colours.push_back("#ABCDEF");
+    ctx.set_output("palette", Value::make_record(palette_kind(), {{"colours", colours}}));
+  };
+  reg.add(make);
+  NodeDescriptor count;
+  count.id = "test.palette_size";
+  count.doc = "how many colours";
+  count.inputs = {PortSpec::in("palette", palette_kind(), "a palette")};
+  count.outputs = {PortSpec::out("size", ValueKind::Int, "its size")};
+  count.compute = [](NodeContext& ctx) {
+    ++counted;
+    ctx.set_output("size", Value::make_int(static_cast<std::int64_t>(ctx.input("palette").record()["colours"].size())));
+  };
+  reg.add(count);
+  Graph g;
+  g.add_node("n", "test.number");  // 2.5 -> two colours
+  g.add_node("p", "test.palette");
+  g.add_node("c", "test.palette_size");
+  g.link("n.out", "p.n");
+  g.link("p.palette", "c.palette");
+  g.set_output("size", "c.size");
+  EXPECT_TRUE(validate(g, reg).empty());
+  Session s{reg};
+  EXPECT_EQ(s.run(g).outputs.at("size").integer(), 2);
+  EXPECT_EQ(counted, 1);
+  EXPECT_EQ(s.run(g).outputs.at("size").integer(), 2);
+  EXPECT_EQ(counted, 1) << "cached";
+  // A record output does not feed a tensor input.
+  g.add_node("m", "test.depth_mean");
+  g.link("p.palette", "m.depth");
+  const auto problems = validate(g, reg);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(std::string(problems[0].what()).find("TestPalette"), std::string::npos) << problems[0].what();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "editor/server/pixel_reply.h"
 #include "editor/server/routes.h"
 #include "editor/server/run_request.h"
+#include "engine/kind_registry.h"
 #include "engine/session.h"
 #include "engine/validate.h"
 #include "nodes/common/image_mat.h"
@@ -56,7 +57,8 @@ std::string hash_hex(const Value& v) {
 // Image-like outputs are kept for GET .../outputs/NAME.png; a PartSet gives
 // one image per part (NAME_part); other kinds are described in the reply.
 // Each image carries its content hash, so that a client shows only the
-// outputs that changed and fetches nothing for the others.
+// outputs that changed and fetches nothing for the others. A record kind's
+// reply also carries its document.
 void collect_outputs(const RunResult& r, const std::string& session, std::uint64_t run,
                      std::map<std::string, StoredOutput>& stored, Json& listed) {
   auto add_image = [&](const std::string& name, const Value& v) {
@@ -73,7 +75,9 @@ void collect_outputs(const RunResult& r, const std::string& session, std::uint64
       case ValueKind::PartSet:
         for (const Part& p : v.parts()) add_image(name + "_" + p.name, p.image);
         break;
-      default: listed.push_back({{"name", name}, {"kind", kind_name(v.kind())}, {"value", v.describe()}});
+      default:
+        listed.push_back({{"name", name}, {"kind", kind_name(v.kind())}, {"value", v.describe()}});
+        if (is_record_kind(v.kind())) listed.back()["record"] = v.record();  // e.g. a Frame's matrix and boxes
     }
   }
 }

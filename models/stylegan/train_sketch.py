@@ -98,6 +98,11 @@ def main():
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
+        # --lr wins over the checkpoint's, so a run can be resumed as a lower-rate fine-tune
+        for group in opt.param_groups:
+            if group["lr"] != args.lr:
+                print(f"train: learning rate {group['lr']:g} -> {args.lr:g}", flush=True)
+                group["lr"] = args.lr
         epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
         started_from = ck.get("started_from")
         print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)

@@ -116,7 +116,7 @@ NodeDescriptor face_locate_node() {
   d.id = "face.locate";
   d.doc = "Finds the face in a sketch: the frame (centre, scale, rotation) from the models' canonical frame, and the part boxes";
   d.inputs = {PortSpec::in("sketch", ValueKind::Image, "a sketch of any size: white paper, dark lines")};
-  d.outputs = {PortSpec::out("frame", ValueKind::Frame, "canonical frame -> sketch, and the part boxes in canonical pixels")};
+  d.outputs = {PortSpec::out("frame", frame_kind(), "canonical frame -> sketch, and the part boxes in canonical pixels")};
   d.params = {
       ParamSpec::path("manifest", default_locate_manifest(), "locator manifest (sumi.models JSON with a \"locator\")").reads(),
       ParamSpec::model("locator", "", "TorchScript locator replacing the manifest's (same interface)"),
@@ -152,7 +152,7 @@ NodeDescriptor face_locate_node() {
       f.parts = loc->default_parts;
       f.located = false;
       ctx.warn("the drawing is empty or nearly so: using the canonical face frame");
-      ctx.set_output("frame", Value::make_frame(std::move(f)));
+      ctx.set_output("frame", make_frame_value(f));
       return;
     }
     const std::string& override_file = ctx.param_string("locator");
@@ -207,7 +207,7 @@ NodeDescriptor face_locate_node() {
       }
       f.parts.push_back({kSized[i], cx, cy, o[15 + 2 * i] * loc->canonical, o[16 + 2 * i] * loc->canonical});
     }
-    ctx.set_output("frame", Value::make_frame(std::move(f)));
+    ctx.set_output("frame", make_frame_value(f));
   };
   return d;
 }

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "engine/value.h"
+#include "nodes/face/face_frame.h"
 
 namespace sumi {
 

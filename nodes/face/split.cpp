@@ -1,8 +1,10 @@
 #include "nodes/face/split.h"
 
 #include <cmath>
+#include <optional>
 
 #include "nodes/common/image_mat.h"
+#include "nodes/face/face_frame.h"
 #include "nodes/latent/common_params.h"
 #include "nodes/latent/part_models.h"
 
@@ -33,7 +35,7 @@ NodeDescriptor face_split_node() {
   d.id = "face.split";
   d.doc = "Cuts a face sketch into left eye, right eye, nose, mouth and remainder windows";
   d.inputs = {PortSpec::in("sketch", ValueKind::Image, "square face sketch"),
-              PortSpec::optional("frame", ValueKind::Frame,
+              PortSpec::optional("frame", frame_kind(),
                                  "when linked (face.locate on the sketch before it was warped to the canonical frame), "
                                  "each window is centred on the located part; sizes stay the windows'")};
   // One port per part as well as the set: a consumer of one part's port is
@@ -72,7 +74,8 @@ NodeDescriptor face_split_node() {
     if (reference == 0) reference = manifest().canvas;
     if (reference < 16) throw ctx.param_error("reference", "must be 0 (the manifest's canvas) or at least 16");
     const double k = static_cast<double>(img.cols) / static_cast<double>(reference);
-    const FaceFrame* frame = ctx.has_input("frame") ? &ctx.input("frame").frame() : nullptr;
+    const std::optional<FaceFrame> frame =
+        ctx.has_input("frame") ? std::optional<FaceFrame>(frame_of(ctx.input("frame"))) : std::nullopt;
     PartSet parts;
     cv::Mat remainder = img.clone();
     for (std::size_t i = 0; i < 4; ++i) {

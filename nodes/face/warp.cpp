@@ -7,6 +7,7 @@
 
 #include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/face/face_frame.h"
 
 namespace sumi {
 namespace {
@@ -54,7 +55,7 @@ NodeDescriptor face_warp_node() {
   d.doc = "Moves an image into the models' canonical face frame, or a canonical-frame image back to where the face was drawn";
   d.version = 2;  // 2: the mask port
   d.inputs = {PortSpec::in("image", ValueKind::Image, "the sketch (to_canonical) or a canonical-frame image (to_image)"),
-              PortSpec::in("frame", ValueKind::Frame, "where the face is (face.locate)"),
+              PortSpec::in("frame", frame_kind(), "where the face is (face.locate)"),
               PortSpec::optional("mask", ValueKind::Mask, "where the image counts (e.g. colour.hints_input's mask), moved with it")};
   d.outputs = {PortSpec::out("image", ValueKind::Image, "the warped image"),
                PortSpec::out("mask", ValueKind::Mask,
@@ -69,7 +70,7 @@ NodeDescriptor face_warp_node() {
           .range(0, kMaxImageSide),
       ParamSpec::number("fill", 1.0, "value outside the warped image (1 = white paper)").range(0, 1)};
   d.compute = [](NodeContext& ctx) {
-    const FaceFrame& f = ctx.input("frame").frame();
+    const FaceFrame f = frame_of(ctx.input("frame"));
     if (f.width < 1 || f.height < 1 || f.canonical < 1) throw ctx.port_error("frame", "the frame has no size");
     if (!std::all_of(f.matrix.begin(), f.matrix.end(), [](double v) { return std::isfinite(v); }))
       throw ctx.port_error("frame", "the frame's matrix is not finite");

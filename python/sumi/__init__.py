@@ -186,7 +186,8 @@ def node(id: str, *, inputs: Optional[Mapping[str, Union[str, Input]]] = None,
 
     The function receives inputs (as NumPy arrays etc., None for an unconnected
     optional input) and parameters as keyword arguments, and returns the value
-    of its single output, or a dict {output: value}. It must be a pure function
+    of its single output, or a dict {output: value} (a single output of a record
+    kind takes the dict as its value). It must be a pure function
     of them (results are cached) unless cacheable=False. output_node=True marks
     a node that writes files (like io.save_image): a run of the whole graph
     runs it without it being a graph output; with cacheable=False it writes on

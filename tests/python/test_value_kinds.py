@@ -26,7 +26,7 @@ def test_a_kind_registered_in_python_carries_arrays_between_nodes():
     assert sumi.register_kind("PyDepth") == "PyDepth"  # again from the same origin: the same kind
     assert "PyDepth" in sumi.kinds()
     assert sumi.kind_info("PyDepth") == {"name": "PyDepth", "doc": "per-pixel depth, N x 1 x H x W",
-                                         "colour": "#4f8f6b", "origin": "python"}
+                                         "colour": "#4f8f6b", "origin": "python", "record": False}
     reg = sumi.Registry()
 
     @sumi.node("kinds.ramp", outputs={"depth": "PyDepth"}, registry=reg)
@@ -57,6 +57,61 @@ def test_a_kind_registered_in_python_carries_arrays_between_nodes():
     g.link("ramp.depth", "sink.features")
     with pytest.raises(sumi.ValidationError, match="PyDepth"):
         sumi.Session(reg).run(g)
+
+
+def test_a_record_kind_carries_dicts_between_nodes_and_caches_on_content():
+    assert sumi.register_kind("PyPalette", "named colours", "#c08040", record=True) == "PyPalette"
+    assert sumi.kind_info("PyPalette")["record"] is True
+    with pytest.raises(sumi.Error, match="already registered as a record kind"):
+        sumi.register_kind("PyPalette")  # the same name as a tensor kind
+    reg = sumi.Registry()
+    calls = []
+
+    @sumi.node("kinds.palette", inputs={"image": "Image"}, outputs={"palette": "PyPalette"}, registry=reg)
+    def palette(image):
+        calls.append("palette")
+        means = [float(image[0, c].mean()) for c in range(3)]
+        # key order and NumPy scalars must not matter: the document is JSON, hashed with sorted keys
+        return {"name": "mean", "colours": [means], "count": np.int64(1), "meta": {"b": None, "a": True}}
+
+    @sumi.node("kinds.count", inputs={"palette": "PyPalette"}, outputs={"n": "Int"}, registry=reg)
+    def count(palette):
+        calls.append("count")
+        assert palette["meta"] == {"a": True, "b": None}
+        return len(palette["colours"]) + palette["count"]
+
+    @sumi.node("kinds.green", outputs={"image": "Image"}, registry=reg)
+    def green():
+        image = np.zeros((1, 3, 4, 4), np.float32)
+        image[0, 1] = 0.5
+        return image
+
+    g = sumi.Graph()
+    g.add_node("green", "kinds.green")
+    g.add_node("palette", "kinds.palette")
+    g.add_node("count", "kinds.count")
+    g.link("green.image", "palette.image")
+    g.link("palette.palette", "count.palette")
+    g.set_output("palette", "palette.palette")
+    g.set_output("n", "count.n")
+    s = sumi.Session(reg)
+    r = s.run(g)
+    assert r.outputs["palette"]["colours"] == ((0.0, 0.5, 0.0),)  # JSON arrays come back as tuples
+    assert r.outputs["palette"]["count"] == 1 and r.outputs["n"] == 2
+    # fed in place of the node's output: the same document in another key order is the same value
+    doc = {"colours": [[1, 2, 3], [4, 5, 6]], "count": 0, "meta": {"a": True, "b": None}}
+    assert s.run(g, outputs=["n"], inputs={"palette.palette": doc}).outputs["n"] == 2
+    calls.clear()
+    same = {"meta": {"b": None, "a": True}, "count": 0, "colours": ((1, 2, 3), (4, 5, 6))}
+    assert s.run(g, outputs=["n"], inputs={"palette.palette": same}).outputs["n"] == 2
+    assert calls == []  # count was a cache hit
+    # what is not a JSON object is refused, naming the port
+    with pytest.raises(sumi.Error, match="palette"):
+        s.run(g, outputs=["n"], inputs={"palette.palette": {"colours": object()}})
+    with pytest.raises(sumi.Error, match="palette"):
+        s.run(g, outputs=["n"], inputs={"palette.palette": [1, 2]})
+    with pytest.raises(sumi.Error, match="NaN or an infinity"):
+        s.run(g, outputs=["n"], inputs={"palette.palette": {"colours": [float("nan")]}})
 
 
 def test_bad_names_are_refused():
