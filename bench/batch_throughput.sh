@@ -2,7 +2,8 @@
 # Portraits per second over copies of the example drawings through
 # deepfacedrawing: a shell loop of `sumi run` against `sumi batch --jobs 1`
 # and `--jobs 2`, whole processes timed (start-up and model loading included).
-# Runs are interleaved; prints the median and every run.
+# Every drawing is distinct (no cache hits between them). Runs are
+# interleaved; prints the median and every run.
 #   bench/batch_throughput.sh [COPIES=8] [REPS=3] [LOOP_ITEMS=6]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +13,18 @@ copies=${1:-8} reps=${2:-3} loop_items=${3:-6}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/in"
-for i in $(seq "$copies"); do
-  for f in examples/*.strokes.json; do cp "$f" "$tmp/in/$(basename "$f" .strokes.json)_$i.strokes.json"; done
-done
+# Copy i of each drawing is moved by (i, i/2) canvas px, so that every drawing
+# is distinct: identical copies would be cache hits inside one batch.
+/usr/bin/python3 - "$copies" "$tmp/in" examples/*.strokes.json <<'PY'
+import json, pathlib, sys
+copies, out = int(sys.argv[1]), pathlib.Path(sys.argv[2])
+for f in map(pathlib.Path, sys.argv[3:]):
+    doc = json.loads(f.read_text())
+    for i in range(1, copies + 1):
+        for s in doc["strokes"]:
+            s["points"] = [[p[0] + 1, p[1] + 0.5] + p[2:] for p in s["points"]]
+        (out / f"{f.name[:-len('.strokes.json')]}_{i}.strokes.json").write_text(json.dumps(doc))
+PY
 n=$(ls "$tmp/in" | wc -l)
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$(now)" 'BEGIN { printf "%.3f", n / (b - a) }'; }
