@@ -2,6 +2,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
@@ -136,9 +138,7 @@ py::object to_python(const Value& v) {
   if (is_registered_kind(v.kind())) return tensor_to_numpy(v);  // a registered tensor kind: its raw floats
   switch (v.kind()) {
     case ValueKind::Image:
-    case ValueKind::Mask:
-    case ValueKind::Features:
-    case ValueKind::Latent: return tensor_to_numpy(v);
+    case ValueKind::Mask: return tensor_to_numpy(v);
     case ValueKind::Strokes: return json_module().attr("loads")(strokes_to_json(v.strokes()));
     case ValueKind::PartSet: {
       py::list parts;
@@ -159,12 +159,20 @@ py::object to_python(const Value& v) {
   return py::none();
 }
 
-// A registered (plugin) kind from an array or torch tensor: raw floats, any shape, as given.
+// A registered tensor kind (Latent, Features, a plugin's) from an array or torch tensor: raw floats, as
+// given, except that an array one dimension short of the kind's smallest rank gets a batch dimension of 1
+// (a D-vector as a 1 x D Latent, C x H x W Features as 1 x C x H x W).
 Value registered_kind_from_python(const py::handle& obj, ValueKind kind, const std::string& device) {
+  if (py::isinstance<py::str>(obj) || py::hasattr(obj, "__fspath__"))
+    throw Error("give an array, not a path, for a " + std::string(kind_name(kind)));
   py::array arr = is_torch_tensor(obj) ? py::array(obj.attr("detach")().attr("cpu")().attr("float")().attr("numpy")())
                                        : py::array::ensure(obj);
   if (!arr) throw Error("expected a NumPy array or torch tensor for a " + std::string(kind_name(kind)));
   at::Tensor t = raw_float_tensor(arr);
+  if (const TensorKindShape* shape = tensor_kind_shape(kind); shape && !shape->ranks.empty()) {
+    const int smallest = *std::min_element(shape->ranks.begin(), shape->ranks.end());
+    if (t.dim() == smallest - 1) t = t.unsqueeze(0);
+  }
   if (device != "cpu") t = t.to(c10::Device(device));
   return make_tensor_value(kind, t);
 }
@@ -175,12 +183,8 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
     if (is_registered_kind(kind)) return registered_kind_from_python(obj, kind, device);
     switch (kind) {
       case ValueKind::Image:
-      case ValueKind::Mask:
-      case ValueKind::Features:
-      case ValueKind::Latent: {
+      case ValueKind::Mask: {
         const bool is_path = py::isinstance<py::str>(obj) || py::hasattr(obj, "__fspath__");
-        if (is_path && (kind == ValueKind::Latent || kind == ValueKind::Features))
-          throw Error("give an array, not a path, for a " + std::string(kind_name(kind)));
         if (is_path) {  // an image file, read as the engine's io.load_image would
           const std::string path = py::module_::import("os").attr("fspath")(obj).cast<std::string>();
           const cv::Mat m = read_image_file(path, kind == ValueKind::Mask ? "gray" : "rgb");
@@ -195,14 +199,7 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
           arr = py::array::ensure(obj);
           if (!arr) throw Error("expected a NumPy array or torch tensor for a " + std::string(kind_name(kind)));
         }
-        at::Tensor t;
-        if (kind == ValueKind::Latent || kind == ValueKind::Features) {  // raw floats, no 0..255 scaling
-          t = raw_float_tensor(arr);
-          if (kind == ValueKind::Latent && t.dim() == 1) t = t.unsqueeze(0);
-          if (kind == ValueKind::Features && t.dim() == 3) t = t.unsqueeze(0);  // C x H x W
-        } else {
-          t = array_to_image_tensor(arr, channels_first, kind);
-        }
+        at::Tensor t = array_to_image_tensor(arr, channels_first, kind);
         if (device != "cpu") t = t.to(c10::Device(device));
         return make_tensor_value(kind, t);
       }

@@ -14,18 +14,16 @@ namespace sumi {
 namespace {
 
 // The built-in kinds' descriptions, in ValueKind order.
-const std::array<KindInfo, 10>& builtin_kinds() {
-  static const std::array<KindInfo, 10> kinds = {{
+const std::array<KindInfo, 8>& builtin_kinds() {
+  static const std::array<KindInfo, 8> kinds = {{
       {"Strokes", "a drawing: canvas size and strokes (lines, colour hints, erasers)", "#c9a227", "built-in"},
       {"Image", "float tensor N x C x H x W, C 1-4, values in 0..1", "#5b8dd6", "built-in"},
       {"Mask", "float tensor N x 1 x H x W, values in 0..1 (feeds Image ports too)", "#8aa4c8", "built-in"},
-      {"Latent", "float tensor N x D, or N x L x D (a W+ code: one D-vector per synthesis layer)", "#b05fc4", "built-in"},
       {"PartSet", "named image crops with their windows on the canvas", "#d67b5b", "built-in"},
       {"Scalar", "a number", "#7f7f7f", "built-in"},
       {"Int", "an integer (feeds Scalar ports too)", "#6f8f6f", "built-in"},
       {"Bool", "true or false", "#8f6f6f", "built-in"},
       {"String", "text", "#a0a0a0", "built-in"},
-      {"Features", "float tensor N x C x H x W, any C and range: a network's feature maps", "#4fa39a", "built-in"},
   }};
   return kinds;
 }
@@ -33,6 +31,7 @@ const std::array<KindInfo, 10>& builtin_kinds() {
 std::mutex registration_mutex;
 std::array<std::atomic<const KindInfo*>, kMaxRegisteredKinds> registered{};  // never freed: names stay valid
 std::array<std::atomic<const RecordKindHooks*>, kMaxRegisteredKinds> record_hooks{};  // set before `registered`
+std::array<std::atomic<const TensorKindShape*>, kMaxRegisteredKinds> tensor_shapes{};  // set before `registered`
 int registered_count = 0;                                                    // under registration_mutex
 thread_local std::string t_origin;
 
@@ -58,7 +57,7 @@ KindOriginScope::~KindOriginScope() { t_origin = std::move(previous_); }
 
 namespace {
 
-ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks) {
+ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks, const TensorKindShape* shape) {
   if (!t_origin.empty()) info.origin = t_origin;
   if (info.origin.empty()) info.origin = "built-in";
   if (!valid_name(info.name))
@@ -84,15 +83,18 @@ ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks) {
     throw Error("value kind '" + info.name + "': no room for more than " + std::to_string(kMaxRegisteredKinds) + " registered kinds");
   const auto slot = static_cast<std::size_t>(registered_count);
   if (hooks) record_hooks[slot].store(new RecordKindHooks(*hooks), std::memory_order_release);
+  if (shape) tensor_shapes[slot].store(new TensorKindShape(*shape), std::memory_order_release);
   registered[slot].store(new KindInfo(std::move(info)), std::memory_order_release);
   return static_cast<ValueKind>(kFirstRegisteredKind + registered_count++);
 }
 
 }  // namespace
 
-ValueKind register_tensor_kind(KindInfo info) { return register_kind(std::move(info), nullptr); }
+ValueKind register_tensor_kind(KindInfo info, TensorKindShape shape) { return register_kind(std::move(info), nullptr, &shape); }
 
-ValueKind register_record_kind(KindInfo info, RecordKindHooks hooks) { return register_kind(std::move(info), &hooks); }
+ValueKind register_record_kind(KindInfo info, RecordKindHooks hooks) {
+  return register_kind(std::move(info), &hooks, nullptr);
+}
 
 const KindInfo& kind_info(ValueKind kind) {
   const int id = static_cast<int>(kind);
@@ -123,12 +125,15 @@ const RecordKindHooks* record_kind_hooks(ValueKind kind) {
 
 bool is_record_kind(ValueKind kind) { return record_kind_hooks(kind) != nullptr; }
 
+const TensorKindShape* tensor_kind_shape(ValueKind kind) {
+  if (!is_registered_kind(kind)) return nullptr;
+  return tensor_shapes[static_cast<std::size_t>(static_cast<int>(kind) - kFirstRegisteredKind)].load(std::memory_order_acquire);
+}
+
 bool is_tensor_kind(ValueKind kind) {
   switch (kind) {
     case ValueKind::Image:
-    case ValueKind::Mask:
-    case ValueKind::Latent:
-    case ValueKind::Features: return true;
+    case ValueKind::Mask: return true;
     default: return is_registered_kind(kind) && !is_record_kind(kind);
   }
 }

@@ -4,11 +4,15 @@
 //
 // * A tensor kind: values are float tensors of any shape, made with
 //   make_tensor_value(kind, t) and read with Value::tensor(). Python converts
-//   them to and from NumPy arrays as it does Features (raw floats).
+//   them to and from NumPy arrays (raw floats).
 //
 //     static const sumi::ValueKind kDepth = sumi::register_tensor_kind(
-//         {"DepthMap", "per-pixel depth, N x 1 x H x W, any range", "#4f8f6b"});
+//         {"DepthMap", "per-pixel depth, N x 1 x H x W, any range", "#4f8f6b"},
+//         {{4}, "N x 1 x H x W"});  // optional: the ranks it takes
 //     d.outputs = {{"depth", kDepth, "the depth map"}};
+//
+//   The latent library's Latent and the synth library's Features are tensor
+//   kinds (nodes/latent/latent_kind.h, nodes/synth/features_kind.h).
 //
 // * A record kind: values are JSON objects, made with
 //   Value::make_record(kind, doc) and read with Value::record(); the kind may
@@ -51,6 +55,13 @@ struct KindInfo {
   std::string origin;  // "built-in", "python", or the plugin file that registered it
 };
 
+// The shapes a tensor kind takes, checked by make_tensor_value. Empty ranks:
+// any shape of at least one dimension.
+struct TensorKindShape {
+  std::vector<int> ranks;  // the numbers of dimensions it takes, e.g. {2, 3}
+  std::string doc;         // how errors name them, e.g. "N x D or N x L x D"
+};
+
 // How a record kind checks and shows its documents. Both may be empty.
 struct RecordKindHooks {
   // Checks a document and returns its canonical form (the value's hash is of
@@ -67,7 +78,7 @@ inline constexpr int kMaxRegisteredKinds = 256 - kFirstRegisteredKind;
 // Throws sumi::Error on a bad or taken name or colour. The origin is the
 // plugin being loaded (KindOriginScope), else `info.origin`, else "python"
 // when called from the Python module, else "built-in".
-ValueKind register_tensor_kind(KindInfo info);
+ValueKind register_tensor_kind(KindInfo info, TensorKindShape shape = {});
 // The same rules for a record kind.
 ValueKind register_record_kind(KindInfo info, RecordKindHooks hooks = {});
 
@@ -79,7 +90,9 @@ bool is_registered_kind(ValueKind kind);
 // A registered record kind's hooks; nullptr for any other kind.
 const RecordKindHooks* record_kind_hooks(ValueKind kind);
 bool is_record_kind(ValueKind kind);
-bool is_tensor_kind(ValueKind kind);  // Image, Mask, Latent, Features or a registered tensor kind
+// A registered tensor kind's shapes; nullptr for any other kind.
+const TensorKindShape* tensor_kind_shape(ValueKind kind);
+bool is_tensor_kind(ValueKind kind);  // Image, Mask or a registered tensor kind
 
 // While alive, kinds registered on this thread get `origin` (the plugin
 // loader sets it around a plugin's register function).

@@ -24,8 +24,8 @@
 #include "engine/registry.h"
 
 // Bump when a type a plugin sees changes layout or meaning (NodeDescriptor,
-// PortSpec, ParamSpec, NodeContext, Value, Registry). 2: ValueKind::Frame and
-// FaceFrame left the engine for the face library (a record kind, face_frame.h).
+// PortSpec, ParamSpec, NodeContext, Value, Registry). 2: ValueKind's Frame,
+// Latent and Features left the engine for the face, latent and synth libraries.
 #define SUMI_PLUGIN_API_VERSION 2
 
 #define SUMI_PLUGIN(register_fn)                                                                              \

@@ -1,5 +1,6 @@
 #include "engine/tensor.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "engine/error.h"
@@ -22,24 +23,27 @@ Value make_tensor_value(ValueKind kind, const at::Tensor& t) {
   if (!t.defined()) throw Error("cannot make a " + std::string(kind_name(kind)) + " from an undefined tensor");
   const auto dim = t.dim();
   bool ok = false;
+  std::string shape_doc;
   switch (kind) {
-    case ValueKind::Image: ok = dim == 4 && t.size(1) >= 1 && t.size(1) <= 4; break;
-    case ValueKind::Mask: ok = dim == 4 && t.size(1) == 1; break;
-    case ValueKind::Latent: ok = dim == 2 || dim == 3; break;
-    case ValueKind::Features: ok = dim == 4 && t.size(1) >= 1; break;
-    default:
+    case ValueKind::Image:
+      ok = dim == 4 && t.size(1) >= 1 && t.size(1) <= 4;
+      shape_doc = "N x C x H x W (C in 1..4)";
+      break;
+    case ValueKind::Mask:
+      ok = dim == 4 && t.size(1) == 1;
+      shape_doc = "N x 1 x H x W";
+      break;
+    default: {
       if (!is_tensor_kind(kind)) throw Error(std::string(kind_name(kind)) + " is not a tensor kind");
-      ok = dim >= 1;  // a registered kind: any shape
+      const TensorKindShape* shape = tensor_kind_shape(kind);  // a registered kind: the ranks it declared
+      const bool any = !shape || shape->ranks.empty();
+      ok = dim >= 1 && (any || std::find(shape->ranks.begin(), shape->ranks.end(), dim) != shape->ranks.end());
+      shape_doc = any ? "at least one dimension" : !shape->doc.empty() ? shape->doc : std::to_string(shape->ranks.front()) + " dimensions";
+    }
   }
   if (!ok) {
     std::ostringstream os;
-    os << "a " << kind_name(kind) << " needs shape "
-       << (kind == ValueKind::Latent     ? "N x D or N x L x D"
-           : kind == ValueKind::Mask     ? "N x 1 x H x W"
-           : kind == ValueKind::Features ? "N x C x H x W"
-           : is_registered_kind(kind)    ? "at least one dimension"
-                                         : "N x C x H x W (C in 1..4)")
-       << ", got " << t.sizes();
+    os << "a " << kind_name(kind) << " needs shape " << shape_doc << ", got " << t.sizes();
     throw Error(os.str());
   }
   at::Tensor c = t.scalar_type() == at::kFloat ? t.contiguous() : t.to(at::kFloat).contiguous();

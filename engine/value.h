@@ -9,7 +9,7 @@
 //   Value s = Value::make_scalar(0.5);
 //   Value img = make_image(torch::zeros({1, 1, 64, 64}));   // engine/tensor.h
 //
-// Image, Mask, Latent and Features hold a torch tensor; this header only forward-declares
+// Image, Mask and tensor kinds (Latent, Features, ...) hold a torch tensor; this header only forward-declares
 // it so that widely included code does not pay LibTorch's compile time.
 // Include engine/tensor.h to make or read tensors.
 //
@@ -34,14 +34,13 @@ enum class ValueKind : std::uint8_t {
   Strokes,  // a drawing: canvas size and strokes
   Image,    // float tensor N x C x H x W, values in [0, 1], on the run's device
   Mask,     // float tensor N x 1 x H x W, values in [0, 1]
-  Latent,   // float tensor N x D, or N x L x D (a W+ code: one D-vector per synthesis layer)
   PartSet,  // named image crops with their windows on the canvas
   Scalar,   // double
   Int,      // int64
   Bool,
   String,
-  Features,  // float tensor N x C x H x W, any range: a network's feature maps (any C)
-  // Ids from kFirstRegisteredKind (engine/kind_registry.h) are registered kinds, e.g. the face library's Frame.
+  // Ids from kFirstRegisteredKind (engine/kind_registry.h) are registered kinds: the latent library's Latent,
+  // the synth library's Features, the face library's Frame, and what plugins add.
 };
 
 std::string_view kind_name(ValueKind kind);
@@ -109,7 +108,7 @@ class Value {
   // kind's `normalise` (engine/kind_registry.h); throws sumi::Error when the kind
   // is not a record kind or the document is refused.
   static Value make_record(ValueKind kind, nlohmann::json doc);
-  // Tensor kinds: see engine/tensor.h (make_image, make_mask, make_latent).
+  // Tensor kinds: see engine/tensor.h (make_image, make_mask, make_tensor_value).
 
   bool empty() const { return !p_; }
   ValueKind kind() const;
@@ -128,7 +127,7 @@ class Value {
   bool boolean() const;
   const std::string& string() const;
   const nlohmann::json& record() const;  // a record kind's document
-  const at::Tensor& tensor() const;  // Image, Mask, Latent or Features
+  const at::Tensor& tensor() const;  // Image, Mask or a registered tensor kind (Latent, Features, ...)
 
   struct Payload;  // defined in value.cpp; public so tensor.cpp can build one
 

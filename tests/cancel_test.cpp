@@ -17,6 +17,7 @@
 #include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/common/png.h"
+#include "nodes/latent/latent_kind.h"
 #include "nodes/latent/npy.h"
 #include "nodes/nodes.h"
 #include "tests/test_util.h"
@@ -71,13 +72,13 @@ class CancelInsideNodes : public ::testing::Test {
     for (const auto& [in, v] : inputs) {
       // A stand-in whose output has the value's kind (fed nodes do not run).
       const auto [src_type, src_port] = v.kind() == ValueKind::Strokes ? std::pair("io.strokes_input", ".strokes")
-                                        : v.kind() == ValueKind::Latent ? std::pair("latent.encode", ".latent")
+                                        : v.kind() == latent_kind() ? std::pair("latent.encode", ".latent")
                                                                         : std::pair("io.load_image", ".image");
       const std::string src = "src_" + in;
       g.add_node(src, src_type);
       g.link(src + src_port, "n." + in);
       opts.inputs[src + src_port] = v;
-      if (v.kind() == ValueKind::Latent) {  // latent.encode's own input, fed too
+      if (v.kind() == latent_kind()) {  // latent.encode's own input, fed too
         g.add_node(src + "_image", "io.load_image");
         g.link(src + "_image.image", src + ".image");
         opts.inputs[src + "_image.image"] = mat_to_image(cv::Mat(4, 4, CV_32F, cv::Scalar(1)), "cpu");

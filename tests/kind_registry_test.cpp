@@ -15,6 +15,8 @@
 #include "engine/session.h"
 #include "engine/tensor.h"
 #include "engine/validate.h"
+#include "nodes/latent/latent_kind.h"
+#include "nodes/synth/features_kind.h"
 #include "tests/test_util.h"
 
 namespace sumi::test {
@@ -28,15 +30,15 @@ ValueKind depth_kind() {
 TEST(KindRegistry, RegistersNamedKindsThatResolveEverywhere) {
   const ValueKind k = depth_kind();
   EXPECT_TRUE(is_registered_kind(k));
-  EXPECT_FALSE(is_registered_kind(ValueKind::Features));
+  EXPECT_FALSE(is_registered_kind(ValueKind::Image));
   EXPECT_EQ(kind_name(k), "TestDepth");
   ValueKind parsed;
   ASSERT_TRUE(parse_kind("TestDepth", parsed));
   EXPECT_EQ(parsed, k);
   EXPECT_EQ(kind_info(k).colour, "#4f8f6b");
   EXPECT_EQ(kind_info(k).origin, "kind test");
-  EXPECT_EQ(kind_info(ValueKind::Features).name, "Features");
-  EXPECT_EQ(kind_info(ValueKind::Features).origin, "built-in");
+  EXPECT_EQ(kind_info(ValueKind::Image).name, "Image");
+  EXPECT_EQ(kind_info(ValueKind::Image).origin, "built-in");
   const auto all = all_kinds();
   EXPECT_EQ(all.front(), ValueKind::Strokes);
   EXPECT_NE(std::find(all.begin(), all.end(), k), all.end());
@@ -66,7 +68,7 @@ TEST(KindRegistry, ValuesOfARegisteredKindAreTensorsWithTheirOwnHash) {
   const Value depth = make_tensor_value(depth_kind(), t);
   EXPECT_EQ(depth.kind(), depth_kind());
   EXPECT_TRUE(torch::equal(depth.tensor(), t));
-  EXPECT_NE(depth.hash(), make_tensor_value(ValueKind::Features, t).hash()) << "the kind is part of the content hash";
+  EXPECT_NE(depth.hash(), make_features(t).hash()) << "the kind is part of the content hash";
   EXPECT_EQ(depth.hash(), make_tensor_value(depth_kind(), t.clone()).hash());
   EXPECT_NE(depth.describe().find("TestDepth"), std::string::npos) << depth.describe();
   EXPECT_SUMI_ERROR(make_tensor_value(depth_kind(), torch::zeros({})), "TestDepth", "at least one dimension");
@@ -96,7 +98,7 @@ void register_depth_nodes(Registry& reg) {
   NodeDescriptor features;
   features.id = "test.features_sink";
   features.doc = "takes Features";
-  features.inputs = {PortSpec::in("features", ValueKind::Features, "feature maps")};
+  features.inputs = {PortSpec::in("features", features_kind(), "feature maps")};
   features.outputs = {PortSpec::out("out", ValueKind::Scalar, "0")};
   features.compute = [](NodeContext& ctx) { ctx.set_output("out", Value::make_scalar(0)); };
   reg.add(features);
@@ -151,6 +153,27 @@ ValueKind palette_kind() {
     return register_record_kind({"TestPalette", "named colours", "#c08040", "kind test"}, std::move(hooks));
   }();
   return k;
+}
+
+// The latent and synth libraries own Latent and Features as registered tensor kinds with declared ranks.
+TEST(KindRegistry, LibraryTensorKindsDeclareTheirShapes) {
+  for (const ValueKind k : {latent_kind(), features_kind()}) {
+    EXPECT_TRUE(is_registered_kind(k) && is_tensor_kind(k) && !is_record_kind(k)) << kind_name(k);
+    EXPECT_EQ(kind_info(k).origin, "built-in");
+  }
+  ValueKind parsed;
+  ASSERT_TRUE(parse_kind("Latent", parsed));
+  EXPECT_EQ(parsed, latent_kind());
+  EXPECT_EQ(make_latent(torch::zeros({1, 8})).kind(), latent_kind());
+  EXPECT_EQ(make_latent(torch::zeros({1, 12, 8})).tensor().dim(), 3) << "a W+ code";
+  EXPECT_SUMI_ERROR(make_latent(torch::zeros({1, 1, 4, 4})), "a Latent needs shape N x D or N x L x D, got [1, 1, 4, 4]");
+  EXPECT_SUMI_ERROR(make_features(torch::zeros({1, 8})), "a Features needs shape N x C x H x W, got [1, 8]");
+  EXPECT_NE(make_latent(torch::zeros({1, 4})).hash(), make_tensor_value(depth_kind(), torch::zeros({1, 4})).hash());
+  // A plugin kind declares ranks the same way; without a doc the rank is named.
+  const ValueKind pair = register_tensor_kind({"TestPair", "", "", "kind test"}, {{2}, ""});
+  EXPECT_SUMI_ERROR(make_tensor_value(pair, torch::zeros({3})), "a TestPair needs shape 2 dimensions, got [3]");
+  EXPECT_EQ(tensor_kind_shape(pair)->ranks, std::vector<int>{2});
+  EXPECT_EQ(tensor_kind_shape(ValueKind::Image), nullptr);
 }
 
 TEST(KindRegistry, RecordKindsHoldCheckedJsonDocuments) {

@@ -13,6 +13,7 @@
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/latent/knn.h"
+#include "nodes/latent/latent_kind.h"
 #include "nodes/latent/npy.h"
 #include "nodes/nodes.h"
 #include "engine/atomic_file.h"

@@ -6,6 +6,7 @@
 
 #include "engine/session.h"
 #include "engine/tensor.h"
+#include "nodes/synth/features_kind.h"
 #include "nodes/nodes.h"
 #include "tests/test_util.h"
 
@@ -134,7 +135,7 @@ class Synth : public ::testing::Test {
 TEST_F(Synth, FeatureMapsArePastedAtScaledWindowsInTrainingOrder) {
   RunResult r = run(portrait_graph(false), drawing(false));
   const Value& f = r.outputs.at("features");
-  ASSERT_EQ(f.kind(), ValueKind::Features);
+  ASSERT_EQ(f.kind(), features_kind());
   ASSERT_EQ(f.tensor().sizes(), (std::vector<std::int64_t>{1, 2, kSize, kSize}));
   EXPECT_NEAR(at(f, 0, 0, 0), 0.5f, 1e-6);    // remainder
   EXPECT_NEAR(at(f, 1, 15, 15), 0.5f, 1e-6);

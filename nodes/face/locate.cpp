@@ -14,6 +14,7 @@
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/face/locator_manifest.h"
+#include "nodes/latent/latent_kind.h"
 #include "nodes/latent/part_models.h"  // read_manifest, run_model
 
 namespace sumi {
@@ -62,7 +63,7 @@ cv::Mat network_input(const cv::Mat& img, int side, int& square, int& left, int&
 using Outputs23 = std::array<double, kOutputs>;
 
 Outputs23 run_locator(const NodeContext& ctx, const std::string& model, const cv::Mat& x, int side) {
-  const Value out = run_model(ctx, model, mat_to_image(x, ctx.device(), &ctx.cancel_token()), ValueKind::Latent, {1, 1, side, side}, {1, kOutputs});
+  const Value out = run_model(ctx, model, mat_to_image(x, ctx.device(), &ctx.cancel_token()), latent_kind(), {1, 1, side, side}, {1, kOutputs});
   const at::Tensor y = out.tensor().to(at::kCPU).contiguous();
   Outputs23 o{};
   std::copy(y.data_ptr<float>(), y.data_ptr<float>() + kOutputs, o.begin());

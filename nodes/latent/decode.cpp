@@ -1,6 +1,7 @@
 #include "nodes/latent/decode.h"
 
 #include "nodes/latent/common_params.h"
+#include "nodes/latent/latent_kind.h"
 
 namespace sumi {
 
@@ -8,7 +9,7 @@ NodeDescriptor latent_decode_node() {
   NodeDescriptor d;
   d.id = "latent.decode";
   d.doc = "Decodes a part latent into the part's sketch crop with the part's decoder";
-  d.inputs = {PortSpec::in("latent", ValueKind::Latent, "1 x D latent")};
+  d.inputs = {PortSpec::in("latent", latent_kind(), "1 x D latent")};
   d.outputs = {PortSpec::out("image", ValueKind::Image, "the part's sketch, 1 channel, input_size square")};
   d.params = {part_param(), manifest_param(),
               ParamSpec::model("decoder", "", "TorchScript decoder replacing the manifest's (same interface)")};

@@ -4,6 +4,7 @@
 
 #include "engine/tensor.h"
 #include "nodes/latent/common_params.h"
+#include "nodes/latent/latent_kind.h"
 
 namespace sumi {
 
@@ -12,7 +13,7 @@ NodeDescriptor latent_encode_node() {
   d.id = "latent.encode";
   d.doc = "Encodes one face part's sketch crop into a latent with the part's encoder";
   d.inputs = {PortSpec::in("image", ValueKind::Image, "the part's crop (e.g. face.split's port of that part)")};
-  d.outputs = {PortSpec::out("latent", ValueKind::Latent, "1 x D latent")};
+  d.outputs = {PortSpec::out("latent", latent_kind(), "1 x D latent")};
   d.params = {part_param(), manifest_param(),
               ParamSpec::model("encoder", "", "TorchScript encoder replacing the manifest's (same interface)")};
   d.compute = [](NodeContext& ctx) {
@@ -26,7 +27,7 @@ NodeDescriptor latent_encode_node() {
       x = x.size(2) > s ? at::adaptive_avg_pool2d(x, {s, s}) : at::upsample_bilinear2d(x, {s, s}, false);
     const std::string& override_file = ctx.param_string("encoder");
     ctx.set_output("latent", run_model(ctx, override_file.empty() ? m.encoder : override_file, make_image(x),
-                                       ValueKind::Latent, {1, 1, s, s}, {1, m.latent}));
+                                       latent_kind(), {1, 1, s, s}, {1, m.latent}));
   };
   return d;
 }

@@ -4,6 +4,7 @@
 
 #include "engine/node_context.h"
 #include "engine/tensor.h"
+#include "nodes/latent/latent_kind.h"
 
 namespace sumi {
 
@@ -11,9 +12,9 @@ NodeDescriptor latent_mix_layers_node() {
   NodeDescriptor d;
   d.id = "latent.mix_layers";
   d.doc = "Takes layers from..to of a W+ code from a second code and the rest from the first";
-  d.inputs = {PortSpec::in("base", ValueKind::Latent, "W+ code giving every other layer (the sketch's: structure)"),
-              PortSpec::in("layers", ValueKind::Latent, "W+ code giving layers from..to (a reference's: colour)")};
-  d.outputs = {PortSpec::out("latent", ValueKind::Latent, "the mixed W+ code")};
+  d.inputs = {PortSpec::in("base", latent_kind(), "W+ code giving every other layer (the sketch's: structure)"),
+              PortSpec::in("layers", latent_kind(), "W+ code giving layers from..to (a reference's: colour)")};
+  d.outputs = {PortSpec::out("latent", latent_kind(), "the mixed W+ code")};
   d.params = {ParamSpec::integer("from", -4, "first layer taken from 'layers': 0 = the coarsest; negative counts from "
                                             "the finest (-4 = the four finest, colour in a 128 px StyleGAN)")
                   .range(-64, 64)
@@ -45,7 +46,7 @@ NodeDescriptor latent_mix_layers_node() {
       const at::Tensor la = a.index({Slice(), Slice(from, to + 1)}), lb = b.to(a.device()).index({Slice(), Slice(from, to + 1)});
       out.index_put_({Slice(), Slice(from, to + 1)}, la + strength * (lb - la));
     }
-    ctx.set_output("latent", make_tensor_value(ValueKind::Latent, out));
+    ctx.set_output("latent", make_latent(out));
   };
   return d;
 }

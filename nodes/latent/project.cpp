@@ -5,6 +5,7 @@
 #include "engine/tensor.h"
 #include "nodes/latent/common_params.h"
 #include "nodes/latent/knn.h"
+#include "nodes/latent/latent_kind.h"
 
 namespace sumi {
 
@@ -12,11 +13,11 @@ NodeDescriptor latent_project_node() {
   NodeDescriptor d;
   d.id = "latent.project";
   d.doc = "Projects a part latent onto the manifold of training parts (K nearest + locally-linear weights) and blends";
-  d.inputs = {PortSpec::in("latent", ValueKind::Latent, "1 x D latent of the drawn part")};
-  d.outputs = {PortSpec::out("latent", ValueKind::Latent, "blend * projected + (1 - blend) * input"),
-               PortSpec::out("projected", ValueKind::Latent, "sum of w_i * neighbour_i"),
-               PortSpec::out("neighbours", ValueKind::Latent, "1 x K bank rows of the neighbours, nearest first"),
-               PortSpec::out("weights", ValueKind::Latent, "1 x K weights (sum 1), in neighbour order")};
+  d.inputs = {PortSpec::in("latent", latent_kind(), "1 x D latent of the drawn part")};
+  d.outputs = {PortSpec::out("latent", latent_kind(), "blend * projected + (1 - blend) * input"),
+               PortSpec::out("projected", latent_kind(), "sum of w_i * neighbour_i"),
+               PortSpec::out("neighbours", latent_kind(), "1 x K bank rows of the neighbours, nearest first"),
+               PortSpec::out("weights", latent_kind(), "1 x K weights (sum 1), in neighbour order")};
   d.params = {part_param(), manifest_param(),
               ParamSpec::path("bank", "", "latent bank (.npy, N x D) replacing the manifest's").reads(),
               ParamSpec::integer("k", 10, "neighbours").range(1, 256),

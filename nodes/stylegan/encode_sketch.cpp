@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "engine/tensor.h"
+#include "nodes/latent/latent_kind.h"
 #include "nodes/latent/part_models.h"
 #include "nodes/stylegan/stylegan_models.h"
 
@@ -13,7 +14,7 @@ NodeDescriptor latent_encode_sketch_node() {
   d.id = "latent.encode_sketch";
   d.doc = "Encodes a sketch, finished or not, into the W+ code of the finished face (AniFaceDrawing stage 2)";
   d.inputs = {PortSpec::in("sketch", ValueKind::Image, "the sketch (1 = paper), any size (padded to a square with white)")};
-  d.outputs = {PortSpec::out("latent", ValueKind::Latent, "W+ code, 1 x num_ws x w_dim")};
+  d.outputs = {PortSpec::out("latent", latent_kind(), "W+ code, 1 x num_ws x w_dim")};
   d.params = {stylegan_manifest_param(),
               ParamSpec::model("encoder", "", "TorchScript sketch encoder replacing the manifest's (same interface)")};
   d.compute = [](NodeContext& ctx) {
@@ -21,7 +22,7 @@ NodeDescriptor latent_encode_sketch_node() {
     const std::string& override_file = ctx.param_string("encoder");
     const Value x = make_tensor_value(ValueKind::Image, square_input(ctx, "sketch", 1, m->sketch_size));
     ctx.set_output("latent", run_model(ctx, override_file.empty() ? m->sketch_encoder : override_file, x,
-                                       ValueKind::Latent, {1, 1, m->sketch_size, m->sketch_size}, {1, m->num_ws, m->w_dim}));
+                                       latent_kind(), {1, 1, m->sketch_size, m->sketch_size}, {1, m->num_ws, m->w_dim}));
   };
   return d;
 }

@@ -1,5 +1,6 @@
 #include "nodes/stylegan/synthesis.h"
 
+#include "nodes/latent/latent_kind.h"
 #include "nodes/latent/part_models.h"
 #include "nodes/stylegan/stylegan_models.h"
 
@@ -9,7 +10,7 @@ NodeDescriptor synth_stylegan_node() {
   NodeDescriptor d;
   d.id = "synth.stylegan";
   d.doc = "Synthesises an RGB portrait from a W+ code with the StyleGAN2-style synthesis network";
-  d.inputs = {PortSpec::in("latent", ValueKind::Latent, "W+ code, 1 x num_ws x w_dim")};
+  d.inputs = {PortSpec::in("latent", latent_kind(), "W+ code, 1 x num_ws x w_dim")};
   d.outputs = {PortSpec::out("image", ValueKind::Image, "RGB portrait, size x size")};
   d.params = {stylegan_manifest_param(),
               ParamSpec::model("synthesis", "", "TorchScript synthesis network replacing the manifest's (same interface)")};

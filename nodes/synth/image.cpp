@@ -4,6 +4,7 @@
 
 #include "engine/tensor.h"
 #include "nodes/latent/part_models.h"
+#include "nodes/synth/features_kind.h"
 #include "nodes/synth/synth_models.h"
 
 namespace sumi {
@@ -58,7 +59,7 @@ NodeDescriptor synth_image_node() {
   NodeDescriptor d;
   d.id = "synth.image";
   d.doc = "Generates the RGB portrait from the feature canvas, optionally following colour hints";
-  d.inputs = {PortSpec::in("features", ValueKind::Features, "the pasted feature canvas (synth.paste_features)"),
+  d.inputs = {PortSpec::in("features", features_kind(), "the pasted feature canvas (synth.paste_features)"),
               PortSpec::optional("hint", ValueKind::Image, "colour hints, white where none (colour.hints_input)"),
               PortSpec::optional("hint_mask", ValueKind::Mask, "where the hints are; without it: non-white pixels"),
               PortSpec::optional("sketch", ValueKind::Image,

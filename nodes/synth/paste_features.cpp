@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "engine/tensor.h"
+#include "nodes/synth/features_kind.h"
 #include "nodes/synth/synth_models.h"
 
 namespace sumi {
@@ -21,8 +22,8 @@ NodeDescriptor synth_paste_features_node() {
   d.id = "synth.paste_features";
   d.doc = "Pastes the parts' feature maps at their windows into the generator's input canvas";
   for (const char* name : kPasteOrder)
-    d.inputs.push_back(PortSpec::in(name, ValueKind::Features, std::string(name) + " feature map (synth.feature_map)"));
-  d.outputs = {PortSpec::out("features", ValueKind::Features, "1 x C x size x size feature canvas")};
+    d.inputs.push_back(PortSpec::in(name, features_kind(), std::string(name) + " feature map (synth.feature_map)"));
+  d.outputs = {PortSpec::out("features", features_kind(), "1 x C x size x size feature canvas")};
   d.params = {synth_manifest_param()};
   d.compute = [](NodeContext& ctx) {
     const auto sm = load_synth_models(ctx.models(), ctx.param_string("manifest"));
@@ -45,7 +46,7 @@ NodeDescriptor synth_paste_features_node() {
       canvas.index_put_({Slice(), Slice(), Slice(y0, y1), Slice(x0, x1)},
                         scaled.index({Slice(), Slice(), Slice(y0 - w.y, y1 - w.y), Slice(x0 - w.x, x1 - w.x)}));
     }
-    ctx.set_output("features", make_tensor_value(ValueKind::Features, canvas));
+    ctx.set_output("features", make_features(canvas));
   };
   return d;
 }

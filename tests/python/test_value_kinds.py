@@ -114,6 +114,36 @@ def test_a_record_kind_carries_dicts_between_nodes_and_caches_on_content():
         s.run(g, outputs=["n"], inputs={"palette.palette": {"colours": [float("nan")]}})
 
 
+def test_library_tensor_kinds_check_ranks_and_add_a_missing_batch_dimension():
+    # Latent (latent library) and Features (synth library) are registered tensor kinds with declared ranks.
+    assert sumi.kind_info("Latent")["origin"] == "built-in" and sumi.kind_info("Latent")["record"] is False
+    reg = sumi.Registry()
+    given = {}
+
+    @sumi.node("kinds.code", outputs={"z": "Latent", "f": "Features"}, registry=reg)
+    def code():
+        return {"z": given["z"], "f": np.ones((3, 2, 2), np.float32)}
+
+    @sumi.node("kinds.shapes", inputs={"z": "Latent", "f": "Features"}, outputs={"s": "String"}, registry=reg)
+    def shapes(z, f):
+        return f"{z.shape} {f.shape}"
+
+    g = sumi.Graph()
+    g.add_node("code", "kinds.code")
+    g.add_node("shapes", "kinds.shapes")
+    g.link("code.z", "shapes.z")
+    g.link("code.f", "shapes.f")
+    g.set_output("s", "shapes.s")
+    given["z"] = np.arange(8, dtype=np.float32)  # a D-vector: becomes 1 x D
+    assert sumi.Session(reg).run(g).outputs["s"] == "(1, 8) (1, 3, 2, 2)"
+    given["z"] = np.zeros((1, 1, 4, 4), np.float32)
+    with pytest.raises(sumi.Error, match=r"port 'z'.*a Latent needs shape N x D or N x L x D, got \[1, 1, 4, 4\]"):
+        sumi.Session(reg).run(g)
+    given["z"] = "codes.npy"
+    with pytest.raises(sumi.Error, match="give an array, not a path, for a Latent"):
+        sumi.Session(reg).run(g)
+
+
 def test_bad_names_are_refused():
     with pytest.raises(sumi.Error, match="is a built-in kind"):
         sumi.register_kind("Image")
