@@ -28,7 +28,10 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr double kMaxStopSeconds = 0.5;
+// The product's promise (Ctrl+C, a new editor run) is "within a second"; the
+// uncancelled runs here take 10-20 s. 0.5 s failed once (0.51 s) with the
+// machine's 2 cores shared by a parallel ctest and a training job.
+constexpr double kMaxStopSeconds = 1.0;
 
 // A stroke of `points` points, `width` canvas pixels wide, wandering over a
 // 512 x 512 canvas.

@@ -448,6 +448,57 @@ TEST(PixelReply, PacksChangedImagesAndLeavesHugeOnesToTheirPng) {
   EXPECT_EQ(at(27), 102);
 }
 
+// A run request may feed a record kind in place of a node's output: the editor pins where the face is by
+// sending back the Frame that face.locate answered, so that later strokes do not move it (nor re-run
+// every part).
+TEST_F(EditorServerTest, AFedFramePinsWhereTheFaceIs) {
+  const std::string run = "/api/sessions/" + new_session() + "/run";
+  Json body = run_body();
+  body["outputs"] = {"parts", "locate.frame"};
+  auto r = post_json(run, body);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto output = [](const Json& reply, const std::string& name) {
+    for (const auto& o : reply["outputs"])
+      if (o["name"] == name) return o;
+    return Json();
+  };
+  const Json located = output(Json::parse(r->body), "locate.frame")["record"];
+  ASSERT_TRUE(located.is_object()) << r->body;
+  ASSERT_EQ(located["matrix"].size(), 2u);
+
+  // Fed back with one more stroke that moves the drawing's ink: locate does not run, the frame stays.
+  body["inputs"]["locate.frame"] = located;
+  body["inputs"]["draw"]["strokes"].push_back(
+      {{"kind", "line"}, {"width", 4}, {"color", "#000000"}, {"points", {{20, 20}, {60, 24}, {90, 40}}}});
+  Json j = Json::parse(post_json(run, body)->body);
+  std::map<std::string, std::string> status;
+  for (const auto& n : j["nodes"]) status[n["id"]] = n["status"];
+  EXPECT_EQ(status["locate"], "fed");
+  EXPECT_EQ(output(j, "locate.frame")["record"], located);
+  const std::string pinned_parts = output(j, "parts").value("hash", "");
+
+  // Another frame cuts other parts.
+  Json moved = located;
+  moved["matrix"][0][2] = located["matrix"][0][2].get<double>() + 24;
+  body["inputs"]["locate.frame"] = moved;
+  j = Json::parse(post_json(run, body)->body);
+  EXPECT_NE(output(j, "parts").value("hash", ""), pinned_parts);
+
+  // Refusals name the input and what is wrong with it.
+  Json bad = body;
+  bad["inputs"]["locate.frame"] = {{"matrix", "x"}};
+  expect_error(post_json(run, bad), 400, "inputs.locate.frame: ");
+  bad["inputs"]["locate.frame"] = 3;
+  expect_error(post_json(run, bad), 400, "inputs: 'locate.frame' must be a Frame object");
+  bad = body;
+  bad["inputs"]["sketch.image"] = Json::object();
+  expect_error(post_json(run, bad), 400, "inputs: 'sketch.image' is an Image output");
+  bad = body;
+  bad["inputs"]["locate.nope"] = Json::object();
+  expect_error(post_json(run, bad), 400, "node 'locate' (face.locate) has no output 'nope'");
+}
+
 TEST_F(EditorServerTest, RefusesBadRunRequests) {
   std::string s = new_session();
   std::string run = "/api/sessions/" + s + "/run";

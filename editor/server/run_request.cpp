@@ -3,6 +3,7 @@
 #include "engine/error.h"
 #include "engine/graph_file.h"
 #include "engine/json_util.h"
+#include "engine/kind_registry.h"
 #include "engine/strokes_file.h"
 
 namespace sumi::editor {
@@ -22,6 +23,41 @@ ParamValue param_from_json(const Json& j, const std::string& what) {
     throw ApiError(400, what + ": " + e.message());
   }
 }
+
+namespace {
+
+// The value fed in place of `key`'s output ("node" for a node's only output, or "node.port"): strokes
+// (a strokes input's drawing) or a record kind's document (e.g. a Frame fed to pin face.locate's answer).
+Value fed_value(const Json& j, const std::string& key, const NodeInstance& n, const Registry& registry) {
+  const NodeDescriptor* d = registry.find(n.type);
+  const std::size_t dot = key.find('.');
+  const PortSpec* port = nullptr;
+  if (d && dot != std::string::npos) {
+    port = d->output(std::string_view(key).substr(dot + 1));
+    if (!port) throw ApiError(400, "inputs: node '" + key.substr(0, dot) + "' (" + n.type + ") has no output '" +
+                                       key.substr(dot + 1) + "'", {{"node", key.substr(0, dot)}});
+  } else if (d && d->outputs.size() == 1) {
+    port = &d->outputs.front();
+  }
+  const ValueKind kind = port ? port->kind : ValueKind::Strokes;  // a subgraph instance's input: strokes
+  if (is_record_kind(kind)) {
+    if (!j.is_object()) throw ApiError(400, "inputs: '" + key + "' must be a " + std::string(kind_name(kind)) + " object");
+    try {
+      return Value::make_record(kind, j);
+    } catch (const Error& e) {
+      throw ApiError(400, "inputs." + key + ": " + e.message());
+    }
+  }
+  if (kind != ValueKind::Strokes) {
+    const std::string name(kind_name(kind));
+    throw ApiError(400, "inputs: '" + key + "' is " + (std::string("AEIOU").find(name[0]) != std::string::npos ? "an " : "a ") +
+                            name + " output; a run request feeds strokes and records (such as a Frame) only");
+  }
+  if (!j.is_object()) throw ApiError(400, "inputs: '" + key + "' must be a strokes object");
+  return Value::make_strokes(parse_strokes(j.dump(), "inputs." + key));
+}
+
+}  // namespace
 
 RunRequest parse_run_request(const Json& body, const Registry& registry, const GraphStore& store) {
   RunRequest r;
@@ -49,14 +85,13 @@ RunRequest parse_run_request(const Json& body, const Registry& registry, const G
 
   if (body.contains("inputs")) {
     const Json& inputs = body["inputs"];
-    if (!inputs.is_object()) throw ApiError(400, "'inputs' must be an object of node: strokes");
+    if (!inputs.is_object()) throw ApiError(400, "'inputs' must be an object of node: strokes (or node.port: record)");
     for (auto it = inputs.begin(); it != inputs.end(); ++it) {
       const std::string& key = it.key();
       std::string node = key.substr(0, key.find('.'));
       const NodeInstance* n = r.graph.node(node);
       if (!n) throw ApiError(400, "inputs: no node '" + node + "' in the graph", {{"node", node}});
-      if (!it.value().is_object()) throw ApiError(400, "inputs: '" + key + "' must be a strokes object");
-      r.inputs[key] = Value::make_strokes(parse_strokes(it.value().dump(), "inputs." + key));
+      r.inputs[key] = fed_value(it.value(), key, *n, registry);
     }
   }
 

@@ -1,7 +1,8 @@
 // Reading a run request of the editor API into a graph and run inputs:
 //
 //   { "graph": "sketch_parts.sumi.json" | { ...a graph file's JSON... },
-//     "inputs": { "draw": { ...a strokes file's JSON... } },
+//     "inputs": { "draw": { ...a strokes file's JSON... },
+//                 "locate.frame": { ...a Frame document... } },   // optional: pins face.locate's answer
 //     "params": { "sketch.size": 256 },
 //     "outputs": ["parts"],
 //     "inline_pixels": true, "shown": { "sketch": "<hash>" } }

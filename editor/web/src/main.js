@@ -5,7 +5,7 @@ import { Drawing } from './draw.js';
 import { GraphView, setModelFiles } from './graph_view.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { session: null, file: '', runSeq: 0, shownSeq: 0, latencies: [], serverMs: [], checksMs: [], requestMs: [], showMs: [], runs: 0, unchangedOutputs: 0, ready: false, references: [] };
+const state = { session: null, file: '', frames: {}, pinnedFrames: null, lastRun: null, runSeq: 0, shownSeq: 0, latencies: [], serverMs: [], checksMs: [], requestMs: [], showMs: [], runs: 0, unchangedOutputs: 0, ready: false, references: [] };
 window.sumiEditor = state;  // for the browser tests
 
 function setStatus(text, kind = '') {
@@ -36,7 +36,7 @@ $('hint-color').oninput = (e) => { drawing.hintColor = e.target.value; setTool('
 $('pen-width').oninput = (e) => { drawing.penWidth = Number(e.target.value); $('pen-width-value').textContent = e.target.value; };
 $('undo').onclick = () => drawing.undo();
 $('redo').onclick = () => drawing.redo();
-$('clear').onclick = () => drawing.clear();
+$('clear').onclick = () => { setFacePin(false); drawing.clear(); };
 document.addEventListener('keydown', (e) => {
   if (e.target.tagName === 'INPUT') return;
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') { e.preventDefault(); e.shiftKey ? drawing.redo() : drawing.undo(); }
@@ -55,6 +55,7 @@ $('strokes-save').onclick = () => {
 $('strokes-load').onchange = async (e) => {
   const f = e.target.files[0];
   if (!f) return;
+  setFacePin(false);
   try { drawing.load(JSON.parse(await f.text())); } catch (err) { setStatus(`cannot load ${f.name}: ${err.message}`, 'error'); }
   e.target.value = '';
 };
@@ -115,6 +116,8 @@ async function openGraph(file) {
   $('graph-select').value = file;
   $('graph-file').value = file;
   graphView.load(graph, subgraphs);
+  setFacePin(false);
+  state.frames = {};
   showOutputsField();
   buildControls();
   buildReferences();
@@ -253,6 +256,20 @@ function scheduleRun(delay = 0) {
   timer = setTimeout(run, delay);
 }
 
+// ---- pinning the located face -------------------------------------------------
+// Every run also asks for face.locate's answer (a Frame record: where the face
+// sits). "Pin face" sends the last answer back in place of the node's output
+// (the run request's inputs), so further strokes keep the face where it is.
+const FRAME_OUTPUT = 'located_frame_of_';  // + the face.locate node's id
+function locateNodes(graph) {
+  return Object.entries(graph.nodes).filter(([, n]) => n.type === 'face.locate').map(([id]) => id);
+}
+function setFacePin(on) {
+  $('face-pin').checked = on;
+  state.pinnedFrames = on ? { ...state.frames } : null;
+}
+$('face-pin').onchange = (e) => { setFacePin(e.target.checked); scheduleRun(0); };
+
 function strokesInputs(graph) {
   const inputs = {};
   for (const [id, n] of Object.entries(graph.nodes)) if (n.type === 'io.strokes_input') inputs[id] = drawing.toJSON();
@@ -273,6 +290,17 @@ async function run() {
   // The images come back inline as raw pixels, except those already on screen (by content hash).
   const shown = Object.fromEntries([...$('outputs').querySelectorAll('figure[data-hash]')].map((f) => [f.dataset.name, f.dataset.hash]));
   const request = { graph, inputs: strokesInputs(graph), inline_pixels: true, shown };
+  // The frames come back as extra graph outputs (a copy of the graph: the view keeps its own), so the
+  // run stays a whole-graph run (output nodes run as before).
+  const locates = Object.keys(graph.outputs || {}).length ? locateNodes(graph) : [];
+  $('face-pin-group').hidden = !locates.length;
+  if (locates.length) {
+    request.graph = { ...graph, outputs: { ...graph.outputs } };
+    for (const id of locates) {
+      request.graph.outputs[`${FRAME_OUTPUT}${id}`] = `${id}.frame`;
+      if (state.pinnedFrames?.[id]) request.inputs[`${id}.frame`] = state.pinnedFrames[id];
+    }
+  }
   let r;
   let sent = performance.now();
   try {
@@ -296,6 +324,8 @@ async function run() {
   }
   if (seq !== state.runSeq) return;
   state.runs++;
+  state.lastRun = { computed: r.computed, cached: r.cached, nodes: r.nodes };
+  for (const o of r.outputs) if (o.record && o.name.startsWith(FRAME_OUTPUT)) state.frames[o.name.slice(FRAME_OUTPUT.length)] = o.record;
   const replied = performance.now();
   showNodes(r.nodes);
   await showOutputs(r.outputs, r.pixels);
