@@ -190,6 +190,9 @@ class Script:
         hb = loc["canonical"]["head_box"]
         self.head = ((hb[0] + hb[2]) / 2, (hb[1] + hb[3]) / 2)
         self.locator = _load(models / "locate" / loc["locator"]["file"])
+        self.refiner = loc.get("refiner")  # face.locate's third look (refine = true by default)
+        if self.refiner:
+            self.refiner = dict(self.refiner, model=_load(models / "locate" / self.refiner["file"]))
         parts = json.loads((models / "parts" / "manifest.json").read_text())
         synth = json.loads((models / "synth" / "manifest.json").read_text())
         self.size, self.channels, self.hint_size = synth["size"], synth["channels"], synth["hint_size"]
@@ -258,6 +261,21 @@ class Script:
             o = o2
         # Sketch px from fractions of the padded square; snapped to steps of ~2 px at the head outline.
         cx, cy = o[0] * square - left, o[1] * square - top
+        if self.refiner and self.refiner.get("head"):
+            # Third look: the sketch warped into this frame (face.warp's pixels), the inner face cut out at full
+            # resolution; the refined head centre moves the frame's centre if it moves less than max_shift.
+            s_, r_ = math.exp(o[2]) * k, math.atan2(o[4], o[3])
+            c_, sn_ = math.cos(r_) * s_, math.sin(r_) * s_
+            m = _m33(c_, -sn_, cx - (c_ * self.head[0] - sn_ * self.head[1]), sn_, c_, cy - (sn_ * self.head[0] + c_ * self.head[1]))
+            x0, y0, side = (c_round(v) for v in self.refiner["crop"])
+            crop = to_canonical(sketch, m, self.canonical)[y0:y0 + side, x0:x0 + side]
+            with torch.no_grad():
+                v = [float(t) for t in self.refiner["model"](torch.from_numpy(np.ascontiguousarray(crop))[None, None])[0]]
+            hx_c, hy_c = x0 + v[8] * side, y0 + v[9] * side  # refined head centre, canonical px
+            inv = np.linalg.inv(m)
+            q = inv @ np.array([cx, cy, 1.0])  # the second look's head centre, canonical px
+            if math.isfinite(hx_c) and math.isfinite(hy_c) and math.hypot(hx_c - q[0], hy_c - q[1]) <= self.refiner.get("max_shift", 16):
+                cx, cy = (m @ np.array([hx_c, hy_c, 1.0]))[:2]
         log_scale, r = o[2], math.atan2(o[4], o[3])
         snap, radius = 2.0, 85.0
         ccx, ccy = hx * square - left, hy * square - top

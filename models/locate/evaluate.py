@@ -22,13 +22,13 @@ import numpy as np
 import sumi
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from prepare import read_faces  # noqa: E402
+from prepare import line_graphs, read_faces, square_window  # noqa: E402
 
 PARTS = ["left_eye", "right_eye", "nose", "mouth"]
 CONDITIONS = [("complete", None), ("60% of lines", 0.6), ("30% of lines", 0.3)]
 
 
-def locate_graph(manifest, keep, seed, snap, passes, canonical_snap):
+def locate_graph(manifest, keep, seed, snap, passes, canonical_snap, refine=True):
     g = sumi.Graph(name="locate_eval")
     g.add_node("load", "io.load_image", channels="gray")
     last = "load.image"
@@ -36,7 +36,7 @@ def locate_graph(manifest, keep, seed, snap, passes, canonical_snap):
         g.add_node("drop", "sketch.drop_strokes", keep=keep, seed=seed, piece_length=48)
         g.link(last, "drop.sketch")
         last = "drop.image"
-    g.add_node("locate", "face.locate", snap=snap, passes=passes, canonical_snap=canonical_snap)
+    g.add_node("locate", "face.locate", snap=snap, passes=passes, canonical_snap=canonical_snap, refine=refine)
     if manifest:
         g.set_param("locate", "manifest", manifest)
     g.link(last, "locate.sketch")
@@ -49,8 +49,11 @@ def to_image(frame, cx, cy):
     return a * cx + b * cy + c, d * cx + e * cy + f
 
 
+HEAD = (132.5, 130.0)  # the canonical head-box centre at 256 (the manifest's head_box)
+
+
 def errors(frame, face):
-    """Worst part-centre error (px at 256), scale ratio error, rotation error (deg)."""
+    """Worst part-centre error (px at 256), scale ratio error, rotation error (deg), frame-centre error (px at 256)."""
     k = 256.0 / face["size"]
     worst = 0.0
     for p in PARTS:
@@ -58,17 +61,60 @@ def errors(frame, face):
         tx, ty = face["points"][p]
         worst = max(worst, math.hypot(x - tx, y - ty) * k)
     scale = frame["scale"] * frame["canonical"] / face["size"]
-    return worst, abs(math.log(scale / face["frame"]["scale"])), abs(frame["rotation_deg"] - face["frame"]["rotation_deg"])
+    q = frame["canonical"] / 256.0
+    hx, hy = to_image(frame, HEAD[0] * q, HEAD[1] * q)
+    centre = math.hypot(hx - face["frame"]["centre"][0], hy - face["frame"]["centre"][1]) * k
+    return (worst, abs(math.log(scale / face["frame"]["scale"])), abs(frame["rotation_deg"] - face["frame"]["rotation_deg"]),
+            centre)
 
 
 def summary(errs):
     e = np.array([x[0] for x in errs])
     s = np.array([x[1] for x in errs])
     r = np.array([x[2] for x in errs])
+    c = np.array([x[3] for x in errs])
     return {"faces": int(len(e)), "within_4px": float((e <= 4).mean()), "within_8px": float((e <= 8).mean()),
             "p50_px": float(np.percentile(e, 50)), "p75_px": float(np.percentile(e, 75)),
             "p90_px": float(np.percentile(e, 90)), "p99_px": float(np.percentile(e, 99)), "max_px": float(e.max()),
-            "scale_error_p90": float(np.percentile(np.expm1(s), 90)), "rotation_error_p90_deg": float(np.percentile(r, 90))}
+            "scale_error_p90": float(np.percentile(np.expm1(s), 90)), "rotation_error_p90_deg": float(np.percentile(r, 90)),
+            "centre_error_p50_px": float(np.percentile(c, 50)), "centre_error_p90_px": float(np.percentile(c, 90))}
+
+
+HEAD_BOX = (48.0, 54.0, 217.0, 206.0)  # the canonical head box at 256
+
+
+def stability(session, data, faces, args):
+    """How far the located face moves while it is drawn: each face's outline drawing in 10
+    steps (sketch.progressive, as prepare.py draws drawings in progress), located at every
+    step; per step, the largest move of a head-box corner (px at 256) from the step before.
+    'late' = the last five steps, when the head and most parts are drawn."""
+    prog = line_graphs(128)["progressive"][0]
+    moves, late = [], []
+    for face in faces:
+        prog.set_param("load", "path", str(data / face["files"]["sketch"]))
+        prog.set_param("steps", "seed", int(face["index"]))
+        prog.set_param("steps", "reference", int(face["size"]))
+        for p in PARTS:
+            prog.set_param("steps", p, square_window(face["boxes"][p], face["size"]))
+        steps = session.run(prog).outputs["steps"]
+        g = locate_graph(args.manifest, None, 0, args.snap, args.passes, args.canonical_snap, bool(args.refine))
+        g.set_param("load", "path", str(data / face["files"]["sketch"]))  # fed below
+        before = None
+        for i, step in enumerate(steps):
+            frame = session.run(g, inputs={"load": step["image"]}).outputs["frame"]
+            q = frame["canonical"] / 256.0
+            k = 256.0 / face["size"]
+            corners = [to_image(frame, x * q, y * q) for x in HEAD_BOX[0::2] for y in HEAD_BOX[1::2]]
+            if before is not None and frame["located"]:
+                m = max(math.hypot(a[0] - b[0], a[1] - b[1]) for a, b in zip(corners, before)) * k
+                moves.append(m)
+                if i >= len(steps) - 5:
+                    late.append(m)
+            before = corners if frame["located"] else None
+    pct = lambda v, q: float(np.percentile(v, q)) if v else None  # noqa: E731
+    return {"faces": len(faces), "steps": len(moves), "move_p50_px": pct(moves, 50), "move_p90_px": pct(moves, 90),
+            "late_move_p50_px": pct(late, 50), "late_move_p90_px": pct(late, 90),
+            "note": "largest head-box corner move per drawing step, px at 256"}
 
 
 def main():
@@ -80,6 +126,10 @@ def main():
                     help="face.locate's snap (default 0: the network's own accuracy; the graphs use 2)")
     ap.add_argument("--canonical-snap", type=float, default=0.0, help="face.locate's canonical_snap (the graphs use 6)")
     ap.add_argument("--passes", type=int, default=2, help="face.locate's passes (the graphs use 2)")
+    ap.add_argument("--refine", type=int, default=1, choices=(0, 1),
+                    help="face.locate's refine (its third look, when the manifest has a refiner; the graphs use 1)")
+    ap.add_argument("--stability", type=int, default=60,
+                    help="test faces drawn in 10 steps to measure how far the located face moves per step (0 = skip)")
     ap.add_argument("--json")
     ap.add_argument("--markdown")
     args = ap.parse_args()
@@ -96,7 +146,7 @@ def main():
         for cname, keep in CONDITIONS:
             errs = []
             for face in faces:
-                g = locate_graph(args.manifest, keep, face["index"], args.snap, args.passes, args.canonical_snap)
+                g = locate_graph(args.manifest, keep, face["index"], args.snap, args.passes, args.canonical_snap, bool(args.refine))
                 g.set_param("load", "path", str(data / face["files"]["sketch"]))
                 r = session.run(g)
                 times.append(r.node("locate")["ms"])
@@ -104,20 +154,27 @@ def main():
             results[f"{gname}, {cname}"] = summary(errs)
             s = results[f"{gname}, {cname}"]
             print(f"{gname}, {cname}: {s['faces']} faces, within 4 px {100 * s['within_4px']:.1f} %, within 8 px "
-                  f"{100 * s['within_8px']:.1f} %, p50 {s['p50_px']:.2f} p90 {s['p90_px']:.2f} p99 {s['p99_px']:.2f} px",
+                  f"{100 * s['within_8px']:.1f} %, p50 {s['p50_px']:.2f} p90 {s['p90_px']:.2f} p99 {s['p99_px']:.2f} px, "
+                  f"frame centre p50 {s['centre_error_p50_px']:.2f} p90 {s['centre_error_p90_px']:.2f} px",
                   file=sys.stderr)
-    out = {"results": results, "locate_ms_median": statistics.median(times) if times else None,
-           "snap": args.snap, "canonical_snap": args.canonical_snap, "passes": args.passes,
+    steady = stability(session, data, groups["test split"][: args.stability], args) if args.stability else None
+    if steady:
+        print(f"stability: {steady['steps']} steps of {steady['faces']} faces drawn in 10 steps: the head box moves "
+              f"p50 {steady['move_p50_px']:.2f} p90 {steady['move_p90_px']:.2f} px per step; last five steps p50 "
+              f"{steady['late_move_p50_px']:.2f} p90 {steady['late_move_p90_px']:.2f} px", file=sys.stderr)
+    out = {"results": results, "stability": steady, "locate_ms_median": statistics.median(times) if times else None,
+           "snap": args.snap, "canonical_snap": args.canonical_snap, "passes": args.passes, "refine": bool(args.refine),
            "note": "worst of the four part centres per face, px at 256; faces drawn with random framing"}
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
     if args.markdown:
-        rows = ["| drawings | faces | within 4 px | within 8 px | p50 | p75 | p90 | p99 | max | scale err p90 | rotation err p90 |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
+        rows = ["| drawings | faces | within 4 px | within 8 px | p50 | p75 | p90 | p99 | max | scale err p90 | rotation err p90 | centre err p50 / p90 |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for k, s in results.items():
             rows.append(f"| {k} | {s['faces']} | {100 * s['within_4px']:.1f} % | {100 * s['within_8px']:.1f} % | "
                         f"{s['p50_px']:.2f} | {s['p75_px']:.2f} | {s['p90_px']:.2f} | {s['p99_px']:.2f} | {s['max_px']:.1f} | "
-                        f"{100 * s['scale_error_p90']:.1f} % | {s['rotation_error_p90_deg']:.1f} deg |")
+                        f"{100 * s['scale_error_p90']:.1f} % | {s['rotation_error_p90_deg']:.1f} deg | "
+                        f"{s['centre_error_p50_px']:.2f} / {s['centre_error_p90_px']:.2f} px |")
         pathlib.Path(args.markdown).write_text("\n".join(rows) + "\n")
     print(json.dumps(out, indent=2))
 

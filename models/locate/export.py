@@ -9,6 +9,12 @@ face.locate reads.
 The canonical frame (size, head box) comes from the data set's dataset.json;
 the canonical part boxes an empty drawing gets are the training faces' means.
 The manifest records the file's SHA-256, so new weights invalidate cached results.
+
+The part refiner (face.locate's third look, trained on prepare_refine.py's
+crops) is added to an existing manifest, leaving the locator as it is:
+
+    /usr/bin/python3 models/locate/export.py --refiner ~/sumi-work/refine/checkpoint.pt \
+        --refiner-data ~/sumi-data/refine128.npz [--evaluation eval.json] --out models/locate
 """
 import argparse
 import datetime
@@ -24,20 +30,89 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from locate_model import FaceLocator, OUTPUTS, POINTS, SIZED_PARTS  # noqa: E402
 
 
+class PartPoints(torch.nn.Module):
+    """The refiner's interface: the part centres and the head centre (x, y fractions of its crop), 1 x 10."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, crop):
+        return self.model(crop)[:, 5:5 + 2 * len(POINTS)]
+
+
+def load_checkpoint(path):
+    """A train.py checkpoint and its network, ready to trace."""
+    ck = torch.load(pathlib.Path(path).expanduser())
+    a = ck["args"]
+    model = FaceLocator(ck["resolution"], tuple(int(w) for w in a["widths"].split(",")), a["hidden"],
+                        a.get("heat_stride", 8))
+    model.load_state_dict(ck["model"])
+    return ck, model.eval()
+
+
+def training_record(ck, data):
+    a = ck["args"]
+    return {"command": "/usr/bin/python3 models/locate/train.py " + " ".join(
+                f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init"),
+            "data": data, "epochs": ck["epoch"], "wall_minutes": round(ck["wall_s"] / 60, 1),
+            "history": ck["history"], "exported": datetime.date.today().isoformat()}
+
+
+def export_refiner(args):
+    if not args.refiner_data:
+        sys.exit("export: error: --refiner needs --refiner-data (the .npz it was trained on)")
+    ck, model = load_checkpoint(args.refiner)
+    res = ck["resolution"]
+    data = [np.load(pathlib.Path(d).expanduser()) for d in args.refiner_data.split(",")]
+    crop = [int(v) for v in data[0]["crop"]]
+    if any([int(v) for v in d["crop"]] != crop for d in data):
+        sys.exit("export: error: the refiner's data files have different crops")
+    if crop[2] != res:
+        sys.exit(f"export: error: the refiner's input is {res} px but its crop is {crop[2]} px")
+    out = pathlib.Path(args.out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    traced = torch.jit.freeze(torch.jit.trace(PartPoints(model).eval(), torch.ones(1, 1, res, res)))
+    tmp = out / "refiner.pt.tmp"
+    traced.save(str(tmp))
+    tmp.replace(out / "refiner.pt")
+    manifest["refiner"] = {
+        "file": "refiner.pt", "input_size": res, "crop": crop, "max_shift": 16,
+        "doc": "face.locate's third look: the drawing warped into the found frame (face.warp's pixels at the "
+               "canonical size), cut to crop = [x0, y0, side] canonical px; outputs the x, y of "
+               + ", ".join(POINTS) + " as fractions of the crop; a centre moving more than max_shift "
+               "canonical px from the second look is ignored; head: whether the head centre moves the frame",
+        "head": True,
+        "shapes": [[1, 1, res, res], [1, 2 * len(POINTS)]],
+        "sha256": hashlib.sha256((out / "refiner.pt").read_bytes()).hexdigest(),
+        "training": training_record(ck, {"file": "models/locate/prepare_refine.py", "drawings": int(sum(len(d["split"]) for d in data)),
+                                         "faces": int(sum(len(np.unique(d["index"])) for d in data))}),
+    }
+    if args.evaluation:
+        manifest["evaluation"] = json.loads(pathlib.Path(args.evaluation).read_text())
+    (out / "manifest.json.tmp").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / "manifest.json.tmp").replace(out / "manifest.json")
+    print(f"export: wrote {out / 'refiner.pt'} and the manifest's refiner")
+
+
 def main():
     ap = argparse.ArgumentParser(description="Export Sumi's face locator.")
-    ap.add_argument("--checkpoint", required=True)
-    ap.add_argument("--data", required=True, help="the .npz the locator was trained on (several: comma-separated)")
-    ap.add_argument("--dataset", required=True, help="the generated data set folder (for dataset.json; the last one)")
+    ap.add_argument("--checkpoint", help="the locator's checkpoint.pt")
+    ap.add_argument("--data", help="the .npz the locator was trained on (several: comma-separated)")
+    ap.add_argument("--dataset", help="the generated data set folder (for dataset.json; the last one)")
+    ap.add_argument("--refiner", help="a part refiner's checkpoint.pt: added to the manifest at --out")
+    ap.add_argument("--refiner-data", help="the .npz the refiner was trained on (prepare_refine.py; several: comma-separated)")
     ap.add_argument("--out", default="models/locate")
     ap.add_argument("--evaluation", help="JSON written by evaluate.py --json, recorded in the manifest")
     args = ap.parse_args()
-    ck = torch.load(pathlib.Path(args.checkpoint).expanduser())
+    if args.refiner:
+        export_refiner(args)
+        return
+    if not (args.checkpoint and args.data and args.dataset):
+        ap.error("--checkpoint, --data and --dataset are required (or --refiner and --refiner-data)")
+    ck, model = load_checkpoint(args.checkpoint)
     a = ck["args"]
     res = ck["resolution"]
-    model = FaceLocator(res, tuple(int(w) for w in a["widths"].split(",")), a["hidden"], a.get("heat_stride", 8))
-    model.load_state_dict(ck["model"])
-    model.eval()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     traced = torch.jit.freeze(torch.jit.trace(model, torch.ones(1, 1, res, res)))

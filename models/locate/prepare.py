@@ -75,6 +75,27 @@ def square_window(box, size):
     return [int(round(cx - side / 2)), int(round(cy - side / 2)), side]
 
 
+def draw_face(session, graphs, data, face, ls):
+    """The face's drawing as its line style `ls` says, through `graphs` (line_graphs): the image output."""
+    kind = ls["kind"]
+    g, src = graphs[kind]
+    g.set_param("load", "path", str(data / face["files"][src]))
+    if kind == "roughen":
+        g.set_param("line", "seed", int(ls["seed"]))
+    if kind == "progressive":
+        g.set_param("steps", "seed", int(ls["seed"]))
+        g.set_param("steps", "reference", int(face["size"]))
+        for p in SIZED_PARTS:
+            g.set_param("steps", p, square_window(face["boxes"][p], face["size"]))
+        res = session.run(g)
+        steps = res.outputs["steps"]
+        k = min(len(steps) - 1, max(0, int(round(ls.get("keep", 1.0) * len(steps))) - 1))
+        img = steps[k]["image"] if steps else res.outputs["full"]
+        # The chosen step, fed in place of the loader, takes the same resize path.
+        return session.run(graphs["svg"][0], inputs={"load": img}).outputs["image"]
+    return session.run(g).outputs["image"]
+
+
 def targets(face):
     """The 23 regression targets of one face (locate_model.py's layout)."""
     size = float(face["size"])
@@ -138,23 +159,7 @@ def main():
     for i, face in enumerate(faces):
         ls = {"kind": "svg", "seed": 0} if args.svg_only else face.get("line_style") or {"kind": "svg", "seed": 0}
         kind = ls["kind"]
-        g, src = graphs[kind]
-        g.set_param("load", "path", str(data / face["files"][src]))
-        if kind == "roughen":
-            g.set_param("line", "seed", int(ls["seed"]))
-        if kind == "progressive":
-            g.set_param("steps", "seed", int(ls["seed"]))
-            g.set_param("steps", "reference", int(face["size"]))
-            for p in SIZED_PARTS:
-                g.set_param("steps", p, square_window(face["boxes"][p], face["size"]))
-            res = session.run(g)
-            steps = res.outputs["steps"]
-            k = min(len(steps) - 1, max(0, int(round(ls.get("keep", 1.0) * len(steps))) - 1))
-            img = steps[k]["image"] if steps else res.outputs["full"]
-            # The chosen step, fed in place of the loader, takes the same resize path.
-            sk = session.run(graphs["svg"][0], inputs={"load": img}).outputs["image"][0]
-        else:
-            sk = session.run(g).outputs["image"][0]
+        sk = draw_face(session, graphs, data, face, ls)[0]
         rows = [(sk, 1.0)]
         for _ in range(copies - 1):
             dg, _src = graphs["drop"]

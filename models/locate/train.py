@@ -7,6 +7,10 @@ from it (or starts from a shipped TorchScript file with --init).
 
 Prints progress (epoch, step, loss, rate, ETA) and per epoch the validation
 part-centre error in pixels at 256 (median, 90th percentile).
+
+The part refiner (face.locate's third look) trains with the same script on
+prepare_refine.py's crops: their files say which outputs are trained
+(loss_weights), how many points are scored and how errors scale.
 """
 import argparse
 import math
@@ -30,10 +34,10 @@ def batch_images(sketches, idx):
     return torch.from_numpy(sketches[idx]).float().unsqueeze(1) / 255.0
 
 
-def point_errors(pred, target, side=256.0):
-    """Per drawing and part: Euclidean part-centre error in pixels at `side`."""
-    p = pred[:, 5:15].reshape(-1, 5, 2)
-    t = target[:, 5:15].reshape(-1, 5, 2)
+def point_errors(pred, target, side=256.0, points=5):
+    """Per drawing and part: Euclidean part-centre error in pixels at `side` (the first `points` points)."""
+    p = pred[:, 5:5 + 2 * points].reshape(-1, points, 2)
+    t = target[:, 5:5 + 2 * points].reshape(-1, points, 2)
     return (p - t).norm(dim=2) * side
 
 
@@ -75,6 +79,10 @@ def main():
     targets = torch.from_numpy(np.concatenate([d["targets"] for d in parts]))
     split = np.concatenate([d["split"] for d in parts])
     styles = sorted({str(s) for d in parts for s in d["styles"]})
+    # The part refiner's data (prepare_refine.py) says which outputs it trains and how errors scale.
+    weights = torch.from_numpy(parts[0]["loss_weights"]) if "loss_weights" in parts[0] else WEIGHTS
+    points = int(parts[0]["points"]) if "points" in parts[0] else 5
+    error_side = float(parts[0]["error_side"]) if "error_side" in parts[0] else 256.0
     train_idx = np.flatnonzero(split == 0)
     val_idx = np.flatnonzero(split == 1)[:1024]
     if len(train_idx) == 0:
@@ -109,7 +117,7 @@ def main():
         for b in range(steps_per_epoch):
             idx = np.sort(order[b * args.batch:(b + 1) * args.batch])
             x, y = batch_images(sketches, idx), targets[idx]
-            loss = (F.smooth_l1_loss(model(x), y, reduction="none", beta=0.01) * WEIGHTS).mean()
+            loss = (F.smooth_l1_loss(model(x), y, reduction="none", beta=0.01) * weights).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -123,7 +131,7 @@ def main():
                       f"{rate:.0f} drawings/s ETA {eta / 60:.1f} min", end="", file=sys.stderr, flush=True)
             if args.max_steps and step >= args.max_steps:
                 break
-        err = point_errors(predict(model, sketches, val_idx), targets[val_idx])
+        err = point_errors(predict(model, sketches, val_idx), targets[val_idx], error_side, points)
         med, p90 = (float(err.median()), float(err.flatten().quantile(0.9))) if err.numel() else (0.0, 0.0)
         wall += time.time() - t0
         history.append({"epoch": epoch + 1, "loss": running, "val_median_px": med, "val_p90_px": p90})
@@ -131,7 +139,7 @@ def main():
               file=sys.stderr)
         ck = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch + 1,
               "wall_s": wall, "history": history, "args": vars(args), "resolution": res,
-              "styles": styles}
+              "styles": styles, "refiner": "loss_weights" in parts[0]}
         torch.save(ck, out / "checkpoint.tmp")
         (out / "checkpoint.tmp").replace(ck_path)
         if args.max_steps and step >= args.max_steps:

@@ -14,6 +14,7 @@
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/face/locator_manifest.h"
+#include "nodes/face/warp.h"
 #include "nodes/latent/latent_kind.h"
 #include "nodes/latent/part_models.h"  // read_manifest, run_model
 
@@ -35,9 +36,8 @@ std::shared_ptr<const Locator> load_locator(ModelStore& store, const std::string
   });
 }
 
-// Gray, padded with paper to a centred square, area-scaled to the network's
-// input: the same pixels models/locate/prepare.py trains on.
-cv::Mat network_input(const cv::Mat& img, int side, int& square, int& left, int& top) {
+// The sketch in gray (RGBA composited onto white paper).
+cv::Mat gray_of(const cv::Mat& img) {
   cv::Mat gray;
   if (img.channels() == 1) gray = img;
   else if (img.channels() == 3) cv::cvtColor(img, gray, cv::COLOR_RGB2GRAY);
@@ -49,6 +49,12 @@ cv::Mat network_input(const cv::Mat& img, int side, int& square, int& left, int&
     cv::cvtColor(rgb, gray, cv::COLOR_RGB2GRAY);
     gray = gray.mul(ch[3]) + (1.0 - ch[3]);
   }
+  return gray;
+}
+
+// `gray` padded with paper to a centred square, area-scaled to the network's
+// input: the same pixels models/locate/prepare.py trains on.
+cv::Mat network_input(const cv::Mat& gray, int side, int& square, int& left, int& top) {
   square = std::max(gray.cols, gray.rows);
   left = (square - gray.cols) / 2;
   top = (square - gray.rows) / 2;
@@ -108,6 +114,49 @@ Outputs23 refine(const NodeContext& ctx, const std::string& model, const cv::Mat
   return o;  // part sizes: the second look's (canonical-frame sizes do not depend on the frame)
 }
 
+// The similarity canonical px -> sketch px for frame centre (sketch px), log-scale and rotation, where the
+// sketch is `k` sketch px per canonical px at scale 1: x' = R S (x - head) + centre.
+std::array<double, 6> similarity(const Locator& loc, cv::Point2d centre, double log_scale, double r, double k) {
+  const double s = std::exp(log_scale) * k, c = std::cos(r) * s, sn = std::sin(r) * s;
+  return {c, -sn, centre.x - (c * loc.head_cx - sn * loc.head_cy), sn, c, centre.y - (sn * loc.head_cx + c * loc.head_cy)};
+}
+
+// A third look (the manifest's refiner): the drawing warped into the frame the
+// first two found - face.warp's own pixels, at canonical resolution - and the
+// inner face cut out, so the part centres (and, with the manifest's `head`,
+// the frame's centre) are found again at full resolution: the first looks saw
+// the whole drawing at 128. Trained on exactly these crops by
+// models/locate/prepare_refine.py. Each point of `o` (fractions of the padded
+// square) is replaced only if it moves less than max_shift canonical px.
+void refine_parts(const NodeContext& ctx, const Locator& loc, const cv::Mat& gray, const std::array<double, 6>& m,
+                  Outputs23& o, int square, int left, int top) {
+  const auto& r = loc.refiner;
+  const cv::Matx33d image_from_canonical{m[0], m[1], m[2], m[3], m[4], m[5], 0, 0, 1};
+  const cv::Mat canon = warp_face_image(gray, image_from_canonical, cv::Size(loc.canonical, loc.canonical), 1.0,
+                                        ctx.cancel_token());
+  const int x0 = static_cast<int>(std::lround(r.x0)), y0 = static_cast<int>(std::lround(r.y0)), side = r.input_size;
+  const cv::Mat crop = canon(cv::Rect(x0, y0, side, side)).clone();
+  const Value out = run_model(ctx, r.model, mat_to_image(crop, ctx.device(), &ctx.cancel_token()), latent_kind(),
+                              {1, 1, side, side}, {1, 10});
+  const at::Tensor y = out.tensor().to(at::kCPU).contiguous();
+  const float* v = y.data_ptr<float>();
+  const double det = m[0] * m[4] - m[1] * m[3];
+  for (int i = 0; i < (r.head ? 5 : 4); ++i) {  // left eye, right eye, nose, mouth, head
+    if (!std::isfinite(v[2 * i]) || !std::isfinite(v[2 * i + 1])) continue;
+    const double cx = x0 + v[2 * i] * side, cy = y0 + v[2 * i + 1] * side;  // canonical px
+    // The second look's point in canonical px, to bound the move.
+    const double px = o[5 + 2 * i] * square - left - m[2], py = o[6 + 2 * i] * square - top - m[5];
+    const double qx = (m[4] * px - m[1] * py) / det, qy = (-m[3] * px + m[0] * py) / det;
+    if (std::hypot(cx - qx, cy - qy) > r.max_shift) continue;
+    o[5 + 2 * i] = (m[0] * cx + m[1] * cy + m[2] + left) / square;
+    o[6 + 2 * i] = (m[3] * cx + m[4] * cy + m[5] + top) / square;
+    if (i == 4) {  // the head point is the frame's centre
+      o[0] = o[13];
+      o[1] = o[14];
+    }
+  }
+}
+
 }  // namespace
 
 std::string default_locate_manifest() { return data_path("models/locate/manifest.json"); }
@@ -134,13 +183,17 @@ NodeDescriptor face_locate_node() {
                         "drawing near it does better unwarped than warped by the locator's few-pixel error; 0 = off")
           .range(0, 32),
       ParamSpec::integer("passes", 2, "looks at the drawing: 2 = locate, warp into the found frame, locate again")
-          .range(1, 2)};
+          .range(1, 2),
+      ParamSpec::boolean("refine", true,
+                         "a third look, when the manifest has a refiner: the drawing warped into the found frame, "
+                         "the inner face at full resolution, the part centres (and the frame's centre) found again")};
   d.compute = [](NodeContext& ctx) {
     const auto loc = load_locator(ctx.models(), ctx.param_string("manifest"));
     const cv::Mat img = image_to_mat(ctx.input("sketch"), ctx, "sketch");
     if (img.empty()) throw ctx.port_error("sketch", "the sketch is empty (0 pixels)");
     int square = 0, left = 0, top = 0;
-    const cv::Mat x = network_input(img, loc->input_size, square, left, top);
+    const cv::Mat gray = gray_of(img);
+    const cv::Mat x = network_input(gray, loc->input_size, square, left, top);
     FaceFrame f;
     f.canonical = loc->canonical;
     f.width = img.cols;
@@ -171,6 +224,8 @@ NodeDescriptor face_locate_node() {
     }
     // Sketch px from the network's fractions of the padded square.
     auto px = [&](double u, double v) { return cv::Point2d(u * square - left, v * square - top); };
+    if (!loc->refiner.model.empty() && ctx.param_bool("refine"))
+      refine_parts(ctx, *loc, gray, similarity(*loc, px(o[0], o[1]), o[2], std::atan2(o[4], o[3]), k), o, square, left, top);
     cv::Point2d centre = px(o[0], o[1]);
     double log_scale = o[2];
     double r = std::atan2(o[4], o[3]);
@@ -190,11 +245,8 @@ NodeDescriptor face_locate_node() {
       log_scale = to_grid(log_scale, angle);
       r = to_grid(r, angle);
     }
-    const double s = std::exp(log_scale) * k;
-    const double c = std::cos(r) * s, sn = std::sin(r) * s;
-    // x' = R S (x - head) + centre
-    f.matrix = {c, -sn, centre.x - (c * loc->head_cx - sn * loc->head_cy),
-                sn, c, centre.y - (sn * loc->head_cx + c * loc->head_cy)};
+    f.matrix = similarity(*loc, centre, log_scale, r, k);
+    const double c = f.matrix[0], sn = f.matrix[3];
     // Part centres back into the canonical frame (the similarity's inverse).
     const double det = c * c + sn * sn;
     for (int i = 0; i < 4; ++i) {

@@ -27,6 +27,20 @@ std::shared_ptr<LocatorManifest> parse_locator_manifest(const nlohmann::json& j,
       if (b.size() != 4) throw Error(ctx, std::string("canonical.parts.") + p + " must be [cx, cy, w, h]");
       l->default_parts.push_back({p, b[0], b[1], b[2], b[3]});
     }
+    if (const auto r = j.find("refiner"); r != j.end()) {
+      l->refiner.model = (std::filesystem::path(path).parent_path() / r->at("file").get<std::string>()).lexically_normal().string();
+      l->refiner.input_size = manifest_int(*r, "input_size", ctx, "refiner", 8, 1024);
+      const auto crop = r->at("crop").get<std::vector<double>>();
+      if (crop.size() != 3 || crop[2] != l->refiner.input_size || crop[0] < 0 || crop[1] < 0 ||
+          crop[0] + crop[2] > l->canonical || crop[1] + crop[2] > l->canonical)
+        throw Error(ctx, "refiner.crop must be [x0, y0, side] inside the canonical frame, side = refiner.input_size");
+      l->refiner.x0 = crop[0];
+      l->refiner.y0 = crop[1];
+      l->refiner.max_shift = r->value("max_shift", 16.0);
+      l->refiner.head = r->value("head", false);
+      if (!(l->refiner.max_shift >= 0 && l->refiner.max_shift <= l->canonical))
+        throw Error(ctx, "refiner.max_shift must be between 0 and the canonical size");
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(ctx, std::string("malformed locator manifest: ") + e.what());
   }

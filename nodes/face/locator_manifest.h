@@ -20,6 +20,15 @@ struct LocatorManifest {
   int canonical = 256;
   double head_cx = 0, head_cy = 0;     // canonical head-box centre, canonical px
   std::vector<FaceBox> default_parts;  // mean training boxes: the frame of an empty drawing
+  // The optional part refiner (manifest "refiner"): a third look at the
+  // drawing warped into the found frame, cut to `crop` (canonical px).
+  struct Refiner {
+    std::string model;             // empty: the manifest has none
+    int input_size = 128;          // the crop is warped at canonical resolution; its side must equal this
+    double x0 = 0, y0 = 0;         // crop origin, canonical px
+    double max_shift = 16;         // a refined centre further than this (canonical px) from the second look is ignored
+    bool head = false;             // the refined head centre moves the frame's centre
+  } refiner;
 };
 
 // Checks a manifest read_manifest(path, "sumi.models", "model") returned;

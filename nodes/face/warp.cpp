@@ -39,15 +39,16 @@ cv::Mat warp_now(const cv::Mat& src, cv::Matx33d src_from_dst, cv::Size size, do
   return out;
 }
 
-// warp_now as one call that a cancellation abandons (cancellable.h):
+// warp_face_image: warp_now as one call that a cancellation abandons (cancellable.h):
 // warpAffine's fixed-point source coordinates come from whole-image steps,
 // so a band of rows would not give the same pixels.
-cv::Mat warp(const cv::Mat& src, const cv::Matx33d& src_from_dst, cv::Size size, double fill, const CancelToken& cancel) {
+}  // namespace
+
+cv::Mat warp_face_image(const cv::Mat& src, const cv::Matx33d& src_from_dst, cv::Size size, double fill,
+                        const CancelToken& cancel) {
   const std::int64_t work = std::int64_t{8} * src.channels() * (static_cast<std::int64_t>(src.total()) + size.area());
   return run_cancellable(cancel, work, [src, src_from_dst, size, fill] { return warp_now(src, src_from_dst, size, fill); });
 }
-
-}  // namespace
 
 NodeDescriptor face_warp_node() {
   NodeDescriptor d;
@@ -94,8 +95,8 @@ NodeDescriptor face_warp_node() {
       const int side = size > 0 ? size : f.canonical;
       const cv::Matx33d m = scaling(static_cast<double>(src.cols) / f.width, static_cast<double>(src.rows) / f.height) *
                             image_from_canonical * scaling(static_cast<double>(f.canonical) / side, static_cast<double>(f.canonical) / side);
-      out = warp(src, m, cv::Size(side, side), fill, ctx.cancel_token());
-      out_mask = warp(mask, m, cv::Size(side, side), 0, ctx.cancel_token());
+      out = warp_face_image(src, m, cv::Size(side, side), fill, ctx.cancel_token());
+      out_mask = warp_face_image(mask, m, cv::Size(side, side), 0, ctx.cancel_token());
     } else {
       // The input is a canonical-frame image at any resolution (a 128 portrait of the 256 frame).
       const double res = static_cast<double>(src.cols) / f.canonical;  // input px per canonical px
@@ -105,8 +106,8 @@ NodeDescriptor face_warp_node() {
         throw ctx.param_error("size", "the output would be " + std::to_string(w) + " x " + std::to_string(h) + " pixels");
       const cv::Matx33d m = scaling(res, static_cast<double>(src.rows) / f.canonical) * image_from_canonical.inv() *
                             scaling(static_cast<double>(f.width) / w, static_cast<double>(f.height) / h);
-      out = warp(src, m, cv::Size(w, h), fill, ctx.cancel_token());
-      out_mask = warp(mask, m, cv::Size(w, h), 0, ctx.cancel_token());
+      out = warp_face_image(src, m, cv::Size(w, h), fill, ctx.cancel_token());
+      out_mask = warp_face_image(mask, m, cv::Size(w, h), 0, ctx.cancel_token());
     }
     ctx.set_output("image", mat_to_image(out, ctx.device(), &ctx.cancel_token()));
     ctx.set_output("mask", mat_to_mask(out_mask, ctx.device(), &ctx.cancel_token()));

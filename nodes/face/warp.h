@@ -5,10 +5,20 @@
 // so a head drawn small in a corner gets its portrait in that corner.
 #pragma once
 
+#include <opencv2/core.hpp>
+
 #include "engine/descriptor.h"
+#include "engine/progress.h"
 
 namespace sumi {
 
 NodeDescriptor face_warp_node();
+
+// The warp face.warp does: dst(p) = src(src_from_dst * p) with continuous
+// pixel coordinates (pixel i covers [i, i + 1)), `fill` outside, area-scaled
+// first when it shrinks by more than 1.5x; abandoned when `cancel` fires.
+// face.locate's refiner look uses it so that it sees face.warp's pixels.
+cv::Mat warp_face_image(const cv::Mat& src, const cv::Matx33d& src_from_dst, cv::Size size, double fill,
+                        const CancelToken& cancel);
 
 }  // namespace sumi

@@ -50,6 +50,7 @@ void expect_manifest_digests(ModelStore& store, const nlohmann::json& j, const s
   };
   from(j);
   if (j.contains("locator")) from(j["locator"]);
+  if (j.contains("refiner")) from(j["refiner"]);
   if (j.contains("parts") && j["parts"].is_object())
     for (const auto& part : j["parts"]) from(part);
 }

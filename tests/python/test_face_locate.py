@@ -60,6 +60,7 @@ class Answer(torch.nn.Module):
 def test_the_nodes_geometry_is_exact(tmp_path, index):
     face = fixture_faces()[index]
     shipped = json.loads(SHIPPED.read_text())
+    shipped.pop("refiner", None)  # the locator's maths alone (the refiner's: test_the_refiners_geometry_is_exact)
     torch.jit.script(Answer(targets(face))).save(str(tmp_path / "answer.pt"))
     shipped["locator"]["file"] = "answer.pt"
     shipped["locator"]["sha256"] = hashlib.sha256((tmp_path / "answer.pt").read_bytes()).hexdigest()  # checked on load
@@ -84,6 +85,7 @@ def test_the_nodes_geometry_is_exact(tmp_path, index):
 
 def test_a_locator_answering_nonsense_is_a_clear_error(tmp_path):
     shipped = json.loads(SHIPPED.read_text())
+    shipped.pop("refiner", None)
     torch.jit.script(Answer([float("nan")] * OUTPUTS)).save(str(tmp_path / "nan.pt"))
     shipped["locator"]["file"] = "nan.pt"
     shipped["locator"]["sha256"] = hashlib.sha256((tmp_path / "nan.pt").read_bytes()).hexdigest()  # checked on load
@@ -98,6 +100,7 @@ def test_shipped_files_match_the_manifest():
     m = json.loads(SHIPPED.read_text())
     assert m["format"] == "sumi.models" and m["locator"]["outputs"] == OUTPUTS
     assert hashlib.sha256((SHIPPED.parent / m["locator"]["file"]).read_bytes()).hexdigest() == m["locator"]["sha256"]
+    assert hashlib.sha256((SHIPPED.parent / m["refiner"]["file"]).read_bytes()).hexdigest() == m["refiner"]["sha256"]
     assert m["data"]["heldout_style"] not in m["data"]["styles"], "the held-out style was never trained on"
 
 
@@ -158,3 +161,94 @@ def test_an_empty_drawing_gives_the_canonical_frame_and_a_warning(root, cli, tmp
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert "sumi: warning: node 'locate' (face.locate): the drawing is empty" in p.stderr
+
+
+# ---- the refiner: face.locate's third look (models/locate/prepare_refine.py) ----------------
+
+from prepare_refine import CROP, crop_targets, crop_window, locate_warp_graph  # noqa: E402
+
+
+class Centroid(torch.nn.Module):
+    """A refiner answering the crop's ink centroid for every point: its answer depends on every pixel it is shown."""
+
+    def forward(self, x):
+        ink = 1.0 - x[0, 0]
+        n = x.shape[-1]
+        grid = (torch.arange(n, dtype=torch.float32) + 0.5) / n
+        total = ink.sum() + 1e-6
+        cx, cy = (ink.sum(0) * grid).sum() / total, (ink.sum(1) * grid).sum() / total
+        return torch.stack([cx, cy] * 5)[None]
+
+
+def with_refiner(tmp_path, module, locator_out=None, **refiner):
+    shipped = json.loads(SHIPPED.read_text())
+    shipped["locator"]["file"] = str(SHIPPED.parent / shipped["locator"]["file"])  # the manifest is written elsewhere
+    if locator_out is not None:
+        torch.jit.script(Answer(locator_out)).save(str(tmp_path / "answer.pt"))
+        shipped["locator"]["file"] = "answer.pt"
+        shipped["locator"]["sha256"] = hashlib.sha256((tmp_path / "answer.pt").read_bytes()).hexdigest()
+    torch.jit.script(module).save(str(tmp_path / "refiner.pt"))
+    shipped["refiner"] = dict({"file": "refiner.pt", "input_size": CROP[2], "crop": list(CROP), "max_shift": 16,
+                               "sha256": hashlib.sha256((tmp_path / "refiner.pt").read_bytes()).hexdigest()}, **refiner)
+    (tmp_path / "manifest.json").write_text(json.dumps(shipped))
+    return tmp_path / "manifest.json"
+
+
+def test_the_refiner_sees_what_its_training_crops_show(tmp_path):
+    """The pixels face.locate gives its refiner are prepare_refine.py's training crops: a refiner
+    answering its input's ink centroid gives the part centres computed from the training crop."""
+    face = fixture_faces()[5]
+    manifest = with_refiner(tmp_path, Centroid(), max_shift=256)
+    session = sumi.Session()
+    sketch = FIXTURE / face["files"]["sketch"]
+    frame = locate(session, sketch, manifest, snap=0, canonical_snap=0).outputs["frame"]
+    g = locate_warp_graph()
+    g.set_param("locate", "manifest", str(manifest))
+    g.set_param("src", "path", str(sketch))
+    r = session.run(g)
+    assert r.outputs["frame"]["matrix"] == frame["matrix"], "the refiner (head off) leaves the frame as located"
+    crop = crop_window(r.outputs["canonical"], r.outputs["frame"]["canonical"])
+    cx, cy = Centroid()(torch.from_numpy(np.ascontiguousarray(crop))[None, None])[0, :2].tolist()
+    for p in PARTS:
+        assert frame["parts"][p][0] == pytest.approx(CROP[0] + cx * CROP[2], abs=1e-3), p
+        assert frame["parts"][p][1] == pytest.approx(CROP[1] + cy * CROP[2], abs=1e-3), p
+    unrefined = locate(session, sketch, manifest, snap=0, canonical_snap=0, refine=False).outputs["frame"]
+    assert unrefined["parts"]["mouth"][:2] != frame["parts"]["mouth"][:2]
+
+
+@pytest.mark.parametrize("index", [0, 7])
+def test_the_refiners_geometry_is_exact(tmp_path, index):
+    """A locator a few pixels off and a refiner answering the truth in its crop give the true part
+    centres and frame; a refined point moving more than max_shift is ignored; refine=False ignores it."""
+    face = fixture_faces()[index]
+    truth = targets(face)
+    off = list(truth)
+    for i in range(5, 15):
+        off[i] += 3.0 / face["size"]  # every point 3 px right and down ...
+    off[0], off[1] = off[13], off[14]  # ... the frame's centre (the head point) with them
+    (a, b, c), (d, e, f) = face["frame"]["matrix"]
+    shifted = {"matrix": [[a, b, c + 3.0], [d, e, f + 3.0]], "canonical": 256, "size": [face["size"]] * 2}
+    answer = crop_targets(shifted, face)[5:15].tolist()
+    manifest = with_refiner(tmp_path, Answer(answer), locator_out=off, head=True)
+    session = sumi.Session()
+    sketch = FIXTURE / face["files"]["sketch"]
+    frame = locate(session, sketch, manifest, snap=0, passes=1, canonical_snap=0).outputs["frame"]
+    for p in PARTS:
+        x, y = image_point(frame, *frame["parts"][p][:2])
+        assert math.hypot(x - face["points"][p][0], y - face["points"][p][1]) < 0.01, p
+    np.testing.assert_allclose(np.array(frame["matrix"]), np.array(face["frame"]["matrix"]), atol=2e-3)
+    for kw in ({"refine": False}, {}):
+        if not kw:  # a refiner sending every point 40 canonical px away is not followed
+            far = [v + (40 / CROP[2] if i % 2 == 0 else 0) for i, v in enumerate(answer)]
+            manifest = with_refiner(tmp_path, Answer(far), locator_out=off, head=True)
+        kept = locate(sumi.Session(), sketch, manifest, snap=0, passes=1, canonical_snap=0, **kw).outputs["frame"]
+        x, y = image_point(kept, *kept["parts"]["nose"][:2])
+        assert math.hypot(x - face["points"]["nose"][0] - 3, y - face["points"]["nose"][1] - 3) < 0.01
+        assert kept["matrix"][0][2] == pytest.approx(face["frame"]["matrix"][0][2] + 3, abs=2e-3)
+
+
+def test_a_bad_refiner_entry_is_a_clear_error(tmp_path):
+    face = fixture_faces()[0]
+    manifest = with_refiner(tmp_path, Centroid(), crop=[200, 86, 128])
+    with pytest.raises(sumi.Error, match=r"manifest.json.*refiner.crop must be \[x0, y0, side\] inside the canonical frame"):
+        locate(sumi.Session(), FIXTURE / face["files"]["sketch"], manifest)
