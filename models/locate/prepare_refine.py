@@ -13,7 +13,8 @@ through the same graphs as prepare.py, at the data set's own size - is
 located by the shipped face.locate (two looks, no snapping, refiner off) and
 warped. Per face: the complete drawing so located; with --partial P, P copies
 with part of the lines dropped (keep 25-90 %), each located on its own; and
-one copy warped by the true frame moved at random (about 3 px, 4 %, 3 degrees),
+one copy of the complete drawing warped by its located frame moved further at
+random (standard deviations 3 px, 4 % scale, 3 degrees about the head centre),
 so that the refiner also learns frames the locator gets wrong in other ways.
 
 Targets: the true part centres and head centre in the crop, as fractions of
