@@ -21,7 +21,7 @@ struct PySession {
   std::unique_ptr<Session> session;
 };
 
-// The kind of the output a fed input replaces ("node" or "node.port").
+// The kind of the output a fed input replaces ("node" or "node.port"), or of the unlinked input it fills.
 ValueKind fed_kind(const Graph& g, const Registry& reg, const std::string& name) {
   auto dot = name.find('.');
   const std::string node = name.substr(0, dot);
@@ -31,7 +31,9 @@ ValueKind fed_kind(const Graph& g, const Registry& reg, const std::string& name)
   if (!d) throw Error(ErrorContext{g.source_file, node, n->type, {}, {}}, "unknown node type");
   const PortSpec* out = dot == std::string::npos ? (d->outputs.empty() ? nullptr : &d->outputs.front())
                                                  : d->output(name.substr(dot + 1));
-  if (!out) throw Error(ErrorContext{g.source_file, node, n->type, {}, {}}, "input '" + name + "': no such output");
+  // Or an optional input left unlinked (the engine checks that it is one).
+  if (!out && dot != std::string::npos) out = d->input(name.substr(dot + 1));
+  if (!out) throw Error(ErrorContext{g.source_file, node, n->type, {}, {}}, "input '" + name + "': no such output or input");
   return out->kind;
 }
 
@@ -96,6 +98,7 @@ py::dict run(PySession& s, const Graph& graph, const std::vector<std::string>& o
     } catch (const Error& e) {
       ErrorContext ctx = e.context();
       if (ctx.node.empty()) ctx.node = name.substr(0, name.find('.'));
+      if (ctx.port.empty() && name.find('.') != std::string::npos) ctx.port = name.substr(name.find('.') + 1);
       throw Error(ctx, e.message());
     }
   }

@@ -169,6 +169,8 @@ class Run {
       ctx.node = pn.id;
       ctx.type = pn.desc->id;
       int port = dot == std::string::npos ? 0 : pn.desc->output_index(name.substr(dot + 1));
+      if (port < 0 && dot != std::string::npos && feed_input_port(pn, n, name, name.substr(dot + 1), value, ctx))
+        continue;
       if (port < 0 || pn.desc->outputs.empty()) throw Error(ctx, "input '" + name + "': the node has no such output");
       const PortSpec& spec = pn.desc->outputs[static_cast<std::size_t>(port)];
       ctx.port = spec.name;
@@ -185,6 +187,34 @@ class Run {
       for (std::size_t p = 0; p < fed[i].size(); ++p) (*outs)[p] = fed[i][p];
       results_[i] = std::move(outs);
     }
+  }
+
+  // "node.port" naming an optional input that the graph leaves unlinked (and no output of that name): the
+  // value stands in for the missing link - the node still runs, and the value is part of its cache key.
+  // False when the node has no such input.
+  bool feed_input_port(const PlanNode& pn, int n, const std::string& name, const std::string& port_name,
+                       const Value& value, ErrorContext& ctx) {
+    const int port = pn.desc->input_index(port_name);
+    if (port < 0) return false;
+    const PortSpec& spec = pn.desc->inputs[static_cast<std::size_t>(port)];
+    ctx.port = spec.name;
+    if (spec.required || pn.inputs[static_cast<std::size_t>(port)].node >= 0)
+      throw Error(ctx, "input '" + name + "': only an optional input left unlinked can be fed (this one is " +
+                           (spec.required ? "required" : "linked") + "); feed the output that links to it instead");
+    if (value.empty() || !kind_accepts(spec.kind, value.kind()))
+      throw Error(ctx, "fed a " + (value.empty() ? std::string("empty value") : std::string(kind_name(value.kind()))) +
+                           ", the input takes " + std::string(kind_name(spec.kind)));
+    if (fed_inputs_.empty()) fed_inputs_.resize(plan_.nodes.size());
+    auto& slot = fed_inputs_[static_cast<std::size_t>(n)];
+    slot.resize(pn.desc->inputs.size());
+    slot[static_cast<std::size_t>(port)] = value;
+    return true;
+  }
+
+  // The value fed to node i's unlinked input p, or null.
+  const Value* fed_input(std::size_t i, std::size_t p) const {
+    if (fed_inputs_.empty() || fed_inputs_[i].empty() || fed_inputs_[i][p].empty()) return nullptr;
+    return &fed_inputs_[i][p];
   }
 
   void emit(ProgressEvent::Kind kind, const PlanNode& n, double ms, std::string message = {}) {
@@ -218,8 +248,13 @@ class Run {
     w[k++] = n.static_key;
     w[k++] = device_hash_;
     for (int p : n.read_params) w[k++] = impl_.files.get(std::get<std::string>(n.params[static_cast<std::size_t>(p)]));
-    for (const PortRef& in : n.inputs)
-      w[k++] = in.node < 0 ? 0 : (*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)].hash();
+    const std::size_t i = static_cast<std::size_t>(&n - plan_.nodes.data());
+    for (std::size_t p = 0; p < n.inputs.size(); ++p) {
+      const PortRef& in = n.inputs[p];
+      const Value* fed = in.node < 0 ? fed_input(i, p) : nullptr;
+      w[k++] = in.node >= 0 ? (*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)].hash()
+                            : fed ? fed->hash() : 0;
+    }
     return hash_bytes(w, k * sizeof(std::uint64_t));
   }
 
@@ -262,7 +297,7 @@ class Run {
     }
     for (std::size_t p = 0; p < n.inputs.size(); ++p) {
       const PortRef& in = n.inputs[p];
-      inputs[p] = in.node < 0 ? nullptr : &(*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)];
+      inputs[p] = in.node < 0 ? fed_input(i, p) : &(*results_[static_cast<std::size_t>(in.node)])[static_cast<std::size_t>(in.port)];
     }
     auto outputs = new_outputs(n.desc->outputs.size());
     const ProgressFn* progress = opts_.progress ? &serial_progress_ : nullptr;
@@ -442,6 +477,7 @@ class Run {
   std::shared_ptr<const std::vector<char>> need_holder_;
   const char* need_ = nullptr;  // need_holder_'s data: 1 = the requested outputs need this node
   std::vector<OutputsPtr> results_;
+  std::vector<std::vector<Value>> fed_inputs_;  // per node, per input port: values fed to unlinked inputs (often none)
   std::vector<NodeRun> stats_;
   std::unique_ptr<std::atomic<int>[]> pending_;
   std::size_t needed_ = 0;

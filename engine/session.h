@@ -56,7 +56,10 @@ struct RunOptions {
   // Graph outputs to compute (or "node.port" / node ids); empty = all graph outputs.
   std::vector<std::string> outputs;
   // Values fed in place of node outputs: "node" (its first output) or
-  // "node.port". A node with a fed output is not computed.
+  // "node.port". A node with a fed output is not computed. "node.port" may
+  // also name an optional input that the graph leaves unlinked (when the node
+  // has no output of that name): the node runs with the value as that input
+  // (e.g. face.locate's `previous` frame).
   std::map<std::string, Value> inputs;
   std::string device = "cpu";
   bool use_cache = true;

@@ -485,6 +485,19 @@ TEST_F(EditorServerTest, AFedFramePinsWhereTheFaceIs) {
   j = Json::parse(post_json(run, body)->body);
   EXPECT_NE(output(j, "parts").value("hash", ""), pinned_parts);
 
+  // The last frame fed as face.locate's `previous` input: locate runs, and keeps that frame for a
+  // stroke far from the face (a few pixels of ink in a corner barely move what it finds).
+  Json again = body;
+  again["inputs"].erase("locate.frame");
+  again["inputs"]["locate.previous"] = located;
+  j = Json::parse(post_json(run, again)->body);
+  status.clear();
+  for (const auto& n : j["nodes"]) status[n["id"]] = n["status"];
+  EXPECT_EQ(status["locate"], "computed");
+  EXPECT_EQ(output(j, "locate.frame")["record"]["matrix"], located["matrix"]) << j.dump();
+  again["inputs"]["locate.previous"] = 3;
+  expect_error(post_json(run, again), 400, "inputs: 'locate.previous' must be a Frame object");
+
   // Refusals name the input and what is wrong with it.
   Json bad = body;
   bad["inputs"]["locate.frame"] = {{"matrix", "x"}};
@@ -496,7 +509,7 @@ TEST_F(EditorServerTest, AFedFramePinsWhereTheFaceIs) {
   expect_error(post_json(run, bad), 400, "inputs: 'sketch.image' is an Image output");
   bad = body;
   bad["inputs"]["locate.nope"] = Json::object();
-  expect_error(post_json(run, bad), 400, "node 'locate' (face.locate) has no output 'nope'");
+  expect_error(post_json(run, bad), 400, "node 'locate' (face.locate) has no output or input 'nope'");
 }
 
 TEST_F(EditorServerTest, RefusesBadRunRequests) {

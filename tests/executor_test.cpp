@@ -231,6 +231,23 @@ TEST_P(Executor, FedValuesReplaceNodes) {
   EXPECT_SUMI_ERROR(session->run(diamond(), opts), "node 'a'", "fed a String", "Scalar");
 }
 
+TEST_P(Executor, FedValuesFillUnlinkedOptionalInputs) {
+  opts.inputs["d.b"] = Value::make_scalar(4.0);  // d's optional input b, unlinked in the graph
+  EXPECT_DOUBLE_EQ(session->run(diamond(), opts).outputs.at("result").scalar(), 115.0);
+  opts.inputs["d.b"] = Value::make_scalar(5.0);  // part of d's cache key: d runs again
+  EXPECT_DOUBLE_EQ(session->run(diamond(), opts).outputs.at("result").scalar(), 116.0);
+  opts.inputs.clear();
+  EXPECT_DOUBLE_EQ(session->run(diamond(), opts).outputs.at("result").scalar(), 111.0);
+  EXPECT_EQ(counters.count("d"), 3);
+  opts.inputs = {{"d.a", Value::make_scalar(1.0)}};
+  EXPECT_SUMI_ERROR(session->run(diamond(), opts), "node 'd'", "port 'a'", "only an optional input left unlinked",
+                    "required");
+  opts.inputs = {{"d.b", Value::make_string("five")}};
+  EXPECT_SUMI_ERROR(session->run(diamond(), opts), "node 'd'", "port 'b'", "fed a String", "takes Scalar");
+  opts.inputs = {{"d.nope", Value::make_scalar(1.0)}};
+  EXPECT_SUMI_ERROR(session->run(diamond(), opts), "node 'd'", "no such output");
+}
+
 TEST_P(Executor, ResultsMatchAcrossCacheAndThreadModes) {
   // A wider graph: 8 branches of varying depth joined pairwise.
   std::string nodes = R"({"src":{"type":"test.source","params":{"value":3}})";

@@ -26,15 +26,18 @@ ParamValue param_from_json(const Json& j, const std::string& what) {
 
 namespace {
 
-// The value fed in place of `key`'s output ("node" for a node's only output, or "node.port"): strokes
-// (a strokes input's drawing) or a record kind's document (e.g. a Frame fed to pin face.locate's answer).
+// The value fed in place of `key`'s output ("node" for a node's only output, or "node.port"), or to an
+// unlinked optional input: strokes (a strokes input's drawing) or a record kind's document (e.g. a Frame fed
+// to pin face.locate's answer, or as its previous frame).
 Value fed_value(const Json& j, const std::string& key, const NodeInstance& n, const Registry& registry) {
   const NodeDescriptor* d = registry.find(n.type);
   const std::size_t dot = key.find('.');
   const PortSpec* port = nullptr;
   if (d && dot != std::string::npos) {
     port = d->output(std::string_view(key).substr(dot + 1));
-    if (!port) throw ApiError(400, "inputs: node '" + key.substr(0, dot) + "' (" + n.type + ") has no output '" +
+    // Or an optional input the graph leaves unlinked (e.g. face.locate's previous frame; the engine checks).
+    if (!port) port = d->input(std::string_view(key).substr(dot + 1));
+    if (!port) throw ApiError(400, "inputs: node '" + key.substr(0, dot) + "' (" + n.type + ") has no output or input '" +
                                        key.substr(dot + 1) + "'", {{"node", key.substr(0, dot)}});
   } else if (d && d->outputs.size() == 1) {
     port = &d->outputs.front();

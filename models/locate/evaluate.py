@@ -28,7 +28,7 @@ PARTS = ["left_eye", "right_eye", "nose", "mouth"]
 CONDITIONS = [("complete", None), ("60% of lines", 0.6), ("30% of lines", 0.3)]
 
 
-def locate_graph(manifest, keep, seed, snap, passes, canonical_snap, refine=True):
+def locate_graph(manifest, keep, seed, snap, passes, canonical_snap, refine=True, hold=0.0):
     g = sumi.Graph(name="locate_eval")
     g.add_node("load", "io.load_image", channels="gray")
     last = "load.image"
@@ -36,7 +36,8 @@ def locate_graph(manifest, keep, seed, snap, passes, canonical_snap, refine=True
         g.add_node("drop", "sketch.drop_strokes", keep=keep, seed=seed, piece_length=48)
         g.link(last, "drop.sketch")
         last = "drop.image"
-    g.add_node("locate", "face.locate", snap=snap, passes=passes, canonical_snap=canonical_snap, refine=refine)
+    g.add_node("locate", "face.locate", snap=snap, passes=passes, canonical_snap=canonical_snap, refine=refine,
+               hold=hold)
     if manifest:
         g.set_param("locate", "manifest", manifest)
     g.link(last, "locate.sketch")
@@ -87,9 +88,12 @@ def stability(session, data, faces, args):
     """How far the located face moves while it is drawn: each face's outline drawing in 10
     steps (sketch.progressive, as prepare.py draws drawings in progress), located at every
     step; per step, the largest move of a head-box corner (px at 256) from the step before.
-    'late' = the last five steps, when the head and most parts are drawn."""
+    'late' = the last five steps, when the head and most parts are drawn.
+    With --hold, each step is located with the step before's frame as face.locate's
+    `previous` (as the editor does): also how often the frame and each part box were
+    kept exactly, and the finished drawing's error against the truth."""
     prog = line_graphs(128)["progressive"][0]
-    moves, late = [], []
+    moves, late, kept, parts_kept, final = [], [], [], [], []
     for face in faces:
         prog.set_param("load", "path", str(data / face["files"]["sketch"]))
         prog.set_param("steps", "seed", int(face["index"]))
@@ -97,11 +101,19 @@ def stability(session, data, faces, args):
         for p in PARTS:
             prog.set_param("steps", p, square_window(face["boxes"][p], face["size"]))
         steps = session.run(prog).outputs["steps"]
-        g = locate_graph(args.manifest, None, 0, args.snap, args.passes, args.canonical_snap, bool(args.refine))
+        g = locate_graph(args.manifest, None, 0, args.snap, args.passes, args.canonical_snap, bool(args.refine),
+                         args.hold)
         g.set_param("load", "path", str(data / face["files"]["sketch"]))  # fed below
-        before = None
+        before, previous = None, None
         for i, step in enumerate(steps):
-            frame = session.run(g, inputs={"load": step["image"]}).outputs["frame"]
+            inputs = {"load": step["image"]}
+            if args.hold > 0 and previous is not None and previous["located"]:
+                inputs["locate.previous"] = previous
+            frame = session.run(g, inputs=inputs).outputs["frame"]
+            if previous is not None and previous["located"] and frame["located"]:
+                kept.append(frame["matrix"] == previous["matrix"])
+                parts_kept.extend(frame["parts"][p] == previous["parts"][p] for p in PARTS)
+            previous = frame
             q = frame["canonical"] / 256.0
             k = 256.0 / face["size"]
             corners = [to_image(frame, x * q, y * q) for x in HEAD_BOX[0::2] for y in HEAD_BOX[1::2]]
@@ -111,10 +123,18 @@ def stability(session, data, faces, args):
                 if i >= len(steps) - 5:
                     late.append(m)
             before = corners if frame["located"] else None
+        if previous is not None and previous["located"]:
+            final.append(errors(previous, face))  # the last step: the finished drawing
     pct = lambda v, q: float(np.percentile(v, q)) if v else None  # noqa: E731
+    fin = summary(final) if final else None
     return {"faces": len(faces), "steps": len(moves), "move_p50_px": pct(moves, 50), "move_p90_px": pct(moves, 90),
-            "late_move_p50_px": pct(late, 50), "late_move_p90_px": pct(late, 90),
-            "note": "largest head-box corner move per drawing step, px at 256"}
+            "late_move_p50_px": pct(late, 50), "late_move_p90_px": pct(late, 90), "hold": args.hold,
+            "frame_kept": float(np.mean(kept)) if kept else None,
+            "parts_kept": float(np.mean(parts_kept)) if parts_kept else None,
+            "final_within_4px": fin["within_4px"] if fin else None, "final_p50_px": fin["p50_px"] if fin else None,
+            "final_p90_px": fin["p90_px"] if fin else None, "final_centre_p50_px": fin["centre_error_p50_px"] if fin else None,
+            "note": "largest head-box corner move per drawing step, px at 256; kept = the frame (part box) exactly "
+                    "as at the step before; final = the finished drawing's worst part-centre error"}
 
 
 def main():
@@ -130,6 +150,11 @@ def main():
                     help="face.locate's refine (its third look, when the manifest has a refiner; the graphs use 1)")
     ap.add_argument("--stability", type=int, default=60,
                     help="test faces drawn in 10 steps to measure how far the located face moves per step (0 = skip)")
+    ap.add_argument("--hold", type=float, default=0.0,
+                    help="stability: feed each step the step before's frame as face.locate's `previous`, with this "
+                         "`hold` (px at 256; the editor does so with the node's default, 4); 0 = no previous frame")
+    ap.add_argument("--conditions", type=int, default=1, choices=(0, 1),
+                    help="0: skip the accuracy groups (only the stability run)")
     ap.add_argument("--json")
     ap.add_argument("--markdown")
     args = ap.parse_args()
@@ -139,7 +164,7 @@ def main():
               "held-out style": [f for f in manifest if f["split"] == "heldout"][: args.faces]}
     session = sumi.Session(threads=2, cache_mb=64)
     results, times = {}, []
-    for gname, faces in groups.items():
+    for gname, faces in groups.items() if args.conditions else ():
         if not faces:
             print(f"evaluate: no faces in the {gname}", file=sys.stderr)
             continue
@@ -161,7 +186,10 @@ def main():
     if steady:
         print(f"stability: {steady['steps']} steps of {steady['faces']} faces drawn in 10 steps: the head box moves "
               f"p50 {steady['move_p50_px']:.2f} p90 {steady['move_p90_px']:.2f} px per step; last five steps p50 "
-              f"{steady['late_move_p50_px']:.2f} p90 {steady['late_move_p90_px']:.2f} px", file=sys.stderr)
+              f"{steady['late_move_p50_px']:.2f} p90 {steady['late_move_p90_px']:.2f} px; frame kept "
+              f"{100 * (steady['frame_kept'] or 0):.1f} % of steps, part boxes kept {100 * (steady['parts_kept'] or 0):.1f} %; "
+              f"finished drawing: within 4 px {100 * (steady['final_within_4px'] or 0):.1f} %, p50 "
+              f"{steady['final_p50_px'] or 0:.2f} p90 {steady['final_p90_px'] or 0:.2f} px", file=sys.stderr)
     out = {"results": results, "stability": steady, "locate_ms_median": statistics.median(times) if times else None,
            "snap": args.snap, "canonical_snap": args.canonical_snap, "passes": args.passes, "refine": bool(args.refine),
            "note": "worst of the four part centres per face, px at 256; faces drawn with random framing"}

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -157,6 +158,30 @@ void refine_parts(const NodeContext& ctx, const Locator& loc, const cv::Mat& gra
   }
 }
 
+// How far the head outline (a circle of kHeadRadius canonical px about the
+// canonical head centre) moves between frames `a` and `b`, in sketch px: the
+// largest move of 16 points on it (similarities: exact to a fraction of a px).
+double outline_move(const std::array<double, 6>& a, const std::array<double, 6>& b, double hx, double hy) {
+  double worst = 0;
+  for (int i = 0; i < 16; ++i) {
+    const double t = i * (2 * M_PI / 16), x = hx + kHeadRadius * std::cos(t), y = hy + kHeadRadius * std::sin(t);
+    const double dx = (a[0] - b[0]) * x + (a[1] - b[1]) * y + (a[2] - b[2]);
+    const double dy = (a[3] - b[3]) * x + (a[4] - b[4]) * y + (a[5] - b[5]);
+    worst = std::max(worst, std::hypot(dx, dy));
+  }
+  return worst;
+}
+
+// The previous frame fed to `previous`, when it can be held: located, and of
+// a sketch of this size in this canonical frame (else none: locate afresh).
+std::optional<FaceFrame> holdable_previous(NodeContext& ctx, const FaceFrame& now) {
+  if (!ctx.has_input("previous") || ctx.param_float("hold") <= 0) return std::nullopt;
+  FaceFrame prev = sumi::frame_of(ctx.input("previous"));
+  if (!prev.located || prev.width != now.width || prev.height != now.height || prev.canonical != now.canonical)
+    return std::nullopt;
+  return prev;
+}
+
 }  // namespace
 
 std::string default_locate_manifest() { return data_path("models/locate/manifest.json"); }
@@ -165,7 +190,10 @@ NodeDescriptor face_locate_node() {
   NodeDescriptor d;
   d.id = "face.locate";
   d.doc = "Finds the face in a sketch: the frame (centre, scale, rotation) from the models' canonical frame, and the part boxes";
-  d.inputs = {PortSpec::in("sketch", ValueKind::Image, "a sketch of any size: white paper, dark lines")};
+  d.inputs = {PortSpec::in("sketch", ValueKind::Image, "a sketch of any size: white paper, dark lines"),
+              PortSpec::optional("previous", frame_kind(),
+                                 "the frame this node gave for the drawing a stroke ago (the editor feeds it): "
+                                 "kept while the face moves less than `hold`")};
   d.outputs = {PortSpec::out("frame", frame_kind(), "canonical frame -> sketch, and the part boxes in canonical pixels")};
   d.params = {
       ParamSpec::path("manifest", default_locate_manifest(), "locator manifest (sumi.models JSON with a \"locator\")").reads(),
@@ -184,6 +212,12 @@ NodeDescriptor face_locate_node() {
           .range(0, 32),
       ParamSpec::integer("passes", 2, "looks at the drawing: 2 = locate, warp into the found frame, locate again")
           .range(1, 2),
+      ParamSpec::number("hold", 4.0,
+                        "with a `previous` frame: while the newly found head outline lies within this many pixels "
+                        "(of a 256 canvas) of the previous one, the previous frame is kept exactly, and so is each "
+                        "part box that moved less - a stroke then leaves the portrait and the cached parts where "
+                        "they were; 0 = always the new frame")
+          .range(0, 32),
       ParamSpec::boolean("refine", true,
                          "a third look, when the manifest has a refiner: the drawing warped into the found frame, "
                          "the inner face at full resolution, the part centres (and the frame's centre) found again")};
@@ -230,10 +264,18 @@ NodeDescriptor face_locate_node() {
     double log_scale = o[2];
     double r = std::atan2(o[4], o[3]);
     const double snap = ctx.param_float("snap");
+    const double to256 = 256.0 / square;  // sketch px -> px of a 256 canvas
+    const std::optional<FaceFrame> prev = holdable_previous(ctx, f);
+    const bool held = prev && outline_move(similarity(*loc, centre, log_scale, r, k), prev->matrix,
+                                           hx * loc->canonical, hy * loc->canonical) *
+                                      to256 <=
+                                  ctx.param_float("hold");
     const cv::Point2d canonical_centre = px(hx, hy);
     const double off = std::max({cv::norm(centre - canonical_centre) * 256.0 / square, std::abs(log_scale) * kHeadRadius,
                                  std::abs(r) * kHeadRadius});
-    if (off <= ctx.param_float("canonical_snap")) {
+    if (held) {
+      // kept below
+    } else if (off <= ctx.param_float("canonical_snap")) {
       centre = canonical_centre;
       log_scale = r = 0;
     } else if (snap > 0) {
@@ -245,7 +287,7 @@ NodeDescriptor face_locate_node() {
       log_scale = to_grid(log_scale, angle);
       r = to_grid(r, angle);
     }
-    f.matrix = similarity(*loc, centre, log_scale, r, k);
+    f.matrix = held ? prev->matrix : similarity(*loc, centre, log_scale, r, k);
     const double c = f.matrix[0], sn = f.matrix[3];
     // Part centres back into the canonical frame (the similarity's inverse).
     const double det = c * c + sn * sn;
@@ -253,6 +295,11 @@ NodeDescriptor face_locate_node() {
       const cv::Point2d p = px(o[5 + 2 * i], o[6 + 2 * i]);
       const double dx = p.x - f.matrix[2], dy = p.y - f.matrix[5];
       double cx = (c * dx + sn * dy) / det, cy = (-sn * dx + c * dy) / det;
+      const FaceBox* before = held ? prev->part(kSized[i]) : nullptr;
+      if (before && std::hypot(cx - before->cx, cy - before->cy) * 256.0 / loc->canonical <= ctx.param_float("hold")) {
+        f.parts.push_back(*before);
+        continue;
+      }
       if (snap > 0) {
         const double q = snap * loc->canonical / 256.0;
         cx = std::round(cx / q) * q;

@@ -82,7 +82,9 @@ class Session:
         inputs: values fed in place of node outputs, by "node" or "node.port": NumPy
                 arrays or torch tensors (images N x C x H x W, or H x W [x C]),
                 image file paths (str or pathlib.Path) for images and masks,
-                strokes files or lists of stroke dicts for strokes.
+                strokes files or lists of stroke dicts for strokes, dicts for record kinds
+                (a Frame). "node.port" may also name an optional input the graph leaves
+                unlinked: the node runs with that value (face.locate's "previous" frame).
         progress: called with {'kind', 'node', 'type', 'ms', 'fraction', 'message'}
                   for each node started / cached / finished / failed.
         Raises sumi.ValidationError, sumi.Error (naming the failing node), sumi.Cancelled.

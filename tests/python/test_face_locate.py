@@ -29,7 +29,7 @@ def fixture_faces():
     return [json.loads(l) for l in (FIXTURE / "manifest.jsonl").read_text().splitlines() if l.strip()]
 
 
-def locate(session, sketch, manifest=None, **params):
+def locate(session, sketch, manifest=None, previous=None, **params):
     g = sumi.Graph(name="locate")
     g.add_node("load", "io.load_image", channels="gray", path=str(sketch))
     g.add_node("locate", "face.locate", **params)
@@ -37,7 +37,7 @@ def locate(session, sketch, manifest=None, **params):
         g.set_param("locate", "manifest", str(manifest))
     g.link("load.image", "locate.sketch")
     g.set_output("frame", "locate.frame")
-    return session.run(g)
+    return session.run(g, inputs={"locate.previous": previous} if previous else None)
 
 
 def image_point(frame, cx, cy):
@@ -252,3 +252,75 @@ def test_a_bad_refiner_entry_is_a_clear_error(tmp_path):
     manifest = with_refiner(tmp_path, Centroid(), crop=[200, 86, 128])
     with pytest.raises(sumi.Error, match=r"manifest.json.*refiner.crop must be \[x0, y0, side\] inside the canonical frame"):
         locate(sumi.Session(), FIXTURE / face["files"]["sketch"], manifest)
+
+
+def answering_manifest(tmp_path, face):
+    """The shipped manifest with a locator answering `face`'s true outputs (no refiner)."""
+    shipped = json.loads(SHIPPED.read_text())
+    shipped.pop("refiner", None)
+    torch.jit.script(Answer(targets(face))).save(str(tmp_path / "answer.pt"))
+    shipped["locator"]["file"] = "answer.pt"
+    shipped["locator"]["sha256"] = hashlib.sha256((tmp_path / "answer.pt").read_bytes()).hexdigest()
+    (tmp_path / "manifest.json").write_text(json.dumps(shipped))
+    return tmp_path / "manifest.json"
+
+
+def same(a, b):
+    """Equal as documents (a Frame comes back with tuples where one was fed lists)."""
+    return json.dumps(a) == json.dumps(b)
+
+
+def moved(frame, dx, parts_dx=0.0):
+    """A copy of `frame` moved dx image px to the right, its part boxes where they were on the image and
+    then parts_dx canonical px to the right."""
+    (a, b, c), (d, e, f) = frame["matrix"]
+    det = a * e - b * d
+    ux, uy = e * dx / det, -d * dx / det  # the move in canonical px
+    parts = {p: (box[0] - ux + parts_dx, box[1] - uy) + tuple(box[2:]) for p, box in frame["parts"].items()}
+    return dict(frame, matrix=[[a, b, c + dx], [d, e, f]], parts=parts)
+
+
+def test_a_previous_frame_is_kept_while_the_face_barely_moves(tmp_path):
+    """face.locate's `previous` input (the editor feeds the last answer): a new frame whose head outline
+    is within `hold` px (at 256) of the previous one gives the previous frame exactly, and the part boxes
+    that moved less than `hold` too; beyond it, or with hold 0, the new frame."""
+    face = fixture_faces()[2]
+    manifest = answering_manifest(tmp_path, face)
+    sketch = FIXTURE / face["files"]["sketch"]
+    session = sumi.Session()
+    plain = dict(manifest=manifest, snap=0, passes=1, canonical_snap=0)
+    exact = locate(session, sketch, **plain).outputs["frame"]
+    px = face["size"] / 256.0  # image px per px at 256
+    near = moved(exact, 3 * px, parts_dx=1.5)
+    kept = locate(session, sketch, previous=near, **plain).outputs["frame"]
+    assert same(kept["matrix"], near["matrix"]) and same(kept["parts"], near["parts"])
+    # the mouth moved 6 px since: the frame is kept, the mouth box is new (in the kept frame)
+    far_mouth = dict(near, parts=dict(near["parts"], mouth=(near["parts"]["mouth"][0] + 6,) + near["parts"]["mouth"][1:]))
+    r = locate(session, sketch, previous=far_mouth, **plain)
+    assert same(r.outputs["frame"]["matrix"], near["matrix"]) and same(r.outputs["frame"]["parts"]["nose"], near["parts"]["nose"])
+    x, y = image_point(r.outputs["frame"], *r.outputs["frame"]["parts"]["mouth"][:2])
+    assert math.hypot(x - face["points"]["mouth"][0], y - face["points"]["mouth"][1]) < 0.01
+    assert r.node("locate")["status"] == "computed", "the previous frame is part of the node's cache key"
+    for previous, params in ((moved(exact, 6 * px), {}), (near, {"hold": 0}),
+                             (dict(near, size=(face["size"] * 2, face["size"] * 2)), {}),
+                             (dict(near, located=False), {})):
+        fresh = locate(session, sketch, previous=previous, **plain, **params).outputs["frame"]
+        np.testing.assert_allclose(np.array(fresh["matrix"]), np.array(exact["matrix"]), atol=1e-9)
+    # the rotation counts too: turned about the head centre, the outline (85 canonical px out) moves 3 / 6 px
+    radius = 85 * exact["scale"] / px  # px at 256
+    for move, held in ((3.0, True), (6.0, False)):
+        t = 2 * math.asin(move / (2 * radius))
+        (a, b, c), (d, e, f) = exact["matrix"]
+        hx, hy = image_point(exact, 132.5, 130.0)
+        rot = [[math.cos(t) * a - math.sin(t) * d, math.cos(t) * b - math.sin(t) * e, 0],
+               [math.sin(t) * a + math.cos(t) * d, math.sin(t) * b + math.cos(t) * e, 0]]
+        for row, centre in zip(rot, (hx, hy)):  # keep the head centre where it is
+            row[2] = centre - row[0] * 132.5 - row[1] * 130.0
+        out = locate(session, sketch, previous=dict(exact, matrix=rot), **plain).outputs["frame"]
+        assert same(out["matrix"], rot) == held, move
+
+
+def test_a_previous_frame_must_be_a_frame(tmp_path):
+    face = fixture_faces()[0]
+    with pytest.raises(sumi.Error, match=r"locate.*previous"):
+        locate(sumi.Session(), FIXTURE / face["files"]["sketch"], previous={"matrix": "x"})

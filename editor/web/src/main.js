@@ -36,7 +36,7 @@ $('hint-color').oninput = (e) => { drawing.hintColor = e.target.value; setTool('
 $('pen-width').oninput = (e) => { drawing.penWidth = Number(e.target.value); $('pen-width-value').textContent = e.target.value; };
 $('undo').onclick = () => drawing.undo();
 $('redo').onclick = () => drawing.redo();
-$('clear').onclick = () => { setFacePin(false); drawing.clear(); };
+$('clear').onclick = () => { forgetFace(); drawing.clear(); };
 document.addEventListener('keydown', (e) => {
   if (e.target.tagName === 'INPUT') return;
   if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') { e.preventDefault(); e.shiftKey ? drawing.redo() : drawing.undo(); }
@@ -55,7 +55,7 @@ $('strokes-save').onclick = () => {
 $('strokes-load').onchange = async (e) => {
   const f = e.target.files[0];
   if (!f) return;
-  setFacePin(false);
+  forgetFace();
   try { drawing.load(JSON.parse(await f.text())); } catch (err) { setStatus(`cannot load ${f.name}: ${err.message}`, 'error'); }
   e.target.value = '';
 };
@@ -116,8 +116,7 @@ async function openGraph(file) {
   $('graph-select').value = file;
   $('graph-file').value = file;
   graphView.load(graph, subgraphs);
-  setFacePin(false);
-  state.frames = {};
+  forgetFace();
   showOutputsField();
   buildControls();
   buildReferences();
@@ -258,8 +257,11 @@ function scheduleRun(delay = 0) {
 
 // ---- pinning the located face -------------------------------------------------
 // Every run also asks for face.locate's answer (a Frame record: where the face
-// sits). "Pin face" sends the last answer back in place of the node's output
-// (the run request's inputs), so further strokes keep the face where it is.
+// sits) and sends the last one back as the node's `previous` frame, which it
+// keeps while a stroke barely moves the face (its `hold` parameter): the
+// portrait stays put and the untouched parts stay cached. "Pin face" sends the
+// last answer in place of the node's output instead (the run request's
+// inputs), so further strokes keep the face where it is, however far they go.
 const FRAME_OUTPUT = 'located_frame_of_';  // + the face.locate node's id
 function locateNodes(graph) {
   return Object.entries(graph.nodes).filter(([, n]) => n.type === 'face.locate').map(([id]) => id);
@@ -269,6 +271,11 @@ function setFacePin(on) {
   state.pinnedFrames = on ? { ...state.frames } : null;
 }
 $('face-pin').onchange = (e) => { setFacePin(e.target.checked); scheduleRun(0); };
+// A new drawing (cleared, loaded) or graph: no previous face to keep.
+function forgetFace() {
+  setFacePin(false);
+  state.frames = {};
+}
 
 function strokesInputs(graph) {
   const inputs = {};
@@ -299,6 +306,7 @@ async function run() {
     for (const id of locates) {
       request.graph.outputs[`${FRAME_OUTPUT}${id}`] = `${id}.frame`;
       if (state.pinnedFrames?.[id]) request.inputs[`${id}.frame`] = state.pinnedFrames[id];
+      else if (state.frames[id] && !graph.nodes[id].in?.previous) request.inputs[`${id}.previous`] = state.frames[id];
     }
   }
   let r;

@@ -218,8 +218,19 @@ try {
     ellipse(327, 185, 38, 10, 10, Math.PI + 0.3, 2 * Math.PI - 0.3),
     ellipse(256, 150, 170, 110, 24, Math.PI, 2 * Math.PI),           // hair line
   ];
-  for (const s of face) await stroke(s);
+  // Unpinned, each run sends face.locate its last frame as `previous`; the node keeps it while a stroke
+  // moves the face less than its `hold` (reported, not asserted: it depends on the shipped locator).
+  const frameNow = () => page.evaluate(() => JSON.stringify(Object.values(window.sumiEditor.frames)[0]?.matrix ?? null));
+  const faceRuns = [];
+  for (const s of face) {
+    const frameBefore = await frameNow();
+    await stroke(s);
+    faceRuns.push({ kept: (await frameNow()) === frameBefore, status: await nodeStatus() });
+  }
   check((await runs()) >= face.length, `preview updated after each of ${face.length} strokes`);
+  const keptAfterOutline = faceRuns.slice(1).filter((r) => r.kept);
+  console.log(`unpinned face strokes after the outline that kept the previous frame: ${keptAfterOutline.length} of ${face.length - 1}` +
+    ` (left eye cached in ${keptAfterOutline.filter((r) => r.status['left_eye/encode'] === 'cached').length} of them)`);
   const srcBefore = await page.getAttribute('#outputs figure canvas', 'data-png');
   // The preview canvases are filled from raw pixels: they equal the outputs' PNGs, decoded by the browser.
   const canvasVsPng = await page.evaluate(async () => {
