@@ -7,12 +7,16 @@ that latent.encode_image / latent.encode_sketch / synth.stylegan read.
 
     /usr/bin/python3 models/stylegan/export.py --teacher ~/sumi-work/stylegan/teacher.pt \\
         --sketch ~/sumi-work/stylegan/sketch.pt --out models/stylegan
+
+With --teacher models/stylegan (a sketch encoder retrained against the shipped teacher), only
+sketch_encoder.pt is written anew; the teacher's files are kept (or copied) unchanged.
 """
 import argparse
 import datetime
 import hashlib
 import json
 import pathlib
+import shutil
 import sys
 
 import torch
@@ -21,7 +25,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "synth"))
 from export import macs  # noqa: E402  (models/synth/export.py)
-from stylegan_model import ImageEncoder, Mapping, SketchEncoder, Synthesis  # noqa: E402
+from stylegan_model import ImageEncoder, Mapping, SketchEncoder, Synthesis, load_teacher  # noqa: E402
 
 
 def sha256(path):
@@ -54,12 +58,13 @@ def training_data(teacher_args):
 
 def main():
     ap = argparse.ArgumentParser(description="Export Sumi's AniFaceDrawing (StyleGAN) models.")
-    ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py")
+    ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py, or the exported folder the "
+                    "sketch encoder was trained against (its teacher is copied unchanged)")
     ap.add_argument("--sketch", required=True, help="sketch.pt from train_sketch.py")
     ap.add_argument("--out", required=True, help="folder for the exported files (models/stylegan)")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    t = torch.load(pathlib.Path(args.teacher).expanduser())
+    t = load_teacher(args.teacher)
     s = torch.load(pathlib.Path(args.sketch).expanduser())
     size, w_dim = t["size"], t["args"]["w_dim"]
     if s["teacher_epoch"] != t["epoch"]:
@@ -77,13 +82,20 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     n = syn.num_ws
     ws = torch.zeros(1, n, w_dim)
-    licence, data = training_data(t["args"])
+    # A sketch encoder retrained against an exported teacher: the faces it learnt from name the data and licence.
+    licence, data = training_data(s["args"] if "export" in t else t["args"])
     with torch.no_grad():
         traced = {"synthesis.pt": torch.jit.trace(syn, ws),
                   "image_encoder.pt": torch.jit.trace(enc, torch.ones(1, 3, size, size)),
                   "sketch_encoder.pt": torch.jit.trace(sk, torch.ones(1, 1, size, size)),
                   "mapping.pt": torch.jit.trace(mapping, torch.randn(1, 128))}
     for name, module in traced.items():
+        if "export" in t and name != "sketch_encoder.pt":
+            # The teacher's files stay byte for byte what they were (a re-trace computes the same, in new bytes).
+            src = pathlib.Path(t["export"]["folder"]) / name
+            if src.resolve() != (out / name).resolve():
+                shutil.copyfile(src, out / name)
+            continue
         module.save(str(out / name))
     manifest = {
         "format": "sumi.stylegan", "version": 1, "name": f"stylegan{size}", "size": size, "w_dim": w_dim, "num_ws": n,
@@ -99,7 +111,7 @@ def main():
         "licence": licence,
         "training": {
             **({"data": data} if data else {}),
-            "teacher": {"command": "models/stylegan/train_teacher.py " + " ".join(
+            "teacher": t["export"]["record"] if "export" in t else {"command": "models/stylegan/train_teacher.py " + " ".join(
                 f"--{k.replace('_', '-')} {v}" for k, v in t["args"].items() if k not in ("colours", "out", "parts")),
                 "epochs_completed": t["epoch"], "step_in_epoch": t["step"],
                 "wall_minutes": round(t["wall_seconds"] / 60, 1), "val": t["val"],

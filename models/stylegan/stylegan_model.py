@@ -251,3 +251,29 @@ def start_from_export(folder, stage: str, size: int, w_dim: int):
     done = started_from.get("epochs_completed", "?") if started_from else "?"
     print(f"train: starting from {folder} (its {stage.replace('_', ' ')}: {done} epochs)", flush=True)
     return nets, started_from
+
+
+def load_teacher(path) -> Dict:
+    """A teacher for train_sketch.py / export.py: teacher.pt from train_teacher.py, or an exported model folder
+    (models/stylegan), so a sketch encoder can be retrained on new drawings against the shipped teacher without
+    its training checkpoint. An export comes back in the checkpoint's shape (encoder / synthesis / mapping state
+    dicts, epoch, args.w_dim, val) plus "export": the folder, its manifest's teacher record and licence.
+    Exits with one error line when the path serves as neither."""
+    path = pathlib.Path(path).expanduser()
+    if not path.is_dir():
+        try:
+            return torch.load(path)
+        except (OSError, RuntimeError, EOFError) as e:
+            sys.exit(f"train: error: --teacher {path}: not a readable teacher checkpoint ({str(e).splitlines()[0]})")
+    try:
+        nets = load_exported(path)
+    except ValueError as e:
+        sys.exit(f"train: error: --teacher: {e}")
+    m = nets["manifest"]
+    record = m.get("training", {}).get("teacher", {})
+    return {"encoder": nets["image_encoder"].state_dict(), "synthesis": nets["synthesis"].state_dict(),
+            "mapping": nets["mapping"].state_dict(), "size": int(m["size"]),
+            "epoch": int(record.get("epochs_completed", 0)), "step": int(record.get("step_in_epoch", 0)),
+            "wall_seconds": float(record.get("wall_minutes", 0)) * 60, "val": record.get("val", []),
+            "args": {"w_dim": int(m["w_dim"])}, "started_from": record.get("started_from"),
+            "export": {"folder": str(path), "record": record, "licence": m.get("licence", "")}}

@@ -11,7 +11,14 @@ code of the finished face. Resumable like the other training scripts.
         --init models/stylegan --edge 10 --out ~/sumi-work/stylegan-ft --epochs 5
 
 (the second form starts from the shipped sketch encoder, read from its
-TorchScript file, instead of random weights.)
+TorchScript file, instead of random weights.) The teacher may be an exported
+folder too - the shipped teacher, to teach only the sketch encoder new
+drawings (e.g. a canonical-frame pack of many styles from
+models/synth/prepare_canonical.py, given as both --sketches and --colours):
+
+    /usr/bin/python3 models/stylegan/train_sketch.py --sketches ~/sumi-data/canonical_afd.npz \
+        --colours ~/sumi-data/canonical_afd.npz --teacher models/stylegan --init models/stylegan \
+        --edge 10 --out ~/sumi-work/afd-sketch --epochs 3
 
 Losses: mean squared error to the teacher's W+ code (x100: the teacher's
 codes differ from face to face by a few hundredths per dimension, so a weight
@@ -33,14 +40,15 @@ import torch.nn.functional as F
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import ImageEncoder, SketchEncoder, Synthesis, edge_loss, start_from_export  # noqa: E402
+from stylegan_model import ImageEncoder, SketchEncoder, Synthesis, edge_loss, load_teacher, start_from_export  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser(description="Train AniFaceDrawing's sketch encoder against the teacher.")
     ap.add_argument("--sketches", required=True)
     ap.add_argument("--colours", required=True)
-    ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py")
+    ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py, or an exported model folder "
+                    "(models/stylegan: retrain only the sketch encoder against the shipped teacher)")
     ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"), help="part windows")
     ap.add_argument("--out", required=True)
     ap.add_argument("--epochs", type=int, default=6)
@@ -63,7 +71,7 @@ def main():
         sys.exit("train: error: the sketch and colour files hold different faces")
     sketches, colours, split = torch.from_numpy(sk["sketches"]), torch.from_numpy(co["colours"]), sk["split"]
     size = colours.shape[1]
-    teacher = torch.load(pathlib.Path(args.teacher).expanduser())
+    teacher = load_teacher(args.teacher)
     w_dim = teacher["args"]["w_dim"]
     enc, syn = ImageEncoder(size, w_dim), Synthesis(size, w_dim)
     enc.load_state_dict(teacher["encoder"])

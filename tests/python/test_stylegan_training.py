@@ -119,3 +119,24 @@ def test_both_stages_resume_from_the_shipped_weights_and_export(tmp_path):
         g.set_param(node, "manifest", str(out / "manifest.json"))
     r = sumi.Session().run(g, outputs=["portrait"])
     assert np.asarray(r.outputs["portrait"]).shape == (1, 3, manifest["size"], manifest["size"])
+
+
+def test_a_sketch_encoder_retrains_against_the_shipped_teacher_folder(tmp_path):
+    """--teacher may name an exported folder: the sketch encoder learns against the shipped teacher, and
+    the export keeps the teacher's files byte for byte and its training record."""
+    _write_fixture_arrays(tmp_path)
+    work, out = tmp_path / "work", tmp_path / "export"
+    _run(STYLEGAN / "train_sketch.py", "--sketches", tmp_path / "sketches.npz", "--colours", tmp_path / "colours.npz",
+         "--teacher", STYLEGAN, "--out", work, "--init", STYLEGAN, "--max-steps", 2, "--threads", 1)
+    _run(STYLEGAN / "export.py", "--teacher", STYLEGAN, "--sketch", work / "sketch.pt", "--out", out)
+    shipped = json.loads((STYLEGAN / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    for role in ("synthesis", "image_encoder", "mapping"):
+        assert (out / manifest[role]).read_bytes() == (STYLEGAN / shipped[role]).read_bytes(), role
+        assert manifest["sha256"][manifest[role]] == shipped["sha256"][shipped[role]], role
+    assert (out / "sketch_encoder.pt").read_bytes() != (STYLEGAN / "sketch_encoder.pt").read_bytes()
+    assert manifest["training"]["teacher"] == shipped["training"]["teacher"]
+    r = subprocess.run([sys.executable, str(STYLEGAN / "train_sketch.py"), "--sketches", str(tmp_path / "sketches.npz"),
+                        "--colours", str(tmp_path / "colours.npz"), "--teacher", str(tmp_path / "nowhere"),
+                        "--out", str(work)], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "--teacher" in r.stderr, r.stderr
