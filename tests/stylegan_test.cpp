@@ -120,5 +120,41 @@ TEST_F(Stylegan, BadRangesShapesAndModelsGiveClearErrors) {
   EXPECT_SUMI_ERROR(run(graph(), torch::ones({1, 3, 0, 8}), torch::ones({1, 1, 8, 8})), "node 'enc_image'");
 }
 
+// A manifest with "guide": the synthesis takes (ws, sketch), the sketch padded and resized to the synthesis
+// size as square_input prepares it; without a linked sketch, a clear error naming the port.
+TEST_F(Stylegan, AGuidedSynthesisFollowsTheSketch) {
+  // Output: the sketch itself in RGB, darkened by the codes' mean - so the lines must reach it.
+  save_module(tmp.path("guided.pt"),
+              "def forward(self, ws, sketch):\n    return sketch.repeat(1, 3, 1, 1) * (1.0 - 0.0 * ws.mean())\n");
+  write_text(tmp.path("guided.json"),
+             "{\"format\": \"sumi.stylegan\", \"version\": 1, \"size\": 8, \"w_dim\": 2, \"num_ws\": 4, \"sketch_size\": 8, "
+             "\"synthesis\": \"guided.pt\", \"image_encoder\": \"image_encoder.pt\", \"sketch_encoder\": \"sketch_encoder.pt\", "
+             "\"guide\": {\"resolutions\": [8]}}");
+  Graph g = graph();
+  g.set_param("synth", "manifest", tmp.path("guided.json"));
+  EXPECT_SUMI_ERROR(run(g, torch::ones({1, 3, 8, 8}), torch::ones({1, 1, 8, 8})), "node 'synth'", "port 'sketch'",
+                    "follows the drawn lines", "link the canonical-frame sketch");
+  g.link("sketch.image", "synth.sketch");
+  at::Tensor sketch = torch::ones({1, 1, 16, 16});
+  sketch.index_put_({0, 0, torch::indexing::Slice(0, 8), torch::indexing::Slice()}, 0.0);  // the top half inked
+  const at::Tensor out = run(g, torch::ones({1, 3, 8, 8}), sketch).outputs.at("portrait").tensor();
+  ASSERT_EQ(out.sizes(), (std::vector<std::int64_t>{1, 3, 8, 8}));
+  EXPECT_NEAR(out.index({0, 0, torch::indexing::Slice(0, 4)}).mean().item<float>(), 0.0f, 1e-6);
+  EXPECT_NEAR(out.index({0, 2, torch::indexing::Slice(4, 8)}).mean().item<float>(), 1.0f, 1e-6);
+  // An unguided synthesis given a sketch warns that it is ignored.
+  Graph u = graph();
+  u.link("sketch.image", "synth.sketch");
+  const RunResult r = run(u, torch::ones({1, 3, 8, 8}), torch::ones({1, 1, 8, 8}));
+  bool warned = false;
+  for (const auto& n : r.nodes) warned |= n.id == "synth" && n.warning.find("the sketch is ignored") != std::string::npos;
+  EXPECT_TRUE(warned);
+  write_text(tmp.path("bad_guide.json"),
+             "{\"format\": \"sumi.stylegan\", \"version\": 1, \"size\": 8, \"w_dim\": 2, \"num_ws\": 4, "
+             "\"synthesis\": \"guided.pt\", \"image_encoder\": \"image_encoder.pt\", \"sketch_encoder\": \"sketch_encoder.pt\", "
+             "\"guide\": 3}");
+  g.set_param("synth", "manifest", tmp.path("bad_guide.json"));
+  EXPECT_SUMI_ERROR(run(g, torch::ones({1, 3, 8, 8}), sketch), "bad_guide.json", "\"guide\" must be an object");
+}
+
 }  // namespace
 }  // namespace sumi::test

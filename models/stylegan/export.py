@@ -9,7 +9,11 @@ that latent.encode_image / latent.encode_sketch / synth.stylegan read.
         --sketch ~/sumi-work/stylegan/sketch.pt --out models/stylegan
 
 With --teacher models/stylegan (a sketch encoder retrained against the shipped teacher), only
-sketch_encoder.pt is written anew; the teacher's files are kept (or copied) unchanged.
+sketch_encoder.pt is written anew; the teacher's files are kept (or copied) unchanged. With
+--guided (train_guided.py's checkpoint) the synthesis is replaced by one that also follows the sketch:
+
+    /usr/bin/python3 models/stylegan/export.py --teacher models/stylegan --guided ~/sumi-work/afd-guided/guided.pt \\
+        --out models/stylegan
 """
 import argparse
 import datetime
@@ -25,7 +29,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "synth"))
 from export import macs  # noqa: E402  (models/synth/export.py)
-from stylegan_model import ImageEncoder, Mapping, SketchEncoder, Synthesis, load_teacher  # noqa: E402
+from stylegan_model import GuidedSynthesis, ImageEncoder, Mapping, SketchEncoder, Synthesis, load_teacher  # noqa: E402
 
 
 def sha256(path):
@@ -58,23 +62,33 @@ def training_data(teacher_args):
 
 def main():
     ap = argparse.ArgumentParser(description="Export Sumi's AniFaceDrawing (StyleGAN) models.")
-    ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py, or the exported folder the "
-                    "sketch encoder was trained against (its teacher is copied unchanged)")
-    ap.add_argument("--sketch", required=True, help="sketch.pt from train_sketch.py")
+    ap.add_argument("--teacher", required=True, help="teacher.pt from train_teacher.py, or an exported folder whose "
+                    "teacher (and, without --sketch, sketch encoder) is kept byte for byte")
+    ap.add_argument("--sketch", help="sketch.pt from train_sketch.py (needed unless --teacher is an exported folder)")
+    ap.add_argument("--guided", help="guided.pt from train_guided.py: a synthesis that follows the sketch replaces "
+                    "the teacher's (the manifest gets \"guide\")")
     ap.add_argument("--out", required=True, help="folder for the exported files (models/stylegan)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     t = load_teacher(args.teacher)
-    s = torch.load(pathlib.Path(args.sketch).expanduser())
+    exported = t.get("export")
+    if not args.sketch and not exported:
+        sys.exit("export: error: --sketch is needed unless --teacher is an exported folder")
+    s = torch.load(pathlib.Path(args.sketch).expanduser()) if args.sketch else None
+    guided = torch.load(pathlib.Path(args.guided).expanduser()) if args.guided else None
     size, w_dim = t["size"], t["args"]["w_dim"]
-    if s["teacher_epoch"] != t["epoch"]:
+    if s and s["teacher_epoch"] != t["epoch"]:
         print(f"export: warning: the sketch encoder learnt the codes of the teacher at epoch {s['teacher_epoch']}, "
               f"this teacher is at epoch {t['epoch']}", file=sys.stderr)
-    syn, enc, sk, mapping = Synthesis(size, w_dim), ImageEncoder(size, w_dim), SketchEncoder(size, w_dim), Mapping(128, w_dim)
-    syn.load_state_dict(t["synthesis"])
+    # The synthesis follows the sketch when it is new from train_guided.py or kept from a guided export.
+    follows = guided is not None or any(k.startswith("guides.") for k in t["synthesis"])
+    syn = GuidedSynthesis(size, w_dim) if follows else Synthesis(size, w_dim)
+    enc, sk, mapping = ImageEncoder(size, w_dim), SketchEncoder(size, w_dim), Mapping(128, w_dim)
+    syn.load_state_dict(guided["synthesis"] if guided else t["synthesis"])
     enc.load_state_dict(t["encoder"])
     mapping.load_state_dict(t["mapping"])
-    sk.load_state_dict(s["model"])
+    if s:
+        sk.load_state_dict(s["model"])
     for m in (syn, enc, sk, mapping):
         m.eval()
     syn.freeze_noise()
@@ -82,21 +96,52 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     n = syn.num_ws
     ws = torch.zeros(1, n, w_dim)
-    # A sketch encoder retrained against an exported teacher: the faces it learnt from name the data and licence.
-    licence, data = training_data(s["args"] if "export" in t else t["args"])
+    syn_inputs = (ws, torch.ones(1, 1, size, size)) if follows else (ws,)
+    # The faces the newest network learnt from name the data and the licence.
+    if guided:
+        licence, data = training_data({"colours": guided["args"]["data"]})
+    elif exported and s:
+        licence, data = training_data(s["args"])
+    elif exported:
+        licence, data = exported["licence"], exported["manifest"].get("training", {}).get("data")
+    else:
+        licence, data = training_data(t["args"])
+    written = {"synthesis.pt": guided is not None or not exported, "image_encoder.pt": not exported,
+               "sketch_encoder.pt": s is not None, "mapping.pt": not exported}
     with torch.no_grad():
-        traced = {"synthesis.pt": torch.jit.trace(syn, ws),
-                  "image_encoder.pt": torch.jit.trace(enc, torch.ones(1, 3, size, size)),
-                  "sketch_encoder.pt": torch.jit.trace(sk, torch.ones(1, 1, size, size)),
-                  "mapping.pt": torch.jit.trace(mapping, torch.randn(1, 128))}
-    for name, module in traced.items():
-        if "export" in t and name != "sketch_encoder.pt":
-            # The teacher's files stay byte for byte what they were (a re-trace computes the same, in new bytes).
-            src = pathlib.Path(t["export"]["folder"]) / name
+        modules = {"synthesis.pt": (syn, syn_inputs), "image_encoder.pt": (enc, (torch.ones(1, 3, size, size),)),
+                   "sketch_encoder.pt": (sk, (torch.ones(1, 1, size, size),)), "mapping.pt": (mapping, (torch.randn(1, 128),))}
+        for name, (module, inputs) in modules.items():
+            if written[name]:
+                torch.jit.trace(module, inputs).save(str(out / name))
+                continue
+            # Kept from the exported folder byte for byte (a re-trace computes the same, in new bytes).
+            src = pathlib.Path(exported["folder"]) / name
             if src.resolve() != (out / name).resolve():
                 shutil.copyfile(src, out / name)
-            continue
-        module.save(str(out / name))
+    before = exported["manifest"].get("training", {}) if exported else {}
+
+    root = HERE.parents[1]
+
+    def shown(v):  # a path inside the repository, relative to it (the manifest names no machine's folders)
+        try:
+            return str(pathlib.Path(v).resolve().relative_to(root)) if isinstance(v, str) and "/" in v else v
+        except ValueError:
+            return v
+
+    def record(script, ck):  # the data files are named by the "data" record
+        return {"command": f"models/stylegan/{script} " + " ".join(
+                    f"--{k.replace('_', '-')} {shown(v)}" for k, v in ck["args"].items()
+                    if k not in ("sketches", "colours", "teacher", "out", "parts", "data")),
+                "epochs_completed": ck["epoch"], "step_in_epoch": ck["step"],
+                "wall_minutes": round(ck["wall_seconds"] / 60, 1), "val": ck["val"],
+                **({"started_from": ck["started_from"]} if ck.get("started_from") else {})}
+    training = {**({"data": data} if data else {}),
+                "teacher": exported["record"] if exported else record("train_teacher.py", t),
+                "sketch_encoder": record("train_sketch.py", s) if s else before.get("sketch_encoder", {}),
+                **({"guided": record("train_guided.py", guided)} if guided else
+                   {"guided": before["guided"]} if follows and "guided" in before else {}),
+                "exported": datetime.date.today().isoformat()}
     manifest = {
         "format": "sumi.stylegan", "version": 1, "name": f"stylegan{size}", "size": size, "w_dim": w_dim, "num_ws": n,
         "sketch_size": size, "synthesis": "synthesis.pt", "image_encoder": "image_encoder.pt",
@@ -104,30 +149,21 @@ def main():
         "layers": {"note": "one w per synthesis convolution (and the last toRGB), coarse to fine: "
                            "0-3 at 4-8 px shape the face, 4-7 at 16-32 px its parts, 8+ at 64 px and up colour and texture",
                    "resolution": [4, 4] + [r for r in (8, 16, 32, 64, 128, 256, 512) if r <= size for _ in (0, 1)][:n - 2]},
-        "cost": {"synthesis_gmac": round(macs(syn, ws) / 1e9, 3),
+        **({"guide": {"input": "the canonical-frame sketch, 1 x 1 x size x size, 1 = paper (synth.stylegan's sketch)",
+                      "resolutions": list(syn.guide_res),
+                      "note": "forward(ws, sketch): the sketch is read at these resolutions and added to the features "
+                              "between each one's two style layers (train_guided.py)"}} if follows else {}),
+        "cost": {"synthesis_gmac": round(macs(syn, *syn_inputs) / 1e9, 3),
                  "sketch_encoder_gmac": round(macs(sk, torch.ones(1, 1, size, size)) / 1e9, 3),
                  "note": "multiply-accumulates per portrait (1 GMAC = 2 GFLOP)"},
-        "sha256": {name: sha256(out / name) for name in traced},
+        "sha256": {name: sha256(out / name) for name in modules},
         "licence": licence,
-        "training": {
-            **({"data": data} if data else {}),
-            "teacher": t["export"]["record"] if "export" in t else {"command": "models/stylegan/train_teacher.py " + " ".join(
-                f"--{k.replace('_', '-')} {v}" for k, v in t["args"].items() if k not in ("colours", "out", "parts")),
-                "epochs_completed": t["epoch"], "step_in_epoch": t["step"],
-                "wall_minutes": round(t["wall_seconds"] / 60, 1), "val": t["val"],
-                **({"started_from": t["started_from"]} if t.get("started_from") else {})},
-            "sketch_encoder": {"command": "models/stylegan/train_sketch.py " + " ".join(
-                f"--{k.replace('_', '-')} {v}" for k, v in s["args"].items()
-                if k not in ("sketches", "colours", "teacher", "out", "parts")),
-                "epochs_completed": s["epoch"], "step_in_epoch": s["step"],
-                "wall_minutes": round(s["wall_seconds"] / 60, 1), "val": s["val"],
-                **({"started_from": s["started_from"]} if s.get("started_from") else {})},
-            "exported": datetime.date.today().isoformat()},
+        "training": training,
     }
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
     tmp.replace(out / "manifest.json")
-    print(f"export: wrote {out / 'manifest.json'} ({size} px, W+ {n} x {w_dim})")
+    print(f"export: wrote {out / 'manifest.json'} ({size} px, W+ {n} x {w_dim}{', guided' if follows else ''})")
 
 
 if __name__ == "__main__":

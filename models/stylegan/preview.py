@@ -23,7 +23,7 @@ import sumi
 HERE = pathlib.Path(__file__).resolve().parent
 FIXTURE = HERE.parent / "data" / "fixture"
 sys.path.insert(0, str(HERE))
-from stylegan_model import ImageEncoder, SketchEncoder, Synthesis, edge_loss, load_exported  # noqa: E402
+from stylegan_model import GuidedSynthesis, ImageEncoder, SketchEncoder, Synthesis, edge_loss, load_exported  # noqa: E402
 
 
 def load_model(path):
@@ -90,7 +90,7 @@ def main():
             for what, encoder, x in (("teacher", enc, colour), ("sketch encoder", sk, sketch)):
                 if encoder is None:
                     continue
-                face = syn(encoder(x))
+                face = syn(encoder(x), sketch) if isinstance(syn, GuidedSynthesis) else syn(encoder(x))
                 columns.append(face)
                 print(f"{name}: {what}: L1 {(face - colour).abs().mean():.4f}, edge {edge_loss(face, colour):.4f}")
     n = min(args.rows, len(colour))

@@ -142,6 +142,55 @@ class Synthesis(nn.Module):
                 m.random_noise = False
 
 
+GUIDE_RESOLUTIONS = (32, 64, 128)
+
+
+class GuidedSynthesis(Synthesis):
+    """The synthesis network that also follows the drawn lines (issue 18): (W+, sketch) -> RGB. The sketch
+    (N x 1 x size x size, 1 = paper; the canonical-frame drawing) is read at 32, 64 and 128 px by a small
+    convolutional branch per resolution whose output is added to the features between that resolution's two
+    style layers. The branches' last convolutions start at zero, so a GuidedSynthesis made from a trained
+    Synthesis (`from_synthesis`) draws exactly what it drew until training teaches it to use the lines.
+    The W+ code still carries everything else (colour, hair, style), so reference layer mixing works as before."""
+
+    def __init__(self, size: int = 128, w_dim: int = 256, channels: Dict[int, int] = None, hidden: int = 16):
+        super().__init__(size, w_dim, channels)
+        ch = dict(DEFAULT_CHANNELS, **(channels or {}))
+        self.guide_res = [r for r in GUIDE_RESOLUTIONS if r <= size]
+        branches = []
+        for r in self.guide_res:
+            last = nn.Conv2d(hidden, ch[r], 3, padding=1)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
+            branches.append(nn.Sequential(nn.Conv2d(1, hidden, 3, padding=1), nn.LeakyReLU(0.2),
+                                          nn.Conv2d(hidden, hidden, 3, padding=1), nn.LeakyReLU(0.2), last))
+        self.guides = nn.ModuleList(branches)
+
+    @classmethod
+    def from_synthesis(cls, syn: "Synthesis") -> "GuidedSynthesis":
+        g = cls(syn.size, syn.w_dim)
+        missing, unexpected = g.load_state_dict(syn.state_dict(), strict=False)
+        assert not unexpected and all(k.startswith("guides.") for k in missing), (missing, unexpected)
+        return g
+
+    def forward(self, ws: torch.Tensor, sketch: torch.Tensor) -> torch.Tensor:
+        ink = 1.0 - sketch
+        x = self.first(self.const.expand(ws.shape[0], -1, -1, -1), ws[:, 0])
+        rgb = self.first_rgb(x, ws[:, 1])
+        i, res, b = 1, 8, 0
+        for k, to_rgb in enumerate(self.rgbs):
+            x = self.convs[2 * k](x, ws[:, i])
+            if b < len(self.guide_res) and self.guide_res[b] == res:
+                x = x + self.guides[b](F.interpolate(ink, size=(res, res), mode="area"))  # area at the same size: as is
+                b += 1
+            x = self.convs[2 * k + 1](x, ws[:, i + 1])
+            i += 2
+            rgb = F.interpolate(rgb, scale_factor=2.0, mode="bilinear", align_corners=False) + to_rgb(x, ws[:, i])
+            res *= 2
+        rgb = rgb + 0.5
+        return rgb if self.training else rgb.clamp(0.0, 1.0)
+
+
 class Mapping(nn.Module):
     """z (N x z_dim) -> w (N x w_dim): pixel-normalised input, an MLP with equalised learning rate."""
 
@@ -213,7 +262,8 @@ def edge_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
 
 def load_exported(folder) -> Dict[str, nn.Module]:
     """The networks of an exported model folder (its manifest.json and TorchScript files) as trainable modules:
-    {"synthesis", "image_encoder", "sketch_encoder", "mapping"} plus "manifest" (the dict). Lets training resume
+    {"synthesis", "image_encoder", "sketch_encoder", "mapping"} plus "manifest" (the dict); the synthesis is a
+    GuidedSynthesis (forward(ws, sketch)) when the manifest has "guide". Lets training resume
     from shipped weights when the training checkpoints are gone (TorchScript keeps every parameter by name).
     Raises ValueError naming the file when the folder is not such an export."""
     folder = pathlib.Path(folder).expanduser()
@@ -222,7 +272,8 @@ def load_exported(folder) -> Dict[str, nn.Module]:
         size, w_dim = int(manifest["size"]), int(manifest["w_dim"])
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{folder / 'manifest.json'}: not a readable StyleGAN manifest ({e!r})") from e
-    nets = {"synthesis": Synthesis(size, w_dim), "image_encoder": ImageEncoder(size, w_dim),
+    synthesis = GuidedSynthesis(size, w_dim) if "guide" in manifest else Synthesis(size, w_dim)
+    nets = {"synthesis": synthesis, "image_encoder": ImageEncoder(size, w_dim),
             "sketch_encoder": SketchEncoder(size, w_dim), "mapping": Mapping(int(manifest.get("z_dim", 128)), w_dim)}
     for role, net in nets.items():
         path = folder / str(manifest.get(role, f"<no {role} in the manifest>"))
@@ -276,4 +327,4 @@ def load_teacher(path) -> Dict:
             "epoch": int(record.get("epochs_completed", 0)), "step": int(record.get("step_in_epoch", 0)),
             "wall_seconds": float(record.get("wall_minutes", 0)) * 60, "val": record.get("val", []),
             "args": {"w_dim": int(m["w_dim"])}, "started_from": record.get("started_from"),
-            "export": {"folder": str(path), "record": record, "licence": m.get("licence", "")}}
+            "export": {"folder": str(path), "record": record, "licence": m.get("licence", ""), "manifest": m}}

@@ -40,7 +40,8 @@ import torch.nn.functional as F
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import ImageEncoder, SketchEncoder, Synthesis, edge_loss, load_teacher, start_from_export  # noqa: E402
+from stylegan_model import (GuidedSynthesis, ImageEncoder, SketchEncoder, Synthesis, edge_loss,  # noqa: E402
+                            load_teacher, start_from_export)
 
 
 def main():
@@ -73,7 +74,8 @@ def main():
     size = colours.shape[1]
     teacher = load_teacher(args.teacher)
     w_dim = teacher["args"]["w_dim"]
-    enc, syn = ImageEncoder(size, w_dim), Synthesis(size, w_dim)
+    guided = any(k.startswith("guides.") for k in teacher["synthesis"])  # a synthesis that follows the sketch
+    enc, syn = ImageEncoder(size, w_dim), (GuidedSynthesis if guided else Synthesis)(size, w_dim)
     enc.load_state_dict(teacher["encoder"])
     syn.load_state_dict(teacher["synthesis"])
     enc.eval()
@@ -138,11 +140,12 @@ def main():
         for step in range(start_step, steps_per_epoch):
             t_step = time.time()
             idx = perm[step * args.batch:(step + 1) * args.batch]
-            ws = model(inputs(idx, g))
+            drawn = inputs(idx, g)
+            ws = model(drawn)
             code_loss = (ws - codes[idx]).pow(2).mean()
             q = max(1, len(idx) // 4)
             x = colours[idx[:q]].permute(0, 3, 1, 2).float() / 255.0
-            face = syn(ws[:q])
+            face = syn(ws[:q], drawn[:q]) if guided else syn(ws[:q])
             image_loss = (face - x).abs().mean()
             edge = edge_loss(face, x) if args.edge > 0 else torch.zeros(())
             loss = args.code_weight * code_loss + args.image_weight * image_loss + args.edge * edge
@@ -171,9 +174,10 @@ def main():
             model.eval()
             gv = torch.Generator().manual_seed(12345)
             vidx = torch.from_numpy(val_idx)
-            ws = model(inputs(vidx, gv))
+            drawn = inputs(vidx, gv)
+            ws = model(drawn)
             x = colours[vidx].permute(0, 3, 1, 2).float() / 255.0
-            face = syn(ws)
+            face = syn(ws, drawn) if guided else syn(ws)
             val = {"epoch": epoch, "code_mse": (ws - codes[vidx]).pow(2).mean().item(),
                    "image_l1": (face - x).abs().mean().item(), "edge": edge_loss(face, x).item()}
         val_history.append(val)

@@ -38,7 +38,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "synth"))
 from progressive import window_masks  # noqa: E402
-from stylegan_model import ImageEncoder, Mapping, Synthesis, edge_loss, start_from_export  # noqa: E402
+from stylegan_model import GuidedSynthesis, ImageEncoder, Mapping, Synthesis, edge_loss, start_from_export  # noqa: E402
 from synth_model import PatchDiscriminator  # noqa: E402
 
 
@@ -98,6 +98,12 @@ def main():
     if args.init and not ckpt_path.exists():
         nets, started_from = start_from_export(args.init, "teacher", size, args.w_dim)
         enc, syn, mapping = nets["image_encoder"], nets["synthesis"], nets["mapping"]
+        if isinstance(syn, GuidedSynthesis):  # the teacher trains the plain synthesis: leave the sketch branches out
+            plain = Synthesis(size, args.w_dim)
+            plain.load_state_dict({k: v for k, v in syn.state_dict().items() if not k.startswith("guides.")})
+            syn = plain
+            print("train: the exported synthesis follows the sketch; the teacher trains it without its sketch "
+                  "branches (run train_guided.py on the new teacher's export afterwards)", flush=True)
     else:
         enc, syn, mapping = ImageEncoder(size, args.w_dim), Synthesis(size, args.w_dim), Mapping(128, args.w_dim)
     disc = PatchDiscriminator(cin=3)

@@ -27,6 +27,8 @@ std::shared_ptr<StyleganModels> parse_stylegan_models(const nlohmann::json& j, c
   m->synthesis = file("synthesis");
   m->image_encoder = file("image_encoder");
   m->sketch_encoder = file("sketch_encoder");
+  if (j.contains("guide") && !j["guide"].is_object()) throw Error(ctx, "\"guide\" must be an object");
+  m->guided = j.contains("guide");
   return m;
 }
 

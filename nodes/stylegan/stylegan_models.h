@@ -9,7 +9,11 @@
 // Manifest:
 //   { "format": "sumi.stylegan", "version": 1, "size": 128, "w_dim": 256, "num_ws": 12,
 //     "sketch_size": 128, "synthesis": "synthesis.pt", "image_encoder": "image_encoder.pt",
-//     "sketch_encoder": "sketch_encoder.pt", "layers": {...}, "training": {...}, "sha256": {...} }
+//     "sketch_encoder": "sketch_encoder.pt", "layers": {...}, "training": {...}, "sha256": {...},
+//     "guide": {...} (optional) }
+// A manifest with "guide" names a synthesis that follows the drawn lines:
+// forward(ws, sketch), the canonical-frame sketch as 1 x 1 x size x size
+// (1 = paper), prepared as square_input prepares a sketch.
 //
 // Thread safety: manifests are immutable once loaded (cached in the ModelStore).
 #pragma once
@@ -33,6 +37,7 @@ struct StyleganModels {
   std::string path;
   int size = 128, w_dim = 256, num_ws = 12, sketch_size = 128;
   std::string synthesis, image_encoder, sketch_encoder;  // absolute paths
+  bool guided = false;  // the synthesis also takes the sketch (manifest "guide")
 };
 
 std::shared_ptr<const StyleganModels> load_stylegan_models(ModelStore& store, const std::string& manifest_path);

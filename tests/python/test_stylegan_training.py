@@ -36,7 +36,8 @@ def test_exported_networks_load_back_with_the_same_outputs(shipped):
             assert torch.allclose(shipped[role](x), scripted(x), atol=1e-5), role
         ws = shipped["sketch_encoder"](sketch)
         scripted = torch.jit.load(str(STYLEGAN / shipped["manifest"]["synthesis"]))
-        assert torch.allclose(shipped["synthesis"](ws), scripted(ws), atol=1e-5)  # noise frozen the same way
+        inputs = (ws, sketch) if "guide" in shipped["manifest"] else (ws,)  # a synthesis that follows the sketch
+        assert torch.allclose(shipped["synthesis"](*inputs), scripted(*inputs), atol=1e-5)  # noise frozen the same way
 
 
 def test_edge_loss_sees_lines_not_flat_colour():
@@ -140,3 +141,44 @@ def test_a_sketch_encoder_retrains_against_the_shipped_teacher_folder(tmp_path):
                         "--colours", str(tmp_path / "colours.npz"), "--teacher", str(tmp_path / "nowhere"),
                         "--out", str(work)], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "Traceback" not in r.stderr and "--teacher" in r.stderr, r.stderr
+
+
+def test_a_guided_synthesis_starts_as_the_plain_one():
+    from stylegan_model import GuidedSynthesis, Synthesis
+    torch.manual_seed(0)
+    plain = Synthesis(32, 16).eval()
+    guided = GuidedSynthesis.from_synthesis(plain).eval()
+    plain.freeze_noise()
+    guided.freeze_noise()
+    ws = torch.randn(2, plain.num_ws, 16)
+    with torch.no_grad():
+        assert torch.equal(guided(ws, (torch.rand(2, 1, 32, 32) > 0.1).float()), plain(ws))
+
+
+def test_train_guided_fine_tunes_and_exports_a_synthesis_the_engine_runs(tmp_path):
+    """train_guided.py: a few steps from the shipped models on a canonical pack, exported with --guided;
+    the encoders' files are kept, the manifest says "guide", and the graph runs it with the sketch linked."""
+    _write_fixture_arrays(tmp_path)
+    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
+    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+    work, out = tmp_path / "work", tmp_path / "export"
+    log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--max-steps", 2,
+               "--threads", 1)
+    assert "stopped at --max-steps" in log
+    _run(STYLEGAN / "export.py", "--teacher", STYLEGAN, "--guided", work / "guided.pt", "--out", out)
+    shipped = json.loads((STYLEGAN / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["guide"]["resolutions"] == [32, 64, 128] and manifest["training"]["guided"]["step_in_epoch"] >= 1
+    for role in ("image_encoder", "sketch_encoder", "mapping"):
+        assert (out / manifest[role]).read_bytes() == (STYLEGAN / shipped[role]).read_bytes(), role
+    sumi = pytest.importorskip("sumi")
+    g = sumi.Graph.load(str(ROOT / "graphs" / "anifacedrawing.sumi.json"))
+    for node in ("encode_sketch", "encode_reference", "portrait"):
+        g.set_param(node, "manifest", str(out / "manifest.json"))
+    if "sketch" not in g.nodes["portrait"]["inputs"]:
+        g.link("canonical.image", "portrait.sketch")
+    r = sumi.Session().run(g, outputs=["portrait"])
+    assert np.asarray(r.outputs["portrait"]).shape == (1, 3, 128, 128)
+    r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "nowhere.npz"),
+                        "--out", str(work)], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "--data" in r.stderr, r.stderr

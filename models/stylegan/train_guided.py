@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""AniFaceDrawing's synthesis, taught to follow the drawn lines (issue 18): fine-tunes the shipped synthesis
+network into a GuidedSynthesis (stylegan_model.py) that reads the canonical-frame sketch at 32, 64 and 128 px
+besides its W+ code, on a multi-style canonical pack (models/synth/prepare_canonical.py). The encoders stay
+as shipped (frozen), so the codes mean what they meant: each batch is half the teacher's path (the image
+encoder's code of the colour face, the finished sketch as the guide) and half the graph's path (the sketch
+encoder's code of a simulated drawing in progress, that same drawing as the guide), both against the colour
+face. Resumable like the other training scripts.
+
+    /usr/bin/python3 models/stylegan/train_guided.py --data ~/sumi-data/canonical_afd.npz --init models/stylegan \\
+        --out ~/sumi-work/afd-guided --epochs 3
+    /usr/bin/python3 models/stylegan/export.py --teacher models/stylegan --guided ~/sumi-work/afd-guided/guided.pt \\
+        --out models/stylegan
+
+Losses as the teacher's: L1 (x50) weighted up inside the part windows (--part-weight), and the L1 of the
+luminance gradients (--edge: the lines).
+"""
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from progressive import progressive, window_masks  # noqa: E402
+from stylegan_model import GuidedSynthesis, edge_loss, start_from_export  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Teach AniFaceDrawing's synthesis to follow the drawn lines.")
+    ap.add_argument("--data", required=True, help="canonical pack (sketches + colours) from prepare_canonical.py")
+    ap.add_argument("--init", default=str(HERE), help="the exported models to start from (their encoders stay)")
+    ap.add_argument("--out", required=True, help="folder for the checkpoint (outside the source tree)")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=1e-3, help="synthesis learning rate")
+    ap.add_argument("--guide-lr", type=float, default=3e-3, help="learning rate of the new sketch branches")
+    ap.add_argument("--l1", type=float, default=50.0)
+    ap.add_argument("--edge", type=float, default=100.0)
+    ap.add_argument("--part-weight", type=float, default=3.0)
+    ap.add_argument("--parts", default=str(HERE.parent / "parts" / "manifest.json"), help="part windows")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--save-minutes", type=float, default=5.0)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    path = pathlib.Path(args.data).expanduser()
+    try:
+        d = np.load(path)
+        sketches, colours, split = torch.from_numpy(d["sketches"]), torch.from_numpy(d["colours"]), d["split"]
+    except (OSError, KeyError, ValueError) as e:
+        sys.exit(f"train: error: --data {path}: not a canonical pack with sketches, colours and split ({e})")
+    size = colours.shape[1]
+    train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
+    if not len(train_idx):
+        sys.exit(f"train: error: --data {path} has no training faces (split 0)")
+    nets, started_from = start_from_export(args.init, "teacher", size, 256)
+    w_dim = int(nets["manifest"]["w_dim"])
+    enc, sk_enc = nets["image_encoder"].eval(), nets["sketch_encoder"].eval()
+    for q in list(enc.parameters()) + list(sk_enc.parameters()):
+        q.requires_grad_(False)
+    syn = GuidedSynthesis.from_synthesis(nets["synthesis"])
+    parts = json.loads(pathlib.Path(args.parts).read_text())
+    masks = window_masks([parts["parts"][p]["window"] for p in ("left_eye", "right_eye", "nose", "mouth")],
+                         parts["canvas"], size)
+    pixel_weight = torch.ones(1, 1, size, size) + args.part_weight * masks[:4].amax(0, keepdim=True)
+    pixel_weight /= pixel_weight.mean()
+    guide_params = list(syn.guides.parameters())
+    ids = {id(q) for q in guide_params}
+    opt = torch.optim.Adam([{"params": [q for q in syn.parameters() if id(q) not in ids], "lr": args.lr},
+                            {"params": guide_params, "lr": args.guide_lr}], betas=(0.9, 0.99))
+    out = pathlib.Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / "guided.pt"
+    epoch, start_step, wall, val_history = 0, 0, 0.0, []
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path)
+        syn.load_state_dict(ck["synthesis"])
+        opt.load_state_dict(ck["opt"])
+        epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
+        print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
+    steps_per_epoch = len(train_idx) // args.batch
+    print(f"train: {len(train_idx)} faces at {size} px, {steps_per_epoch} steps per epoch", flush=True)
+
+    def small(idx):
+        return F.interpolate(sketches[idx].unsqueeze(1).float() / 255.0, size=(size, size), mode="area")
+
+    def save(ep, st):
+        state = {"synthesis": syn.state_dict(), "opt": opt.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall,
+                 "args": vars(args), "size": size, "w_dim": w_dim, "val": val_history, "started_from": started_from,
+                 "data": path.name}
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(state, tmp)
+        tmp.replace(ckpt_path)
+
+    total = 0
+    while epoch < args.epochs:
+        syn.train()
+        perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
+        g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
+        t_epoch, t_save, first_step, run = time.time(), time.time(), start_step, {}
+        for step in range(start_step, steps_per_epoch):
+            t_step = time.time()
+            idx = perm[step * args.batch:(step + 1) * args.batch]
+            x = colours[idx].permute(0, 3, 1, 2).float() / 255.0
+            clean = small(idx)
+            h = len(idx) // 2
+            drawn = progressive(clean[h:], masks, g)
+            with torch.no_grad():
+                ws = torch.cat([enc(x[:h]), sk_enc(drawn)])
+            fake = syn(ws, torch.cat([clean[:h], drawn]))
+            l1 = ((fake - x).abs() * pixel_weight).mean()
+            edge = edge_loss(fake, x)
+            loss = args.l1 * l1 + args.edge * edge
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            wall += time.time() - t_step
+            total += 1
+            for k, v in (("l1", l1.item()), ("edge", edge.item())):
+                run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
+            if step % 10 == 0 or step + 1 == steps_per_epoch:
+                rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
+                left = (args.epochs - epoch) * steps_per_epoch - step - 1
+                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} "
+                      + " ".join(f"{k} {v:.4f}" for k, v in run.items())
+                      + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)
+            if time.time() - t_save > args.save_minutes * 60:
+                save(epoch, step + 1)
+                t_save = time.time()
+            if args.max_steps and total >= args.max_steps:
+                save(epoch, step + 1)
+                print("\ntrain: stopped at --max-steps", flush=True)
+                return
+        epoch, start_step = epoch + 1, 0
+        with torch.no_grad():
+            syn.eval()
+            vi = torch.from_numpy(val_idx)
+            x = colours[vi].permute(0, 3, 1, 2).float() / 255.0
+            clean = small(vi)
+            teacher = syn(enc(x), clean)
+            drawn = syn(sk_enc(clean), clean)
+            val = {"epoch": epoch, "teacher_l1": (teacher - x).abs().mean().item(),
+                   "sketch_l1": (drawn - x).abs().mean().item(), "sketch_edge": edge_loss(drawn, x).item()}
+        val_history.append(val)
+        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val L1 from the image code "
+              f"{val['teacher_l1']:.4f}, from the sketch code {val['sketch_l1']:.4f} (edge {val['sketch_edge']:.4f})",
+              flush=True)
+        save(epoch, 0)
+    print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
+
+
+if __name__ == "__main__":
+    main()
