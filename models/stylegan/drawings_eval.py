@@ -16,12 +16,13 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import sumi
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "models" / "synth"))
+sys.path.insert(0, str(ROOT / "models" / "parts"))
+from evaluate import picture  # noqa: E402  (models/parts/evaluate.py)
 from metrics import chamfer, input_ink, line_art  # noqa: E402  (models/synth/metrics.py)
 
 CONDITIONS = ("complete", "partial", "rough")
@@ -82,21 +83,16 @@ def main():
             lines = {m: [] for m in models}
             for k, img in enumerate(drawings):
                 x = np.asarray(session.run(drawing_graph(condition, k + 1), inputs={"load": img}).outputs["out"])
-                row = [torch.from_numpy(np.repeat(x, 3, 1)).float()]
+                row = [np.repeat(x, 3, 1)]
                 for m, g in models.items():
                     p = torch.from_numpy(np.asarray(session.run(g, outputs=["portrait"], inputs={"sketch.image": x})
                                                     .outputs["portrait"]).copy())
                     lines[m].append(chamfer(input_ink(torch.from_numpy(x.copy()), p.shape[-2:]), line_art(session, p)))
-                    row.append(F.interpolate(p, size=x.shape[-2:], mode="bilinear", align_corners=False))
+                    row.append(p.numpy())
                 if k < 2:
-                    rows.append(F.interpolate(torch.cat(row, 3), scale_factor=0.5, mode="area"))
+                    rows.append((f"{group.split()[0]} {condition}", row))  # short, no commas (picture() splits on them)
             print(f"| {group}, {condition} | {len(drawings)} | {np.mean(lines['before']):.2f} | {np.mean(lines['after']):.2f} |")
-    g = sumi.Graph(name="sheet")
-    g.add_node("sheet", "io.load_image")
-    g.add_node("save", "io.save_image", path=str(pathlib.Path(args.out).resolve()))
-    g.link("sheet.image", "save.image")
-    g.set_output("written", "save.path")
-    session.run(g, inputs={"sheet": torch.cat(rows, 2).numpy()})
+    picture(session, rows, pathlib.Path(args.out), names="before,after")
     print(f"wrote {args.out}")
 
 

@@ -24,6 +24,7 @@ import json
 import math
 import pathlib
 import sys
+import time
 from typing import Dict, List
 
 import torch
@@ -328,3 +329,28 @@ def load_teacher(path) -> Dict:
             "wall_seconds": float(record.get("wall_minutes", 0)) * 60, "val": record.get("val", []),
             "args": {"w_dim": int(m["w_dim"])}, "started_from": record.get("started_from"),
             "export": {"folder": str(path), "record": record, "licence": m.get("licence", ""), "manifest": m}}
+
+
+# ---- the training scripts' shared bookkeeping (train_teacher / train_sketch / train_guided) ----
+
+def save_checkpoint(state: Dict, path: pathlib.Path) -> None:
+    """torch.save to a temporary file, then rename: a stopped run never leaves half a checkpoint."""
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def smooth(run: Dict[str, float], values) -> None:
+    """Running averages of the losses, for the progress line: (name, value) pairs into `run`."""
+    for k, v in values:
+        run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
+
+
+def print_progress(run: Dict[str, float], epoch: int, epochs: int, step: int, steps_per_epoch: int, first_step: int,
+                   t_epoch: float, digits: int = 4) -> None:
+    """The one-line progress report (rewritten in place): losses, steps/s and the ETA of the whole run."""
+    rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
+    left = (epochs - epoch) * steps_per_epoch - step - 1
+    print(f"\rtrain: epoch {epoch + 1}/{epochs} step {step + 1}/{steps_per_epoch} "
+          + " ".join(f"{k} {v:.{digits}f}" for k, v in run.items())
+          + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)

@@ -28,7 +28,8 @@ import torch.nn.functional as F
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import GuidedSynthesis, edge_loss, start_from_export  # noqa: E402
+from stylegan_model import (GuidedSynthesis, edge_loss, print_progress, save_checkpoint, smooth,  # noqa: E402
+                            start_from_export)
 
 
 def main():
@@ -96,9 +97,7 @@ def main():
         state = {"synthesis": syn.state_dict(), "opt": opt.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall,
                  "args": vars(args), "size": size, "w_dim": w_dim, "val": val_history, "started_from": started_from,
                  "data": path.name}
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        tmp.replace(ckpt_path)
+        save_checkpoint(state, ckpt_path)
 
     total = 0
     while epoch < args.epochs:
@@ -124,14 +123,9 @@ def main():
             opt.step()
             wall += time.time() - t_step
             total += 1
-            for k, v in (("l1", l1.item()), ("edge", edge.item())):
-                run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
+            smooth(run, (("l1", l1.item()), ("edge", edge.item())))
             if step % 10 == 0 or step + 1 == steps_per_epoch:
-                rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
-                left = (args.epochs - epoch) * steps_per_epoch - step - 1
-                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} "
-                      + " ".join(f"{k} {v:.4f}" for k, v in run.items())
-                      + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)
+                print_progress(run, epoch, args.epochs, step, steps_per_epoch, first_step, t_epoch)
             if time.time() - t_save > args.save_minutes * 60:
                 save(epoch, step + 1)
                 t_save = time.time()

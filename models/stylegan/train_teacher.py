@@ -38,7 +38,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "synth"))
 from progressive import window_masks  # noqa: E402
-from stylegan_model import GuidedSynthesis, ImageEncoder, Mapping, Synthesis, edge_loss, start_from_export  # noqa: E402
+from stylegan_model import (GuidedSynthesis, ImageEncoder, Mapping, Synthesis, edge_loss, print_progress,  # noqa: E402
+                            save_checkpoint, smooth, start_from_export)
 from synth_model import PatchDiscriminator  # noqa: E402
 
 
@@ -132,9 +133,7 @@ def main():
                  "opt_d": opt_d.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall, "args": vars(args),
                  "size": size, "val": val_history,
                  "started_from": started_from}
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        tmp.replace(ckpt_path)
+        save_checkpoint(state, ckpt_path)
 
     total = 0
     while epoch < args.epochs:
@@ -170,14 +169,10 @@ def main():
             opt_m.step()
             wall += time.time() - t_step
             total += 1
-            for k, v in (("l1", l1.item()), ("edge", edge.item()), ("adv", adv.item()), ("d", d_loss.item()), ("map", m_loss.item())):
-                run[k] = 0.98 * run[k] + 0.02 * v if k in run else v
+            smooth(run, (("l1", l1.item()), ("edge", edge.item()), ("adv", adv.item()), ("d", d_loss.item()),
+                         ("map", m_loss.item())))
             if step % 10 == 0 or step + 1 == steps_per_epoch:
-                rate = (step + 1 - first_step) / max(time.time() - t_epoch, 1e-9)
-                left = (args.epochs - epoch) * steps_per_epoch - step - 1
-                print(f"\rtrain: epoch {epoch + 1}/{args.epochs} step {step + 1}/{steps_per_epoch} "
-                      + " ".join(f"{k} {v:.3f}" for k, v in run.items())
-                      + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)
+                print_progress(run, epoch, args.epochs, step, steps_per_epoch, first_step, t_epoch, digits=3)
             if time.time() - t_save > args.save_minutes * 60:
                 save(epoch, step + 1)
                 t_save = time.time()
