@@ -2,8 +2,9 @@
 """How well does face.locate find faces? Runs the engine's face.locate node
 (through Sumi's Python API, so the node's own preprocessing and maths are
 tested) on the test split and the held-out style of a multi-style data set,
-on complete outline drawings and on partial ones (sketch.drop_strokes keeping
-30 % / 60 % of the lines), and reports the part-centre error distribution in
+on complete outline drawings, on partial ones (sketch.drop_strokes keeping
+30 % / 60 % of the lines) and on schematic ones (schematic.py: the face drawn
+the way a person sketches one freehand, on its true boxes), and reports the part-centre error distribution in
 pixels at 256 (per face: the worst of the four part centres), the frame's
 scale and rotation errors, and the node's time.
 
@@ -23,16 +24,17 @@ import sumi
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from prepare import line_graphs, read_faces, square_window  # noqa: E402
+from schematic import rasterise, rasterise_graph, schematic_strokes  # noqa: E402
 
 PARTS = ["left_eye", "right_eye", "nose", "mouth"]
-CONDITIONS = [("complete", None), ("60% of lines", 0.6), ("30% of lines", 0.3)]
+CONDITIONS = [("complete", None), ("60% of lines", 0.6), ("30% of lines", 0.3), ("schematic", "schematic")]
 
 
 def locate_graph(manifest, keep, seed, snap, passes, canonical_snap, refine=True, hold=0.0):
     g = sumi.Graph(name="locate_eval")
     g.add_node("load", "io.load_image", channels="gray")
     last = "load.image"
-    if keep is not None:
+    if isinstance(keep, float):
         g.add_node("drop", "sketch.drop_strokes", keep=keep, seed=seed, piece_length=48)
         g.link(last, "drop.sketch")
         last = "drop.image"
@@ -84,14 +86,23 @@ def summary(errs):
 HEAD_BOX = (48.0, 54.0, 217.0, 206.0)  # the canonical head box at 256
 
 
-def stability(session, data, faces, args):
+def schematic_steps(session, face, graphs={}):  # noqa: B006 (one rasterise graph per size, kept)
+    """A schematic drawing of the face (schematic.py, seeded by the face), stroke by stroke: [{"image": ...}]."""
+    size = int(face["size"])
+    graphs.setdefault(size, rasterise_graph(size))
+    strokes = schematic_strokes(face, np.random.default_rng(1_000_003 + int(face["index"])))
+    return [{"image": rasterise(session, graphs[size], strokes, k)} for k in range(1, len(strokes["strokes"]) + 1)]
+
+
+def stability(session, data, faces, args, schematic=False):
     """How far the located face moves while it is drawn: each face's outline drawing in 10
     steps (sketch.progressive, as prepare.py draws drawings in progress), located at every
     step; per step, the largest move of a head-box corner (px at 256) from the step before.
     'late' = the last five steps, when the head and most parts are drawn.
     With --hold, each step is located with the step before's frame as face.locate's
     `previous` (as the editor does): also how often the frame and each part box were
-    kept exactly, and the finished drawing's error against the truth."""
+    kept exactly, and the finished drawing's error against the truth. With `schematic`, the
+    faces are drawn schematically (schematic.py), one stroke per step, head first."""
     prog = line_graphs(128)["progressive"][0]
     moves, late, kept, parts_kept, final = [], [], [], [], []
     for face in faces:
@@ -100,7 +111,7 @@ def stability(session, data, faces, args):
         prog.set_param("steps", "reference", int(face["size"]))
         for p in PARTS:
             prog.set_param("steps", p, square_window(face["boxes"][p], face["size"]))
-        steps = session.run(prog).outputs["steps"]
+        steps = schematic_steps(session, face) if schematic else session.run(prog).outputs["steps"]
         g = locate_graph(args.manifest, None, 0, args.snap, args.passes, args.canonical_snap, bool(args.refine),
                          args.hold)
         g.set_param("load", "path", str(data / face["files"]["sketch"]))  # fed below
@@ -153,6 +164,8 @@ def main():
     ap.add_argument("--hold", type=float, default=0.0,
                     help="stability: feed each step the step before's frame as face.locate's `previous`, with this "
                          "`hold` (px at 256; the editor does so with the node's default, 4); 0 = no previous frame")
+    ap.add_argument("--schematic-stability", type=int, default=0,
+                    help="also: this many test faces drawn schematically, one stroke per step (as in the editor)")
     ap.add_argument("--conditions", type=int, default=1, choices=(0, 1),
                     help="0: skip the accuracy groups (only the stability run)")
     ap.add_argument("--json")
@@ -173,7 +186,7 @@ def main():
             for face in faces:
                 g = locate_graph(args.manifest, keep, face["index"], args.snap, args.passes, args.canonical_snap, bool(args.refine))
                 g.set_param("load", "path", str(data / face["files"]["sketch"]))
-                r = session.run(g)
+                r = session.run(g, inputs={"load": schematic_steps(session, face)[-1]["image"]} if keep == "schematic" else None)
                 times.append(r.node("locate")["ms"])
                 errs.append(errors(r.outputs["frame"], face))
             results[f"{gname}, {cname}"] = summary(errs)
@@ -182,15 +195,19 @@ def main():
                   f"{100 * s['within_8px']:.1f} %, p50 {s['p50_px']:.2f} p90 {s['p90_px']:.2f} p99 {s['p99_px']:.2f} px, "
                   f"frame centre p50 {s['centre_error_p50_px']:.2f} p90 {s['centre_error_p90_px']:.2f} px",
                   file=sys.stderr)
-    steady = stability(session, data, groups["test split"][: args.stability], args) if args.stability else None
-    if steady:
-        print(f"stability: {steady['steps']} steps of {steady['faces']} faces drawn in 10 steps: the head box moves "
+    runs = {"stability": (args.stability, False), "schematic stability": (args.schematic_stability, True)}
+    steadies = {name: stability(session, data, groups["test split"][:n], args, schematic) for name, (n, schematic)
+                in runs.items() if n}
+    for name, steady in steadies.items():
+        how = "schematically, a stroke a step" if name.startswith("schematic") else "in 10 steps"
+        print(f"{name}: {steady['steps']} steps of {steady['faces']} faces drawn {how}: the head box moves "
               f"p50 {steady['move_p50_px']:.2f} p90 {steady['move_p90_px']:.2f} px per step; last five steps p50 "
               f"{steady['late_move_p50_px']:.2f} p90 {steady['late_move_p90_px']:.2f} px; frame kept "
               f"{100 * (steady['frame_kept'] or 0):.1f} % of steps, part boxes kept {100 * (steady['parts_kept'] or 0):.1f} %; "
               f"finished drawing: within 4 px {100 * (steady['final_within_4px'] or 0):.1f} %, p50 "
               f"{steady['final_p50_px'] or 0:.2f} p90 {steady['final_p90_px'] or 0:.2f} px", file=sys.stderr)
-    out = {"results": results, "stability": steady, "locate_ms_median": statistics.median(times) if times else None,
+    out = {"results": results, "stability": steadies.get("stability"),
+           "schematic_stability": steadies.get("schematic stability"), "locate_ms_median": statistics.median(times) if times else None,
            "snap": args.snap, "canonical_snap": args.canonical_snap, "passes": args.passes, "refine": bool(args.refine),
            "note": "worst of the four part centres per face, px at 256; faces drawn with random framing"}
     if args.json:

@@ -8,6 +8,8 @@ face.locate reads.
 
 The canonical frame (size, head box) comes from the data set's dataset.json;
 the canonical part boxes an empty drawing gets are the training faces' means.
+A manifest already at --out keeps its refiner, and its training record joins
+the new one's "runs" when the checkpoint went on from its locator (--init).
 The manifest records the file's SHA-256, so new weights invalidate cached results.
 
 The part refiner (face.locate's third look, trained on prepare_refine.py's
@@ -56,7 +58,8 @@ def training_record(ck, data):
     return {"command": "/usr/bin/python3 models/locate/train.py " + " ".join(
                 f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init"),
             "data": data, "epochs": ck["epoch"], "wall_minutes": round(ck["wall_s"] / 60, 1),
-            "history": ck["history"], "exported": datetime.date.today().isoformat()}
+            "history": ck["history"], "exported": datetime.date.today().isoformat(),
+            **({"init": str(a["init"])} if a.get("init") else {})}
 
 
 def export_refiner(args):
@@ -115,6 +118,10 @@ def main():
     res = ck["resolution"]
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        before = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        before = {}
     traced = torch.jit.freeze(torch.jit.trace(model, torch.ones(1, 1, res, res)))
     tmp = out / "locator.pt.tmp"
     traced.save(str(tmp))
@@ -147,13 +154,26 @@ def main():
                  "heldout_style": dataset.get("heldout_style") or v2.get("heldout"),
                  "faces": int(sum(len(np.unique(d["index"])) for d in parts)),
                  "drawings": int(sum(len(d["split"]) for d in parts)),
-                 "command": dataset.get("command"), "line_styles": "per face line_style (prepare.py) + partial copies"},
+                 "command": dataset.get("command"),
+                 "line_styles": "per face line_style (prepare.py) + partial copies"
+                                + (" + schematic copies (schematic.py)" if any("schematic" in d.files and d["schematic"].any()
+                                                                               for d in parts) else "")},
         "training": {"command": "/usr/bin/python3 models/locate/train.py " + " ".join(
                          f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init"),
                      "epochs": ck["epoch"], "wall_minutes": round(ck["wall_s"] / 60, 1), "history": ck["history"],
                      "exported": datetime.date.today().isoformat()},
         "licence": "weights: as Sumi; trained on DiceBear art, see models/data/ATTRIBUTION.md",
     }
+    if "refiner" in before:  # trained on crops the locator finds; kept until retrained (prepare_refine.py)
+        manifest["refiner"] = before["refiner"]
+    if a.get("init") and "training" in before:  # this run went on from the locator that was there
+        earlier = before["training"]
+        runs = earlier.get("runs") or [{k: earlier[k] for k in ("command", "epochs", "wall_minutes") if k in earlier}]
+        manifest["training"]["runs"] = runs + [{"run": len(runs) + 1, "command": manifest["training"]["command"],
+                                                 "init": str(a["init"]), "faces": manifest["data"]["faces"],
+                                                 "drawings": manifest["data"]["drawings"], "epochs": ck["epoch"],
+                                                 "wall_minutes": manifest["training"]["wall_minutes"]}]
+        manifest["training"]["doc"] = "runs in order, each starting from the one before's weights; command/history are the last's"
     if args.evaluation:
         manifest["evaluation"] = json.loads(pathlib.Path(args.evaluation).read_text())
     (out / "manifest.json.tmp").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -82,3 +82,52 @@ class FaceLocator(nn.Module):
         r = self.regress(coarse)                                      # log scale, cos, sin, sizes
         head = points[:, 2 * (p - 1):]
         return torch.cat([head, r[:, :3], points, r[:, 3:]], dim=1)
+
+
+def load_exported(path, model: "FaceLocator") -> "FaceLocator":
+    """Fills `model` with the weights of an exported (frozen) TorchScript locator, so training can go on from a
+    shipped file when its checkpoint is gone. Freezing folded each BatchNorm into the convolution before it, so
+    those BatchNorms become `+ bias` (weight 1, mean 0, variance 1 - eps): in eval mode the model then computes
+    what the file does. Keep them in eval mode while training (train.py does for such a start). Raises
+    ValueError naming the file when its layers do not fit this architecture."""
+    graph = torch.jit.load(str(path)).graph
+    found = []
+    for node in graph.nodes():
+        if node.kind() in ("aten::_convolution", "aten::linear"):
+            consts = [i.toIValue() if i.node().kind() == "prim::Constant" else None for i in list(node.inputs())[1:3]]
+            found.append(consts)
+    convs = []  # forward order, each with the BatchNorm after it (or None)
+    stages = [m for stage in (model.fine, model.coarse) for m in stage]
+    for blk in stages[:2]:
+        convs.append((blk[0], blk[1]))
+    for blk in stages[2:]:
+        convs += [(blk[0], blk[1]), (blk[3], blk[4])] if len(blk) > 3 else [(blk[0], blk[1])]
+    if model.heat_stride == 4:
+        convs.append((model.lateral_mid, None))
+    convs += [(model.lateral, None), (model.heat[0], None), (model.heat[2], None)]
+    linears = [m for m in model.regress if isinstance(m, nn.Linear)]
+    layers = convs + [(m, None) for m in linears]
+    if len(found) != len(layers):
+        raise ValueError(f"{path}: {len(found)} layers, this architecture has {len(layers)}")
+    with torch.no_grad():
+        for (layer, bn), (w, b) in zip(layers, found):
+            if not isinstance(w, torch.Tensor) or w.shape != layer.weight.shape:
+                raise ValueError(f"{path}: a layer of shape {None if w is None else tuple(w.shape)} where this "
+                                 f"architecture has {tuple(layer.weight.shape)}")
+            layer.weight.copy_(w)
+            bias = b if isinstance(b, torch.Tensor) else torch.zeros(w.shape[0])
+            if bn is None:
+                layer.bias.copy_(bias)
+            else:
+                bn.weight.fill_(1.0)
+                bn.bias.copy_(bias)
+                bn.running_mean.zero_()
+                bn.running_var.fill_(1.0 - bn.eps)
+    return model
+
+
+def keep_batchnorm_frozen(model: nn.Module) -> None:
+    """BatchNorms in eval mode (their statistics kept) while the rest trains: for a model from load_exported."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()

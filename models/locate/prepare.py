@@ -11,11 +11,15 @@ sketch.roughen or sketch.progressive of the outline sketch, or the outline as
 is), then scaled to R x R with area interpolation - the same path face.locate
 takes. With --partial P, P more copies of every face keep only part of its
 lines (sketch.drop_strokes, keep uniform in [0.25, 0.9]), so the locator also
-learns from drawings in progress.
+learns from drawings in progress. With --schematic S, S more copies are drawn
+the way a person sketches a face freehand (schematic.py: an oval head, dot or
+ring eyes, a nose tick, a mouth curve... on the face's true boxes, rasterised
+by sketch.rasterise), --schematic-partial of them (a quarter by default) only
+partly drawn: the first strokes, head first, as a drawing in progress.
 
 Writes sketches uint8 [M, R, R] (255 = paper), targets float32 [M, 23]
 (see locate_model.py), canonical part boxes float32 [M, 4, 4] (cx, cy, w, h), face index, split (0 train, 1 val, 2 test, 3 held-out
-style), style id, keep fraction, and the style names.
+style), style id, keep fraction, schematic (1 for schematic.py's drawings) and the style names.
 """
 import argparse
 import json
@@ -30,6 +34,7 @@ import sumi
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from locate_model import POINTS, SIZED_PARTS  # noqa: E402
+from schematic import rasterise, rasterise_graph, schematic_strokes  # noqa: E402
 
 SPLITS = {"train": 0, "val": 1, "test": 2, "heldout": 3}
 
@@ -130,6 +135,9 @@ def main():
     ap.add_argument("--out", required=True, help="output .npz")
     ap.add_argument("--resolution", type=int, default=128)
     ap.add_argument("--partial", type=int, default=1, help="extra partial-drawing copies per face")
+    ap.add_argument("--schematic", type=int, default=0, help="extra schematic (freehand-style) copies per face")
+    ap.add_argument("--schematic-partial", type=float, default=0.25,
+                    help="the share of schematic copies drawn only in part (their first strokes)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N faces")
     ap.add_argument("--svg-only", action="store_true", help="outline sketches only (evaluation of complete drawings)")
     args = ap.parse_args()
@@ -145,7 +153,9 @@ def main():
     graphs = line_graphs(args.resolution)
     session = sumi.Session(cache_mb=16)
     rng = np.random.default_rng(1)
-    copies = 1 + (0 if args.svg_only else args.partial)
+    n_schematic = 0 if args.svg_only else args.schematic
+    copies = 1 + (0 if args.svg_only else args.partial) + n_schematic
+    schematic_graphs = {}
     m = len(faces) * copies
     r = args.resolution
     sketches = np.empty((m, r, r), np.uint8)
@@ -155,30 +165,42 @@ def main():
     split = np.empty(m, np.uint8)
     style = np.empty(m, np.uint8)
     keep = np.ones(m, np.float32)
+    schematic = np.zeros(m, np.uint8)
     t0, row = time.time(), 0
     for i, face in enumerate(faces):
         ls = {"kind": "svg", "seed": 0} if args.svg_only else face.get("line_style") or {"kind": "svg", "seed": 0}
         kind = ls["kind"]
         sk = draw_face(session, graphs, data, face, ls)[0]
-        rows = [(sk, 1.0)]
-        for _ in range(copies - 1):
+        rows = [(sk, 1.0, 0)]
+        for _ in range(n_schematic):
+            strokes = schematic_strokes(face, rng)
+            n = len(strokes["strokes"])
+            k = int(rng.integers(1, n)) if rng.random() < args.schematic_partial and n > 1 else n
+            size = int(face["size"])
+            if size not in schematic_graphs:
+                schematic_graphs[size] = rasterise_graph(size)
+            img = rasterise(session, schematic_graphs[size], strokes, k)
+            small = session.run(graphs["svg"][0], inputs={"load": img}).outputs["image"][0]
+            rows.append((small, k / n, 1))
+        for _ in range(copies - 1 - n_schematic):
             dg, _src = graphs["drop"]
             dg.set_param("load", "path", str(data / face["files"]["sketch"]))
             kp = float(rng.uniform(0.25, 0.9))
             dg.set_param("line", "keep", kp)
             dg.set_param("line", "seed", int(rng.integers(0, 2**31)))
-            rows.append((session.run(dg).outputs["image"][0], kp))
+            rows.append((session.run(dg).outputs["image"][0], kp, 0))
         t = targets(face)
         c = [[(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, b[2] - b[0], b[3] - b[1]]
              for b in (face["boxes_canonical"][p] for p in SIZED_PARTS)]
-        for img, kp in rows:
+        for img, kp, sch in rows:
             canon[row] = c
             sketches[row] = np.round(np.clip(img, 0, 1) * 255).astype(np.uint8)
             tgt[row] = t
             index[row] = face["index"]
             split[row] = SPLITS[face["split"]]
             style[row] = styles.index(face["style"])
-            keep[row] = kp if kp < 1 else (ls.get("keep", 1.0) if kind == "progressive" else 1.0)
+            keep[row] = kp if kp < 1 or sch else (ls.get("keep", 1.0) if kind == "progressive" else 1.0)
+            schematic[row] = sch
             row += 1
         if (i + 1) % 500 == 0 or i + 1 == len(faces):
             rate = (i + 1) / (time.time() - t0)
@@ -188,7 +210,7 @@ def main():
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.npz")
     np.savez(tmp, sketches=sketches[:row], targets=tgt[:row], canonical=canon[:row], index=index[:row], split=split[:row],
-             style=style[:row], keep=keep[:row], styles=np.array(styles), resolution=r)
+             style=style[:row], keep=keep[:row], schematic=schematic[:row], styles=np.array(styles), resolution=r)
     tmp.replace(out)
     counts = {k: int((split[:row] == v).sum()) for k, v in SPLITS.items()}
     print(f"prepare: wrote {out}: {row} drawings of {len(faces)} faces at {r} px, styles {styles}, splits {counts}")

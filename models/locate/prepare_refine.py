@@ -16,6 +16,10 @@ with part of the lines dropped (keep 25-90 %), each located on its own; and
 one copy of the complete drawing warped by its located frame moved further at
 random (standard deviations 3 px, 4 % scale, 3 degrees about the head centre),
 so that the refiner also learns frames the locator gets wrong in other ways.
+With --schematic S, S schematic drawings of the face (schematic.py, as
+prepare.py's; --schematic-partial of them only partly drawn), each located on
+its own. --manifest names the locator whose frames the crops are cut in (by
+default the shipped one): the refiner must see the frames its locator finds.
 
 Targets: the true part centres and head centre in the crop, as fractions of
 its side, in locate_model.py's layout (columns 5-14; the rest 0 with zero
@@ -34,16 +38,19 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from locate_model import OUTPUTS, POINTS, SIZED_PARTS  # noqa: E402
 from prepare import SPLITS, draw_face, line_graphs, read_faces  # noqa: E402
+from schematic import rasterise, rasterise_graph, schematic_strokes  # noqa: E402
 
 CROP = (74, 86, 128)  # x0, y0, side in canonical px (256 frame): the four parts with about 40 px to spare
 JITTER = (3.0, 0.04, 3.0)  # sd of the random frame moves: px, log-scale, degrees
 
 
-def locate_warp_graph():
+def locate_warp_graph(manifest=""):
     import sumi
     g = sumi.Graph(name="refine_input")
     g.add_node("src", "io.load_image", channels="gray")
     g.add_node("locate", "face.locate", snap=0, canonical_snap=0, passes=2, refine=False)
+    if manifest:
+        g.set_param("locate", "manifest", str(pathlib.Path(manifest).expanduser().resolve()))
     g.add_node("warp", "face.warp", direction="to_canonical")
     g.link("src.image", "locate.sketch")
     g.link("src.image", "warp.image")
@@ -105,11 +112,12 @@ def jittered(frame, rng):
 def work(job):
     """One worker's share of the faces -> its rows."""
     import sumi
-    data, faces, partial, seed = job
+    data, faces, partial, seed, schematic, schematic_partial, manifest = job
     session = sumi.Session(threads=1, cache_mb=16)
     size = int(faces[0]["size"]) if faces else 256
     graphs = line_graphs(size)
-    lw = locate_warp_graph()
+    lw = locate_warp_graph(manifest)
+    strokes_graph = rasterise_graph(size)
     rng = np.random.default_rng(seed)
     rows = []
     for face in faces:
@@ -124,6 +132,11 @@ def work(job):
             dg.set_param("line", "keep", kp)
             dg.set_param("line", "seed", int(rng.integers(0, 2**31)))
             copies.append((session.run(dg).outputs["image"], kp))
+        for _ in range(schematic):
+            strokes = schematic_strokes(face, rng)
+            n = len(strokes["strokes"])
+            k = int(rng.integers(1, n)) if rng.random() < schematic_partial and n > 1 else n
+            copies.append((rasterise(session, strokes_graph, strokes, k), k / n))
         first = None
         for im, kp in copies:
             r = session.run(lw, inputs={"src": im})
@@ -145,7 +158,12 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="use only the first N faces")
     ap.add_argument("--indices", default="", help="A:B packs only the faces with index A <= i < B (a data set in parts)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--schematic", type=int, default=0, help="schematic (freehand-style) copies per face")
+    ap.add_argument("--schematic-partial", type=float, default=0.25, help="the share of them drawn only in part")
+    ap.add_argument("--manifest", default="", help="the locator manifest whose frames the crops are cut in")
     args = ap.parse_args()
+    if args.manifest and not pathlib.Path(args.manifest).expanduser().is_file():
+        sys.exit(f"prepare_refine: error: --manifest {args.manifest}: no such file")
     data = pathlib.Path(args.data).expanduser()
     faces = [f for f in read_faces(data, "prepare_refine") if f.get("points")
              and all(f["points"].get(p) for p in POINTS)]
@@ -159,8 +177,9 @@ def main():
         sys.exit(f"prepare_refine: error: {data} has no faces with part points")
     styles = sorted({f["style"] for f in faces})
     chunk = 200
-    jobs = [(data, faces[i:i + chunk], args.partial, 1000 + i) for i in range(0, len(faces), chunk)]
-    per_face = 2 + args.partial
+    jobs = [(data, faces[i:i + chunk], args.partial, 1000 + i, args.schematic, args.schematic_partial, args.manifest)
+            for i in range(0, len(faces), chunk)]
+    per_face = 2 + args.partial + args.schematic
     m = len(faces) * per_face
     sketches = np.empty((m, CROP[2], CROP[2]), np.uint8)
     tgt = np.zeros((m, OUTPUTS), np.float32)

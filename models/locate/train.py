@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Trains the face locator (locate_model.py) on drawings packed by prepare.py.
 Resumable: the checkpoint is rewritten after every epoch and a re-run continues
-from it (or starts from a shipped TorchScript file with --init).
+from it (or starts with --init from another checkpoint, or from a shipped TorchScript
+file such as models/locate/locator.pt: its BatchNorms were folded into the convolutions
+at export, so they stay frozen while the rest trains).
 
     /usr/bin/python3 models/locate/train.py --data ~/sumi-data/locate128.npz --out ~/sumi-work/locate --epochs 12
 
@@ -23,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from locate_model import FaceLocator, OUTPUTS  # noqa: E402
+from locate_model import FaceLocator, OUTPUTS, keep_batchnorm_frozen, load_exported  # noqa: E402
 
 # Loss weight per output (targets are fractions of the side, logs and cosines).
 WEIGHTS = torch.tensor([1, 1, 0.5, 0.5, 0.5] + [1] * 10 + [0.5] * 8)
@@ -48,6 +50,8 @@ def predict(model, sketches, idx, batch=256):
         for s in range(0, len(idx), batch):
             out.append(model(batch_images(sketches, idx[s:s + batch])))
     model.train()
+    if getattr(model, "frozen_batchnorm", False):
+        keep_batchnorm_frozen(model)
     return torch.cat(out) if out else torch.zeros(0, OUTPUTS)
 
 
@@ -64,7 +68,8 @@ def main():
                     help="heatmap grid: R/8 (the shipped v1 model) or R/4 (finer part centres)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--init", help="start from these weights (a checkpoint.pt of this script)")
+    ap.add_argument("--init", help="start from these weights (a checkpoint.pt of this script, or an exported "
+                    "TorchScript locator of the same architecture)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -101,13 +106,29 @@ def main():
     if ck_path.exists():
         ck = torch.load(ck_path)
         model.load_state_dict(ck["model"])
+        model.frozen_batchnorm = bool(ck.get("frozen_batchnorm"))
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
         start_epoch, wall, history = ck["epoch"], ck["wall_s"], ck["history"]
         print(f"train: resuming after epoch {start_epoch}", file=sys.stderr)
     elif args.init:
-        model.load_state_dict(torch.load(pathlib.Path(args.init).expanduser())["model"])
-        print(f"train: starting from {args.init}", file=sys.stderr)
+        init = pathlib.Path(args.init).expanduser()
+        try:
+            ck = torch.load(init)
+            model.load_state_dict(ck["model"])
+            model.frozen_batchnorm = bool(ck.get("frozen_batchnorm"))
+        except (RuntimeError, KeyError, TypeError, AttributeError, ValueError):  # not a checkpoint: an export?
+            try:
+                load_exported(init, model)
+            except (RuntimeError, ValueError) as e:
+                sys.exit(f"train: error: --init {init}: neither a checkpoint of this script nor an exported locator "
+                         f"of this architecture ({str(e).splitlines()[0]})")
+            model.frozen_batchnorm = True
+        print(f"train: starting from {args.init}" + (" (BatchNorms frozen: an export)" if model.frozen_batchnorm else ""),
+              file=sys.stderr)
+    model.train()
+    if getattr(model, "frozen_batchnorm", False):
+        keep_batchnorm_frozen(model)
 
     step = 0
     for epoch in range(start_epoch, args.epochs):
@@ -139,7 +160,8 @@ def main():
               file=sys.stderr)
         ck = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch + 1,
               "wall_s": wall, "history": history, "args": vars(args), "resolution": res,
-              "styles": styles, "refiner": "loss_weights" in parts[0]}
+              "styles": styles, "refiner": "loss_weights" in parts[0],
+              "frozen_batchnorm": bool(getattr(model, "frozen_batchnorm", False))}
         torch.save(ck, out / "checkpoint.tmp")
         (out / "checkpoint.tmp").replace(ck_path)
         if args.max_steps and step >= args.max_steps:

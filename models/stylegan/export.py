@@ -10,7 +10,8 @@ that latent.encode_image / latent.encode_sketch / synth.stylegan read.
 
 With --teacher models/stylegan (a sketch encoder retrained against the shipped teacher), only
 sketch_encoder.pt is written anew; the teacher's files are kept (or copied) unchanged. With
---guided (train_guided.py's checkpoint) the synthesis is replaced by one that also follows the sketch:
+--guided (train_guided.py's checkpoint) the synthesis is replaced by one that also follows the sketch
+(and the encoders too when that run trained them, --encoders-lr):
 
     /usr/bin/python3 models/stylegan/export.py --teacher models/stylegan --guided ~/sumi-work/afd-guided/guided.pt \\
         --out models/stylegan
@@ -77,6 +78,9 @@ def main():
     s = torch.load(pathlib.Path(args.sketch).expanduser()) if args.sketch else None
     guided = torch.load(pathlib.Path(args.guided).expanduser()) if args.guided else None
     size, w_dim = t["size"], t["args"]["w_dim"]
+    guided_encoders = bool(guided) and "image_encoder" in guided
+    if s and guided_encoders:
+        sys.exit("export: error: --guided trained its own sketch encoder (--encoders-lr); leave out --sketch")
     if s and s["teacher_epoch"] != t["epoch"]:
         print(f"export: warning: the sketch encoder learnt the codes of the teacher at epoch {s['teacher_epoch']}, "
               f"this teacher is at epoch {t['epoch']}", file=sys.stderr)
@@ -85,10 +89,12 @@ def main():
     syn = GuidedSynthesis(size, w_dim) if follows else Synthesis(size, w_dim)
     enc, sk, mapping = ImageEncoder(size, w_dim), SketchEncoder(size, w_dim), Mapping(128, w_dim)
     syn.load_state_dict(guided["synthesis"] if guided else t["synthesis"])
-    enc.load_state_dict(t["encoder"])
+    enc.load_state_dict(guided["image_encoder"] if guided_encoders else t["encoder"])
     mapping.load_state_dict(t["mapping"])
     if s:
         sk.load_state_dict(s["model"])
+    elif guided_encoders:
+        sk.load_state_dict(guided["sketch_encoder"])
     for m in (syn, enc, sk, mapping):
         m.eval()
     syn.freeze_noise()
@@ -106,8 +112,8 @@ def main():
         licence, data = exported["licence"], exported["manifest"].get("training", {}).get("data")
     else:
         licence, data = training_data(t["args"])
-    written = {"synthesis.pt": guided is not None or not exported, "image_encoder.pt": not exported,
-               "sketch_encoder.pt": s is not None, "mapping.pt": not exported}
+    written = {"synthesis.pt": guided is not None or not exported, "image_encoder.pt": guided_encoders or not exported,
+               "sketch_encoder.pt": s is not None or guided_encoders, "mapping.pt": not exported}
     with torch.no_grad():
         modules = {"synthesis.pt": (syn, syn_inputs), "image_encoder.pt": (enc, (torch.ones(1, 3, size, size),)),
                    "sketch_encoder.pt": (sk, (torch.ones(1, 1, size, size),)), "mapping.pt": (mapping, (torch.randn(1, 128),))}
@@ -139,7 +145,14 @@ def main():
     training = {**({"data": data} if data else {}),
                 "teacher": exported["record"] if exported else record("train_teacher.py", t),
                 "sketch_encoder": record("train_sketch.py", s) if s else before.get("sketch_encoder", {}),
-                **({"guided": record("train_guided.py", guided)} if guided else
+                **({"guided": {**record("train_guided.py", guided),
+                               "trained": ["synthesis"] + (["image_encoder", "sketch_encoder"] if guided_encoders else []),
+                               **({"encoders_note": "the teacher and sketch_encoder records are how the encoders were "
+                                                    "trained before this run continued them"} if guided_encoders else {}),
+                               **({"continued": {k: before["guided"][k] for k in ("command", "epochs_completed",
+                                                                                  "wall_minutes") if k in before["guided"]}}
+                                  if "guided" in before and guided.get("started_from") is not None else {})}}
+                   if guided else
                    {"guided": before["guided"]} if follows and "guided" in before else {}),
                 "exported": datetime.date.today().isoformat()}
     manifest = {

@@ -14,6 +14,13 @@ face. Resumable like the other training scripts.
 
 Losses as the teacher's: L1 (x50) weighted up inside the part windows (--part-weight), and the L1 of the
 luminance gradients (--edge: the lines).
+
+With --encoders-lr the two encoders learn too (the shipped ones saw adventurer faces only: their codes do not say
+pink or purple hair), and with --mix-from N the batch is split in three: the teacher's path (a quarter), the
+graph's reference mixing (layers 0..N-1 from the sketch encoder's code of the drawing in progress, N.. from the
+image encoder's code of the colour face, the drawing as the guide: colour must come from the image code's layers)
+and the sketch path; the sketch encoder's code is also pulled towards the image encoder's (--code-weight, the
+original AniFaceDrawing objective) so the two codes stay one space and can be mixed.
 """
 import argparse
 import json
@@ -49,6 +56,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save-minutes", type=float, default=5.0)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    ap.add_argument("--encoders-lr", type=float, default=0.0,
+                    help="learning rate of the image and sketch encoders (0: frozen, as shipped)")
+    ap.add_argument("--mix-from", type=int, default=0,
+                    help="train the graph's reference mixing too: image-code layers from this one on (0: off)")
+    ap.add_argument("--code-weight", type=float, default=100.0,
+                    help="sketch code MSE to the image code, when the encoders learn")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -65,9 +78,15 @@ def main():
     nets, started_from = start_from_export(args.init, "teacher", size, 256)
     w_dim = int(nets["manifest"]["w_dim"])
     enc, sk_enc = nets["image_encoder"].eval(), nets["sketch_encoder"].eval()
-    for q in list(enc.parameters()) + list(sk_enc.parameters()):
-        q.requires_grad_(False)
-    syn = GuidedSynthesis.from_synthesis(nets["synthesis"])
+    encoders = list(enc.parameters()) + list(sk_enc.parameters())
+    for q in encoders:
+        q.requires_grad_(args.encoders_lr > 0)
+    num_ws = int(nets["manifest"]["num_ws"])
+    if args.mix_from and not 0 < args.mix_from < num_ws:
+        sys.exit(f"train: error: --mix-from {args.mix_from}: the codes have layers 0-{num_ws - 1}")
+    syn = nets["synthesis"]
+    if not isinstance(syn, GuidedSynthesis):
+        syn = GuidedSynthesis.from_synthesis(syn)
     parts = json.loads(pathlib.Path(args.parts).read_text())
     masks = window_masks([parts["parts"][p]["window"] for p in ("left_eye", "right_eye", "nose", "mouth")],
                          parts["canvas"], size)
@@ -75,8 +94,11 @@ def main():
     pixel_weight /= pixel_weight.mean()
     guide_params = list(syn.guides.parameters())
     ids = {id(q) for q in guide_params}
-    opt = torch.optim.Adam([{"params": [q for q in syn.parameters() if id(q) not in ids], "lr": args.lr},
-                            {"params": guide_params, "lr": args.guide_lr}], betas=(0.9, 0.99))
+    groups = [{"params": [q for q in syn.parameters() if id(q) not in ids], "lr": args.lr},
+              {"params": guide_params, "lr": args.guide_lr}]
+    if args.encoders_lr > 0:
+        groups.append({"params": encoders, "lr": args.encoders_lr})
+    opt = torch.optim.Adam(groups, betas=(0.9, 0.99))
     out = pathlib.Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "guided.pt"
@@ -84,6 +106,9 @@ def main():
     if ckpt_path.exists():
         ck = torch.load(ckpt_path)
         syn.load_state_dict(ck["synthesis"])
+        if "image_encoder" in ck:
+            enc.load_state_dict(ck["image_encoder"])
+            sk_enc.load_state_dict(ck["sketch_encoder"])
         opt.load_state_dict(ck["opt"])
         epoch, start_step, wall, val_history = ck["epoch"], ck["step"], ck["wall_seconds"], ck["val"]
         print(f"train: resuming at epoch {epoch + 1} step {start_step} ({wall / 60:.1f} min so far)", flush=True)
@@ -94,14 +119,22 @@ def main():
         return F.interpolate(sketches[idx].unsqueeze(1).float() / 255.0, size=(size, size), mode="area")
 
     def save(ep, st):
-        state = {"synthesis": syn.state_dict(), "opt": opt.state_dict(), "epoch": ep, "step": st, "wall_seconds": wall,
+        state = {"synthesis": syn.state_dict(), "opt": opt.state_dict(),
+                 **({"image_encoder": enc.state_dict(), "sketch_encoder": sk_enc.state_dict()}
+                    if args.encoders_lr > 0 else {}), "epoch": ep, "step": st, "wall_seconds": wall,
                  "args": vars(args), "size": size, "w_dim": w_dim, "val": val_history, "started_from": started_from,
                  "data": path.name}
         save_checkpoint(state, ckpt_path)
 
+    def mixed(sketch_code, image_code):  # the graph's latent.mix_layers: layers mix_from.. from the image code
+        return torch.cat([sketch_code[:, :args.mix_from], image_code[:, args.mix_from:]], 1)
+
     total = 0
     while epoch < args.epochs:
         syn.train()
+        if args.encoders_lr > 0:
+            enc.train()
+            sk_enc.train()
         perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
         g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
         t_epoch, t_save, first_step, run = time.time(), time.time(), start_step, {}
@@ -110,14 +143,22 @@ def main():
             idx = perm[step * args.batch:(step + 1) * args.batch]
             x = colours[idx].permute(0, 3, 1, 2).float() / 255.0
             clean = small(idx)
-            h = len(idx) // 2
+            # teacher path [:h], (reference mixing [h:m],) sketch path [m:]
+            h = len(idx) // 4 if args.mix_from else len(idx) // 2
+            m = (len(idx) + h) // 2 if args.mix_from else h
             drawn = progressive(clean[h:], masks, g)
-            with torch.no_grad():
-                ws = torch.cat([enc(x[:h]), sk_enc(drawn)])
+            with torch.set_grad_enabled(args.encoders_lr > 0):
+                wi = enc(x[:m] if args.encoders_lr == 0 else x)
+                wd = sk_enc(drawn)
+            ws = torch.cat([wi[:h], mixed(wd[:m - h], wi[h:m]), wd[m - h:]])
             fake = syn(ws, torch.cat([clean[:h], drawn]))
             l1 = ((fake - x).abs() * pixel_weight).mean()
             edge = edge_loss(fake, x)
             loss = args.l1 * l1 + args.edge * edge
+            if args.encoders_lr > 0:
+                code = (wd - wi[h:].detach()).pow(2).mean()
+                loss = loss + args.code_weight * code
+                smooth(run, (("code", code.item()),))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -135,17 +176,22 @@ def main():
                 return
         epoch, start_step = epoch + 1, 0
         with torch.no_grad():
-            syn.eval()
+            for net in (syn, enc, sk_enc):
+                net.eval()
             vi = torch.from_numpy(val_idx)
             x = colours[vi].permute(0, 3, 1, 2).float() / 255.0
             clean = small(vi)
-            teacher = syn(enc(x), clean)
-            drawn = syn(sk_enc(clean), clean)
+            wi, wd = enc(x), sk_enc(clean)
+            teacher = syn(wi, clean)
+            drawn = syn(wd, clean)
             val = {"epoch": epoch, "teacher_l1": (teacher - x).abs().mean().item(),
                    "sketch_l1": (drawn - x).abs().mean().item(), "sketch_edge": edge_loss(drawn, x).item()}
+            if args.mix_from:
+                val["mixed_l1"] = (syn(mixed(wd, wi), clean) - x).abs().mean().item()
         val_history.append(val)
         print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val L1 from the image code "
-              f"{val['teacher_l1']:.4f}, from the sketch code {val['sketch_l1']:.4f} (edge {val['sketch_edge']:.4f})",
+              f"{val['teacher_l1']:.4f}, from the sketch code {val['sketch_l1']:.4f} (edge {val['sketch_edge']:.4f})"
+              + (f", mixed from layer {args.mix_from} {val['mixed_l1']:.4f}" if args.mix_from else ""),
               flush=True)
         save(epoch, 0)
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)

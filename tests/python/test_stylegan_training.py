@@ -182,3 +182,36 @@ def test_train_guided_fine_tunes_and_exports_a_synthesis_the_engine_runs(tmp_pat
     r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "nowhere.npz"),
                         "--out", str(work)], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "Traceback" not in r.stderr and "--data" in r.stderr, r.stderr
+
+
+def test_train_guided_can_teach_the_encoders_and_the_graphs_reference_mixing(tmp_path):
+    """--encoders-lr and --mix-from: the encoders learn too (the checkpoint holds them), the batch includes the
+    graph's reference mixing, and export.py writes the new encoders (mapping kept) with the run's record."""
+    _write_fixture_arrays(tmp_path)
+    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
+    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+    work, out = tmp_path / "work", tmp_path / "export"
+    log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--max-steps", 2,
+               "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 2)
+    assert "code " in log and "stopped at --max-steps" in log
+    ck = torch.load(work / "guided.pt")
+    shipped_nets = load_exported(STYLEGAN)
+    for role in ("image_encoder", "sketch_encoder"):
+        moved = [not torch.equal(v, shipped_nets[role].state_dict()[k]) for k, v in ck[role].items()]
+        assert any(moved), f"{role} did not learn"
+    _run(STYLEGAN / "export.py", "--teacher", STYLEGAN, "--guided", work / "guided.pt", "--out", out)
+    shipped = json.loads((STYLEGAN / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["training"]["guided"]["trained"] == ["synthesis", "image_encoder", "sketch_encoder"]
+    assert "--mix-from 2" in manifest["training"]["guided"]["command"]
+    assert (out / "mapping.pt").read_bytes() == (STYLEGAN / shipped["mapping"]).read_bytes()
+    exported = load_exported(out)
+    image = torch.rand(1, 3, 128, 128)
+    from stylegan_model import ImageEncoder  # the checkpoint's encoder is the exported one
+    enc = ImageEncoder(128, 256).eval()
+    enc.load_state_dict(ck["image_encoder"])
+    with torch.no_grad():
+        assert torch.allclose(exported["image_encoder"].eval()(image), enc(image), atol=1e-5)
+    r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
+                        "--out", str(tmp_path / "w2"), "--mix-from", "12"], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "--mix-from 12" in r.stderr, r.stderr
