@@ -25,6 +25,7 @@ original AniFaceDrawing objective) so the two codes stay one space and can be mi
 import argparse
 import json
 import pathlib
+import shutil
 import sys
 import time
 
@@ -60,6 +61,8 @@ def main():
                     help="learning rate of the image and sketch encoders (0: frozen, as shipped)")
     ap.add_argument("--mix-from", type=int, default=0,
                     help="train the graph's reference mixing too: image-code layers from this one on (0: off)")
+    ap.add_argument("--keep-epochs", action="store_true",
+                    help="also keep each finished epoch's checkpoint as guided_epochN.pt (export any of them)")
     ap.add_argument("--code-weight", type=float, default=100.0,
                     help="sketch code MSE to the image code, when the encoders learn")
     args = ap.parse_args()
@@ -194,6 +197,8 @@ def main():
               + (f", mixed from layer {args.mix_from} {val['mixed_l1']:.4f}" if args.mix_from else ""),
               flush=True)
         save(epoch, 0)
+        if args.keep_epochs:  # the checkpoint is rewritten every epoch; a later epoch is not always better
+            shutil.copyfile(ckpt_path, out / f"guided_epoch{epoch}.pt")
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)
 
 

@@ -191,10 +191,12 @@ def test_train_guided_can_teach_the_encoders_and_the_graphs_reference_mixing(tmp
     sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
     np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
     work, out = tmp_path / "work", tmp_path / "export"
-    log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--max-steps", 2,
-               "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 2)
-    assert "code " in log and "stopped at --max-steps" in log
+    log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--epochs", 1,
+               "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 2, "--keep-epochs")
+    assert "code " in log and "epoch 1 done" in log and "mixed from layer 2" in log
     ck = torch.load(work / "guided.pt")
+    kept = torch.load(work / "guided_epoch1.pt")  # --keep-epochs: each finished epoch's checkpoint stays
+    assert kept["epoch"] == 1 and all(torch.equal(v, kept["synthesis"][k]) for k, v in ck["synthesis"].items())
     shipped_nets = load_exported(STYLEGAN)
     for role in ("image_encoder", "sketch_encoder"):
         moved = [not torch.equal(v, shipped_nets[role].state_dict()[k]) for k, v in ck[role].items()]
