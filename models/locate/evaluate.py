@@ -86,12 +86,15 @@ def summary(errs):
 HEAD_BOX = (48.0, 54.0, 217.0, 206.0)  # the canonical head box at 256
 
 
-def schematic_steps(session, face, graphs={}):  # noqa: B006 (one rasterise graph per size, kept)
-    """A schematic drawing of the face (schematic.py, seeded by the face), stroke by stroke: [{"image": ...}]."""
-    size = int(face["size"])
-    graphs.setdefault(size, rasterise_graph(size))
-    strokes = schematic_strokes(face, np.random.default_rng(1_000_003 + int(face["index"])))
-    return [{"image": rasterise(session, graphs[size], strokes, k)} for k in range(1, len(strokes["strokes"]) + 1)]
+def face_strokes(face):
+    """The face's schematic drawing (schematic.py), seeded by the face: the same in every run."""
+    return schematic_strokes(face, np.random.default_rng(1_000_003 + int(face["index"])))
+
+
+def schematic_steps(session, face):
+    """The face's schematic drawing stroke by stroke: [{"image": ...}], one step per stroke."""
+    strokes, graph = face_strokes(face), rasterise_graph(int(face["size"]))
+    return [{"image": rasterise(session, graph, strokes, k)} for k in range(1, len(strokes["strokes"]) + 1)]
 
 
 def stability(session, data, faces, args, schematic=False):
@@ -186,7 +189,8 @@ def main():
             for face in faces:
                 g = locate_graph(args.manifest, keep, face["index"], args.snap, args.passes, args.canonical_snap, bool(args.refine))
                 g.set_param("load", "path", str(data / face["files"]["sketch"]))
-                r = session.run(g, inputs={"load": schematic_steps(session, face)[-1]["image"]} if keep == "schematic" else None)
+                drawn = rasterise(session, rasterise_graph(int(face["size"])), face_strokes(face)) if keep == "schematic" else None
+                r = session.run(g, inputs={"load": drawn} if drawn is not None else None)
                 times.append(r.node("locate")["ms"])
                 errs.append(errors(r.outputs["frame"], face))
             results[f"{gname}, {cname}"] = summary(errs)

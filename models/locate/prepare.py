@@ -34,7 +34,7 @@ import sumi
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from locate_model import POINTS, SIZED_PARTS  # noqa: E402
-from schematic import rasterise, rasterise_graph, schematic_strokes  # noqa: E402
+from schematic import schematic_copy  # noqa: E402
 
 SPLITS = {"train": 0, "val": 1, "test": 2, "heldout": 3}
 
@@ -155,7 +155,6 @@ def main():
     rng = np.random.default_rng(1)
     n_schematic = 0 if args.svg_only else args.schematic
     copies = 1 + (0 if args.svg_only else args.partial) + n_schematic
-    schematic_graphs = {}
     m = len(faces) * copies
     r = args.resolution
     sketches = np.empty((m, r, r), np.uint8)
@@ -173,15 +172,8 @@ def main():
         sk = draw_face(session, graphs, data, face, ls)[0]
         rows = [(sk, 1.0, 0)]
         for _ in range(n_schematic):
-            strokes = schematic_strokes(face, rng)
-            n = len(strokes["strokes"])
-            k = int(rng.integers(1, n)) if rng.random() < args.schematic_partial and n > 1 else n
-            size = int(face["size"])
-            if size not in schematic_graphs:
-                schematic_graphs[size] = rasterise_graph(size)
-            img = rasterise(session, schematic_graphs[size], strokes, k)
-            small = session.run(graphs["svg"][0], inputs={"load": img}).outputs["image"][0]
-            rows.append((small, k / n, 1))
+            img, kp = schematic_copy(session, face, rng, args.schematic_partial)
+            rows.append((session.run(graphs["svg"][0], inputs={"load": img}).outputs["image"][0], kp, 1))
         for _ in range(copies - 1 - n_schematic):
             dg, _src = graphs["drop"]
             dg.set_param("load", "path", str(data / face["files"]["sketch"]))

@@ -36,9 +36,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from locate_model import OUTPUTS, POINTS, SIZED_PARTS  # noqa: E402
+from locate_model import OUTPUTS, POINTS  # noqa: E402
 from prepare import SPLITS, draw_face, line_graphs, read_faces  # noqa: E402
-from schematic import rasterise, rasterise_graph, schematic_strokes  # noqa: E402
+from schematic import schematic_copy  # noqa: E402
 
 CROP = (74, 86, 128)  # x0, y0, side in canonical px (256 frame): the four parts with about 40 px to spare
 JITTER = (3.0, 0.04, 3.0)  # sd of the random frame moves: px, log-scale, degrees
@@ -117,7 +117,6 @@ def work(job):
     size = int(faces[0]["size"]) if faces else 256
     graphs = line_graphs(size)
     lw = locate_warp_graph(manifest)
-    strokes_graph = rasterise_graph(size)
     rng = np.random.default_rng(seed)
     rows = []
     for face in faces:
@@ -132,11 +131,7 @@ def work(job):
             dg.set_param("line", "keep", kp)
             dg.set_param("line", "seed", int(rng.integers(0, 2**31)))
             copies.append((session.run(dg).outputs["image"], kp))
-        for _ in range(schematic):
-            strokes = schematic_strokes(face, rng)
-            n = len(strokes["strokes"])
-            k = int(rng.integers(1, n)) if rng.random() < schematic_partial and n > 1 else n
-            copies.append((rasterise(session, strokes_graph, strokes, k), k / n))
+        copies += [schematic_copy(session, face, rng, schematic_partial) for _ in range(schematic)]
         first = None
         for im, kp in copies:
             r = session.run(lw, inputs={"src": im})

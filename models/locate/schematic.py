@@ -7,12 +7,14 @@ order a person draws them: head first), rasterised by Sumi's own
 sketch.rasterise - the same lines the editor makes.
 
     strokes = schematic_strokes(face, np.random.default_rng(seed))
-    image = rasterise(session, strokes, keep=None)   # 1 x 1 x S x S, 1 = paper
+    image = rasterise(session, rasterise_graph(size), strokes)   # 1 x 1 x S x S, 1 = paper
+    image, keep = schematic_copy(session, face, rng, partial_share=0.25)   # a training copy
 
 Shapes are drawn in the canonical frame (boxes_canonical, 256 px) and mapped
 by the face's frame, so they rotate and scale with it; each stroke wobbles a
 little (low-frequency noise) the way a hand does.
 """
+import functools
 import math
 
 import numpy as np
@@ -131,8 +133,10 @@ def schematic_strokes(face, rng, width=None):
     return {"format": "sumi.strokes", "version": 1, "canvas": [size, size], "strokes": strokes}
 
 
+@functools.lru_cache(maxsize=None)
 def rasterise_graph(size):
-    """strokes -> the rasterised drawing at `size` px (the editor's own rasteriser); feed "draw"."""
+    """strokes -> the rasterised drawing at `size` px (the editor's own rasteriser); feed "draw". One per size
+    (fed, never changed)."""
     g = sumi.Graph(name="schematic")
     g.add_node("draw", "io.strokes_input")
     g.add_node("sketch", "sketch.rasterise", size=int(size))
@@ -146,3 +150,13 @@ def rasterise(session, graph, strokes, keep=None):
     doc = dict(strokes, strokes=[{k: v for k, v in s.items() if k != "part"}
                                  for s in strokes["strokes"][: keep if keep is not None else None]])
     return np.asarray(session.run(graph, inputs={"draw": doc}).outputs["image"])
+
+
+def schematic_copy(session, face, rng, partial_share):
+    """One training copy (prepare.py, prepare_refine.py): the face drawn schematically, and with probability
+    `partial_share` only its first strokes (a drawing in progress). Returns (the drawing at the face's size,
+    the share of its strokes drawn)."""
+    strokes = schematic_strokes(face, rng)
+    n = len(strokes["strokes"])
+    k = int(rng.integers(1, n)) if rng.random() < partial_share and n > 1 else n
+    return rasterise(session, rasterise_graph(int(face["size"])), strokes, k), k / n

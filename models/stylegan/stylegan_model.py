@@ -354,3 +354,34 @@ def print_progress(run: Dict[str, float], epoch: int, epochs: int, step: int, st
     print(f"\rtrain: epoch {epoch + 1}/{epochs} step {step + 1}/{steps_per_epoch} "
           + " ".join(f"{k} {v:.{digits}f}" for k, v in run.items())
           + f" {rate:.2f} steps/s ETA {left / max(rate, 1e-9) / 60:.0f} min", end="", flush=True)
+
+
+class StepBookkeeping:
+    """How every step of the training scripts ends: the progress line (every 10 steps and an epoch's last), a
+    checkpoint (`save(epoch, next_step)`) every `save_minutes`, and the stop at `max_steps` (0: none), after a
+    checkpoint. start_epoch(first_step) at each epoch's start; `t_epoch` is when it started."""
+
+    def __init__(self, epochs: int, steps_per_epoch: int, save, save_minutes: float, max_steps: int, digits: int = 4):
+        self.epochs, self.steps_per_epoch, self.save = epochs, steps_per_epoch, save
+        self.save_seconds, self.max_steps, self.digits = save_minutes * 60, max_steps, digits
+        self.total = 0
+
+    def start_epoch(self, first_step: int) -> None:
+        self.t_epoch = self.t_save = time.time()
+        self.first_step = first_step
+
+    def step_done(self, run: Dict[str, float], epoch: int, step: int) -> bool:
+        """After a step: True when the run must stop (--max-steps reached; the checkpoint is written)."""
+        self.total += 1
+        if step % 10 == 0 or step + 1 == self.steps_per_epoch:
+            print_progress(run, epoch, self.epochs, step, self.steps_per_epoch, self.first_step, self.t_epoch,
+                           self.digits)
+        if time.time() - self.t_save > self.save_seconds:
+            self.save(epoch, step + 1)
+            self.t_save = time.time()
+        if self.max_steps and self.total >= self.max_steps:
+            self.save(epoch, step + 1)
+            print("\ntrain: stopped at --max-steps", flush=True)
+            return True
+        return False
+

@@ -36,7 +36,7 @@ import torch.nn.functional as F
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import (GuidedSynthesis, edge_loss, print_progress, save_checkpoint, smooth,  # noqa: E402
+from stylegan_model import (GuidedSynthesis, StepBookkeeping, edge_loss, save_checkpoint, smooth,  # noqa: E402
                             start_from_export)
 
 
@@ -132,7 +132,7 @@ def main():
     def mixed(sketch_code, image_code):  # the graph's latent.mix_layers: layers mix_from.. from the image code
         return torch.cat([sketch_code[:, :args.mix_from], image_code[:, args.mix_from:]], 1)
 
-    total = 0
+    book = StepBookkeeping(args.epochs, steps_per_epoch, save, args.save_minutes, args.max_steps)
     while epoch < args.epochs:
         syn.train()
         if args.encoders_lr > 0:
@@ -140,7 +140,8 @@ def main():
             sk_enc.train()
         perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
         g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
-        t_epoch, t_save, first_step, run = time.time(), time.time(), start_step, {}
+        run = {}
+        book.start_epoch(start_step)
         for step in range(start_step, steps_per_epoch):
             t_step = time.time()
             idx = perm[step * args.batch:(step + 1) * args.batch]
@@ -166,16 +167,8 @@ def main():
             loss.backward()
             opt.step()
             wall += time.time() - t_step
-            total += 1
             smooth(run, (("l1", l1.item()), ("edge", edge.item())))
-            if step % 10 == 0 or step + 1 == steps_per_epoch:
-                print_progress(run, epoch, args.epochs, step, steps_per_epoch, first_step, t_epoch)
-            if time.time() - t_save > args.save_minutes * 60:
-                save(epoch, step + 1)
-                t_save = time.time()
-            if args.max_steps and total >= args.max_steps:
-                save(epoch, step + 1)
-                print("\ntrain: stopped at --max-steps", flush=True)
+            if book.step_done(run, epoch, step):
                 return
         epoch, start_step = epoch + 1, 0
         with torch.no_grad():
@@ -192,7 +185,7 @@ def main():
             if args.mix_from:
                 val["mixed_l1"] = (syn(mixed(wd, wi), clean) - x).abs().mean().item()
         val_history.append(val)
-        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val L1 from the image code "
+        print(f"\ntrain: epoch {epoch} done in {time.time() - book.t_epoch:.0f} s; val L1 from the image code "
               f"{val['teacher_l1']:.4f}, from the sketch code {val['sketch_l1']:.4f} (edge {val['sketch_edge']:.4f})"
               + (f", mixed from layer {args.mix_from} {val['mixed_l1']:.4f}" if args.mix_from else ""),
               flush=True)

@@ -40,8 +40,8 @@ import torch.nn.functional as F
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import (GuidedSynthesis, ImageEncoder, SketchEncoder, Synthesis, edge_loss,  # noqa: E402
-                            load_teacher, print_progress, save_checkpoint, smooth, start_from_export)
+from stylegan_model import (GuidedSynthesis, ImageEncoder, SketchEncoder, StepBookkeeping, Synthesis, edge_loss,  # noqa: E402
+                            load_teacher, save_checkpoint, smooth, start_from_export)
 
 
 def main():
@@ -129,12 +129,13 @@ def main():
                  "started_from": started_from}
         save_checkpoint(state, ckpt_path)
 
-    total = 0
+    book = StepBookkeeping(args.epochs, steps_per_epoch, save, args.save_minutes, args.max_steps)
     while epoch < args.epochs:
         model.train()
         perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
         g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
-        t_epoch, t_save, first_step, run = time.time(), time.time(), start_step, {}
+        run = {}
+        book.start_epoch(start_step)
         for step in range(start_step, steps_per_epoch):
             t_step = time.time()
             idx = perm[step * args.batch:(step + 1) * args.batch]
@@ -151,16 +152,8 @@ def main():
             loss.backward()
             opt.step()
             wall += time.time() - t_step
-            total += 1
             smooth(run, (("code", code_loss.item()), ("image", image_loss.item()), ("edge", edge.item())))
-            if step % 10 == 0 or step + 1 == steps_per_epoch:
-                print_progress(run, epoch, args.epochs, step, steps_per_epoch, first_step, t_epoch)
-            if time.time() - t_save > args.save_minutes * 60:
-                save(epoch, step + 1)
-                t_save = time.time()
-            if args.max_steps and total >= args.max_steps:
-                save(epoch, step + 1)
-                print("\ntrain: stopped at --max-steps", flush=True)
+            if book.step_done(run, epoch, step):
                 return
         epoch, start_step = epoch + 1, 0
         with torch.no_grad():
@@ -174,7 +167,7 @@ def main():
             val = {"epoch": epoch, "code_mse": (ws - codes[vidx]).pow(2).mean().item(),
                    "image_l1": (face - x).abs().mean().item(), "edge": edge_loss(face, x).item()}
         val_history.append(val)
-        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val code MSE {val['code_mse']:.4f}, "
+        print(f"\ntrain: epoch {epoch} done in {time.time() - book.t_epoch:.0f} s; val code MSE {val['code_mse']:.4f}, "
               f"image L1 {val['image_l1']:.4f}, edge {val['edge']:.4f}", flush=True)
         save(epoch, 0)
     print(f"train: finished; {wall / 60:.1f} min of training in all", flush=True)

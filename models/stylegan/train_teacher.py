@@ -38,8 +38,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "synth"))
 from progressive import window_masks  # noqa: E402
-from stylegan_model import (GuidedSynthesis, ImageEncoder, Mapping, Synthesis, edge_loss, print_progress,  # noqa: E402
-                            save_checkpoint, smooth, start_from_export)
+from stylegan_model import (GuidedSynthesis, ImageEncoder, Mapping, Synthesis, edge_loss,  # noqa: E402
+                            StepBookkeeping, save_checkpoint, smooth, start_from_export)
 from synth_model import PatchDiscriminator  # noqa: E402
 
 
@@ -135,13 +135,14 @@ def main():
                  "started_from": started_from}
         save_checkpoint(state, ckpt_path)
 
-    total = 0
+    book = StepBookkeeping(args.epochs, steps_per_epoch, save, args.save_minutes, args.max_steps, digits=3)
     while epoch < args.epochs:
         for m in (enc, syn, mapping, disc):
             m.train()
         perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
         g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
-        t_epoch, t_save, first_step, run = time.time(), time.time(), start_step, {}
+        run = {}
+        book.start_epoch(start_step)
         for step in range(start_step, steps_per_epoch):
             t_step = time.time()
             x = colours[perm[step * args.batch:(step + 1) * args.batch]].permute(0, 3, 1, 2).float() / 255.0
@@ -168,17 +169,9 @@ def main():
             m_loss.backward()
             opt_m.step()
             wall += time.time() - t_step
-            total += 1
             smooth(run, (("l1", l1.item()), ("edge", edge.item()), ("adv", adv.item()), ("d", d_loss.item()),
                          ("map", m_loss.item())))
-            if step % 10 == 0 or step + 1 == steps_per_epoch:
-                print_progress(run, epoch, args.epochs, step, steps_per_epoch, first_step, t_epoch, digits=3)
-            if time.time() - t_save > args.save_minutes * 60:
-                save(epoch, step + 1)
-                t_save = time.time()
-            if args.max_steps and total >= args.max_steps:
-                save(epoch, step + 1)
-                print("\ntrain: stopped at --max-steps", flush=True)
+            if book.step_done(run, epoch, step):
                 return
         epoch, start_step = epoch + 1, 0
         with torch.no_grad():
@@ -188,7 +181,7 @@ def main():
             rec = syn(enc(x))
             val = {"epoch": epoch, "l1": (rec - x).abs().mean().item(), "edge": edge_loss(rec, x).item()}
         val_history.append(val)
-        print(f"\ntrain: epoch {epoch} done in {time.time() - t_epoch:.0f} s; val reconstruction L1 {val['l1']:.4f}, "
+        print(f"\ntrain: epoch {epoch} done in {time.time() - book.t_epoch:.0f} s; val reconstruction L1 {val['l1']:.4f}, "
               f"edge {val['edge']:.4f}",
               flush=True)
         save(epoch, 0)
