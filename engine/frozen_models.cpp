@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::atomic<std::uint64_t> hits{0}, frozen_count{0}, unfreezable{0};
+std::atomic<std::uint64_t> hits{0}, frozen_count{0}, unfreezable{0}, rewritten{0};
 
 bool freezing_enabled() {
   const char* v = std::getenv("SUMI_FREEZE_MODELS");
@@ -41,6 +41,19 @@ torch::jit::Module freeze_keeping_methods(const torch::jit::Module& module) {
   for (const auto& m : module.get_methods())
     if (m.name() != "forward") keep.push_back(m.name());
   return torch::jit::freeze(module, keep, /*optimize_numerics=*/false);  // no rewrites: bit-identical outputs
+}
+
+// The frozen module `m` optimised for inference on the CPU, in memory; `m`
+// itself when the device is not the CPU or the rewrite fails.
+std::shared_ptr<torch::jit::Module> for_inference(std::shared_ptr<torch::jit::Module> m, const c10::Device& dev) {
+  if (!dev.is_cpu()) return m;
+  try {
+    auto out = std::make_shared<torch::jit::Module>(torch::jit::optimize_for_inference(*m));
+    ++rewritten;
+    return out;
+  } catch (const std::exception&) {
+    return m;
+  }
 }
 
 }  // namespace
@@ -73,12 +86,15 @@ void prune_frozen_cache(const std::string& folder, std::uint64_t budget) {
   }
 }
 
-FrozenCacheStats frozen_cache_stats() { return {hits.load(), frozen_count.load(), unfreezable.load()}; }
+FrozenCacheStats frozen_cache_stats() {
+  return {hits.load(), frozen_count.load(), unfreezable.load(), rewritten.load()};
+}
 
-std::shared_ptr<torch::jit::Module> load_model_frozen(const std::string& path, const std::string& device) {
-  const c10::Device dev(device);
-  if (!freezing_enabled()) return std::make_shared<torch::jit::Module>(torch::jit::load(path, dev));
+namespace {
 
+// The frozen module of `path`: its cached copy, or frozen now and cached.
+std::shared_ptr<torch::jit::Module> load_frozen(const std::string& path, const c10::Device& dev,
+                                                const std::string& device) {
   const std::string dir = frozen_cache_dir();
   auto copy_of = [&](const std::string& sha256) {
     return fs::path(dir) / (sha256 + "-" + device_tag(device) + "-torch" + TORCH_VERSION + ".pt");
@@ -126,6 +142,16 @@ std::shared_ptr<torch::jit::Module> load_model_frozen(const std::string& path, c
     }
   }
   return std::make_shared<torch::jit::Module>(std::move(frozen));
+}
+
+}  // namespace
+
+std::shared_ptr<torch::jit::Module> load_model_frozen(const std::string& path, const std::string& device,
+                                                      bool inference_rewrites) {
+  const c10::Device dev(device);
+  if (!freezing_enabled()) return std::make_shared<torch::jit::Module>(torch::jit::load(path, dev));
+  auto m = load_frozen(path, dev, device);
+  return inference_rewrites ? for_inference(std::move(m), dev) : m;
 }
 
 }  // namespace sumi

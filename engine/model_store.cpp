@@ -27,7 +27,7 @@ std::string shape_str(c10::IntArrayRef shape) {
   return os.str();
 }
 
-ModelStore::ModulePtr load(const std::string& path, const std::string& device) {
+ModelStore::ModulePtr load(const std::string& path, const std::string& device, bool inference_rewrites) {
   ErrorContext ctx;
   ctx.file = path;
   std::error_code ec;
@@ -35,7 +35,7 @@ ModelStore::ModulePtr load(const std::string& path, const std::string& device) {
   check_regular_file(path);  // a folder, device or FIFO: named as such
   std::shared_ptr<torch::jit::Module> module;
   try {
-    module = load_model_frozen(path, device);
+    module = load_model_frozen(path, device, inference_rewrites);
   } catch (const std::exception& e) {
     throw Error(ctx, "not a loadable TorchScript model: " + first_line(e.what()));
   }
@@ -109,12 +109,12 @@ double ModelStore::thread_load_ms() { return t_load_ms; }
 
 ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string& device,
                                       const std::vector<std::vector<std::int64_t>>& inputs,
-                                      const std::vector<std::int64_t>& output) {
+                                      const std::vector<std::int64_t>& output, bool inference_rewrites) {
   LoadTimer timer;
   std::error_code ec;
   auto canonical = std::filesystem::weakly_canonical(path, ec).string();
   if (ec) canonical = path;
-  auto key = std::make_pair(canonical, device);
+  auto key = std::make_tuple(canonical, device, inference_rewrites);
   const std::int64_t stamp = file_stamp(path);
   std::promise<ModulePtr> promise;
   std::shared_future<ModulePtr> future;
@@ -135,7 +135,7 @@ ModelStore::ModulePtr ModelStore::get(const std::string& path, const std::string
   if (loader) {
     try {
       check_digest(path);
-      promise.set_value(load(path, device));
+      promise.set_value(load(path, device, inference_rewrites));
     } catch (...) {
       promise.set_exception(std::current_exception());
       std::lock_guard<std::mutex> lock(mutex_);
@@ -217,7 +217,7 @@ void ModelStore::evict(const std::string& path) {
   auto canonical = std::filesystem::weakly_canonical(path, ec).string();
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto it = slots_.begin(); it != slots_.end();)
-    it = (it->first.first == canonical || it->first.first == path) ? slots_.erase(it) : std::next(it);
+    it = (std::get<0>(it->first) == canonical || std::get<0>(it->first) == path) ? slots_.erase(it) : std::next(it);
   for (auto it = resources_.begin(); it != resources_.end();)
     it = (it->first.first == canonical || it->first.first == path) ? resources_.erase(it) : std::next(it);
 }
@@ -231,7 +231,7 @@ void ModelStore::clear() {
 std::vector<ModelInfo> ModelStore::loaded() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<ModelInfo> out;
-  for (const auto& [key, slot] : slots_) out.push_back({key.first, key.second, slot.uses});
+  for (const auto& [key, slot] : slots_) out.push_back({std::get<0>(key), std::get<1>(key), slot.uses});
   return out;
 }
 

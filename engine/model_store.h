@@ -26,6 +26,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -49,9 +50,11 @@ class ModelStore {
 
   // `inputs`: shapes of the forward() arguments to check with (empty = no
   // check); `output`: expected output shape, -1 for any size in that dimension.
+  // `inference_rewrites`: load_model_frozen's opt-in (a separate copy in
+  // memory from the same file's plain one).
   ModulePtr get(const std::string& path, const std::string& device,
                 const std::vector<std::vector<std::int64_t>>& inputs = {},
-                const std::vector<std::int64_t>& output = {});
+                const std::vector<std::int64_t>& output = {}, bool inference_rewrites = false);
   // Any other resource read from a file (a latent bank, a search index),
   // loaded once per (file, tag) by `load` and shared; reloaded when the file
   // changes. `tag` tells apart different things made from one file.
@@ -96,7 +99,7 @@ class ModelStore {
   };
   std::map<std::string, Digest> digests_;  // by canonical path
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, Slot> slots_;
+  std::map<std::tuple<std::string, std::string, bool>, Slot> slots_;  // (file, device, inference_rewrites)
 };
 
 }  // namespace sumi

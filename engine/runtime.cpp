@@ -121,6 +121,20 @@ int intra_op_threads_here() {
 #endif
 }
 
+bool boost_this_lone_run(LoneNodeTimes& t) {
+  const unsigned run = ++t.runs;
+  if (run <= kLoneWarmRuns || t.boosted_ms < 0) return true;
+  if (t.plain_ms < 0) return false;
+  const bool faster = t.boosted_ms < t.plain_ms;
+  return run % kLoneRecheck == 0 ? !faster : faster;
+}
+
+void record_lone_run(LoneNodeTimes& t, bool boosted, double ms) {
+  if (t.runs <= kLoneWarmRuns) return;
+  double& mean = boosted ? t.boosted_ms : t.plain_ms;
+  mean = mean < 0 ? ms : 0.5 * (mean + ms);
+}
+
 BoostPolicy boost_policy_from_env() {
   const char* v = std::getenv("SUMI_BOOST");
   const std::string s = v ? v : "";

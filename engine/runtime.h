@@ -64,14 +64,16 @@ int intra_op_threads_here();
 // Whether the executor gives a model node running alone every core's LibTorch
 // threads (SessionOptions::boost; the SUMI_BOOST environment variable sets the
 // default: auto, always or never).
-//  - always: the boost as measured on a quiet machine (a portrait's last
-//    generator 1.5x faster);
+//  - always: whatever the machine's load (a portrait's last generator 1.5x
+//    faster on a quiet machine);
 //  - never: each node keeps the budget's share (one thread on 2 cores);
 //  - auto (default): boost only while the other processes leave cores idle.
 //    With libgomp's default spin-waiting, two LibTorch threads on a machine
 //    whose cores are busy with other work ran a lone model node 4-12x slower
 //    than one thread (issue 22): the helper spins on a core the node's own
 //    thread needs, and OMP_WAIT_POLICY is read once, when libgomp loads.
+// Under always and auto alike, only nodes that run faster boosted are boosted
+// (timed per node, below).
 enum class BoostPolicy { Auto, Always, Never };
 // SUMI_BOOST's value (unset or empty: auto); throws sumi::Error naming the
 // variable on any other value.
@@ -85,6 +87,26 @@ BoostPolicy boost_policy_from_env();
 int lone_model_threads(int cores, double load1, int runnable);
 // lone_model_threads() from /proc/loadavg (cores when it cannot be read).
 int lone_model_threads_now(int cores);
+
+// A lone model node is boosted only where that pays for it: a
+// small network loses more to splitting each of its many small operations
+// across threads than it gains (measured, deepfacedrawing after a stroke on 2
+// quiet cores: face.locate 7.6 ms boosted vs 4.7 ms on one thread, a part
+// decoder 5.8 vs 4.1 ms; the generator 13.3 vs 15.5 ms). A session times each
+// node's lone runs (model loading excluded) both ways and keeps the faster:
+// the first kLoneWarmRuns runs boost as before and are not timed (a model's
+// first calls are profiled and rewritten), then one boosted and one plain run
+// are timed, and every kLoneRecheck-th run tries the other way again, so a
+// change in the machine's load or the model is noticed.
+struct LoneNodeTimes {
+  double boosted_ms = -1, plain_ms = -1;  // running means; -1 = not yet timed
+  unsigned runs = 0;                      // lone runs decided so far
+};
+inline constexpr unsigned kLoneWarmRuns = 2, kLoneRecheck = 16;
+// Whether this lone run of the node boosts; counts the run.
+bool boost_this_lone_run(LoneNodeTimes& t);
+// Records the compute time of the run just decided (ignored while warming up).
+void record_lone_run(LoneNodeTimes& t, bool boosted, double ms);
 
 // Whether TorchScript models run through LibTorch's optimising graph
 // executor (the default) or its plain interpreter. The optimiser profiles a

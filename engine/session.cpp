@@ -1,6 +1,8 @@
 #include "engine/session.h"
 
 #include <atomic>
+#include <chrono>
+#include <exception>
 #include <mutex>
 #include <unordered_map>
 
@@ -58,6 +60,11 @@ struct Session::Impl {
   // Runs in progress: a model node is boosted to every core only when its run
   // is the session's only one (`sumi batch` runs several side by side).
   std::atomic<int> active_runs{0};
+
+  // Each model node's lone runs, timed boosted and plain (engine/runtime.h),
+  // by node type and id.
+  std::mutex lone_mutex;
+  std::unordered_map<std::string, LoneNodeTimes> lone_times;
 
   std::mutex plan_mutex;
   std::uint64_t plan_uid = 0, plan_revision = 0, plan_registry_revision = 0;
@@ -304,7 +311,7 @@ class Run {
     const std::uint64_t t0 = clock;
     const double load0 = ModelStore::thread_load_ms();
     try {
-      ModelThreads threads(*this, *n.desc);
+      ModelThreads threads(*this, n);
       ready.release();
       NodeContext ctx(n, inputs, *outputs, opts_.device, *impl_.models, opts_.cancel, progress);
       n.desc->compute(ctx);
@@ -395,22 +402,38 @@ class Run {
   // oversubscribed. Non-model nodes pay nothing for this.
   class ModelThreads {
    public:
-    ModelThreads(Run& run, const NodeDescriptor& desc) {
+    ModelThreads(Run& run, const PlanNode& n) {
       // Whatever the thread did before (another session's run, the caller's
       // own torch code), this node starts with the budget's share.
       if (intra_op_threads_here() != run.base_threads_) set_intra_op_threads_here(run.base_threads_);
-      if (run.boost_threads_ <= run.base_threads_ || !uses_models(desc)) return;
+      if (run.boost_threads_ <= run.base_threads_ || !uses_models(*n.desc)) return;
       run_ = &run;
       const bool alone = run.running_models_.fetch_add(1, std::memory_order_acq_rel) == 0 &&
                          run.ready_.load(std::memory_order_acquire) == 1 &&  // only this node
                          run.impl_.active_runs.load(std::memory_order_acquire) == 1;
-      if (alone) {
+      if (!alone) return;
+      timed_ = n.desc->id + " " + n.id;
+      bool boost = true;
+      {
+        std::lock_guard<std::mutex> lock(run.impl_.lone_mutex);
+        boost = boost_this_lone_run(run.impl_.lone_times[timed_]);
+      }
+      if (boost) {
         set_intra_op_threads_here(run.boost_threads_);
         boosted_ = true;
       }
+      exceptions_ = std::uncaught_exceptions();
+      load0_ = ModelStore::thread_load_ms();
+      t0_ = std::chrono::steady_clock::now();
     }
     ~ModelThreads() {
       if (!run_) return;
+      if (!timed_.empty() && std::uncaught_exceptions() == exceptions_) {  // a node that failed is not timed
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count() -
+                          (ModelStore::thread_load_ms() - load0_);
+        std::lock_guard<std::mutex> lock(run_->impl_.lone_mutex);
+        record_lone_run(run_->impl_.lone_times[timed_], boosted_, ms);
+      }
       if (boosted_) {
         set_intra_op_threads_here(run_->base_threads_);
         release_intra_op_threads_here();
@@ -428,6 +451,10 @@ class Run {
     }
     Run* run_ = nullptr;
     bool boosted_ = false;
+    std::string timed_;  // the lone_times key of a lone run; empty = not alone, not timed
+    int exceptions_ = 0;
+    double load0_ = 0;
+    std::chrono::steady_clock::time_point t0_;
   };
 
   void run_from(int start) {

@@ -155,5 +155,37 @@ TEST(FrozenModels, PruningRemovesTheOldestCopiesFirst) {
   EXPECT_TRUE(fs::exists(tmp.path("notes.txt")));
 }
 
+// The opt-in inference rewrites (the face locator's manifest): close to the
+// exported model, counted, kept in memory only (the disk cache holds the
+// plain frozen copy), and a separate module from the file's plain one.
+TEST(FrozenModels, InferenceRewritesAreCloseAndNotCachedOnDisk) {
+  TempDir tmp;
+  ScopedEnv cache("SUMI_CACHE_DIR", tmp.path("cache"));
+  const std::string model = source_path("models/locate/locator.pt");
+  torch::jit::Module exported = torch::jit::load(model);
+  exported.eval();
+  const FrozenCacheStats before = frozen_cache_stats();
+  auto rewritten = load_model_frozen(model, "cpu", /*inference_rewrites=*/true);
+  EXPECT_EQ(frozen_cache_stats().inference_rewritten, before.inference_rewritten + 1);
+  ASSERT_EQ(copies(tmp.path("cache/frozen")).size(), 1u) << "only the plain frozen copy is written";
+
+  torch::manual_seed(5);
+  const at::Tensor x = torch::rand({1, 1, 128, 128});
+  const at::Tensor want = run(exported, x);
+  const at::Tensor got = run(*rewritten, x);
+  bool mkldnn = false;  // the rewrite happened: convolutions run on oneDNN's packed weights
+  for (const torch::jit::Node* n : rewritten->get_method("forward").graph()->nodes())
+    mkldnn = mkldnn || std::string(n->kind().toQualString()).find("mkldnn") != std::string::npos;
+  EXPECT_TRUE(mkldnn);
+  EXPECT_TRUE(torch::allclose(got, want, 1e-4, 1e-5));
+
+  ModelStore store;
+  auto plain = store.get(model, "cpu", {{1, 1, 128, 128}}, {1, 23});
+  auto fast = store.get(model, "cpu", {{1, 1, 128, 128}}, {1, 23}, /*inference_rewrites=*/true);
+  EXPECT_NE(plain.get(), fast.get());
+  EXPECT_EQ(store.get(model, "cpu", {}, {}, true).get(), fast.get()) << "loaded once";
+  EXPECT_TRUE(torch::equal(run(const_cast<torch::jit::Module&>(*plain), x), want));
+}
+
 }  // namespace
 }  // namespace sumi::test

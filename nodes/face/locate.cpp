@@ -69,8 +69,9 @@ cv::Mat network_input(const cv::Mat& gray, int side, int& square, int& left, int
 
 using Outputs23 = std::array<double, kOutputs>;
 
-Outputs23 run_locator(const NodeContext& ctx, const std::string& model, const cv::Mat& x, int side) {
-  const Value out = run_model(ctx, model, mat_to_image(x, ctx.device(), &ctx.cancel_token()), latent_kind(), {1, 1, side, side}, {1, kOutputs});
+Outputs23 run_locator(const NodeContext& ctx, const std::string& model, const cv::Mat& x, int side, bool rewrites) {
+  const Value out = run_model(ctx, model, mat_to_image(x, ctx.device(), &ctx.cancel_token()), latent_kind(),
+                              {1, 1, side, side}, {1, kOutputs}, rewrites);
   const at::Tensor y = out.tensor().to(at::kCPU).contiguous();
   Outputs23 o{};
   std::copy(y.data_ptr<float>(), y.data_ptr<float>() + kOutputs, o.begin());
@@ -87,7 +88,7 @@ cv::Matx33d frame_of(const Outputs23& o, double hx, double hy) {
 // located again, and the two composed. The face then fills the frame the
 // network is most precise in (measured: worst part centre p50 4.5 -> 3.8 px).
 Outputs23 refine(const NodeContext& ctx, const std::string& model, const cv::Mat& x, const Outputs23& first,
-                 double hx, double hy) {
+                 double hx, double hy, bool rewrites) {
   const int side = x.cols;
   const cv::Matx33d m = frame_of(first, hx, hy);
   // dst pixel -> src pixel: src = side * (A ((dst + 0.5) / side) + b) - 0.5
@@ -97,7 +98,7 @@ Outputs23 refine(const NodeContext& ctx, const std::string& model, const cv::Mat
   cv::Mat canon;
   cv::warpAffine(x, canon, cv::Matx23d(src(0, 0), src(0, 1), src(0, 2), src(1, 0), src(1, 1), src(1, 2)), x.size(),
                  cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, cv::Scalar(1.0));
-  const Outputs23 second = run_locator(ctx, model, canon, side);
+  const Outputs23 second = run_locator(ctx, model, canon, side, rewrites);
   const cv::Matx33d f = m * frame_of(second, hx, hy);
   Outputs23 o = second;
   const cv::Vec3d head = f * cv::Vec3d(hx, hy, 1);
@@ -138,7 +139,7 @@ void refine_parts(const NodeContext& ctx, const Locator& loc, const cv::Mat& gra
   const int x0 = static_cast<int>(std::lround(r.x0)), y0 = static_cast<int>(std::lround(r.y0)), side = r.input_size;
   const cv::Mat crop = canon(cv::Rect(x0, y0, side, side)).clone();
   const Value out = run_model(ctx, r.model, mat_to_image(crop, ctx.device(), &ctx.cancel_token()), latent_kind(),
-                              {1, 1, side, side}, {1, 10});
+                              {1, 1, side, side}, {1, 10}, loc.optimize_for_inference);
   const at::Tensor y = out.tensor().to(at::kCPU).contiguous();
   const float* v = y.data_ptr<float>();
   const double det = m[0] * m[4] - m[1] * m[3];
@@ -245,7 +246,8 @@ NodeDescriptor face_locate_node() {
     }
     const std::string& override_file = ctx.param_string("locator");
     const std::string& model = override_file.empty() ? loc->model : override_file;
-    Outputs23 o = run_locator(ctx, model, x, loc->input_size);
+    const bool rewrites = loc->optimize_for_inference;
+    Outputs23 o = run_locator(ctx, model, x, loc->input_size, rewrites);
     const double hx = loc->head_cx / loc->canonical, hy = loc->head_cy / loc->canonical;
     auto usable = [](const Outputs23& out) {
       return std::all_of(out.begin(), out.end(), [](double v) { return std::isfinite(v); }) && std::abs(out[2]) < 5 &&
@@ -253,7 +255,7 @@ NodeDescriptor face_locate_node() {
     };
     if (!usable(o)) throw ctx.error("the locator " + model + " gave no usable frame (non-finite or extreme outputs)");
     if (ctx.param_int("passes") > 1) {
-      const Outputs23 second = refine(ctx, model, x, o, hx, hy);
+      const Outputs23 second = refine(ctx, model, x, o, hx, hy, rewrites);
       if (usable(second)) o = second;  // else keep the first look
     }
     // Sketch px from the network's fractions of the padded square.

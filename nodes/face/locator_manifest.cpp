@@ -17,6 +17,7 @@ std::shared_ptr<LocatorManifest> parse_locator_manifest(const nlohmann::json& j,
     const auto& m = j.at("locator");
     l->model = (std::filesystem::path(path).parent_path() / m.at("file").get<std::string>()).lexically_normal().string();
     l->input_size = manifest_int(m, "input_size", ctx, "locator", 8, 1024);
+    l->optimize_for_inference = m.value("optimize_for_inference", false);
     l->canonical = manifest_int(j.at("canonical"), "size", ctx, "canonical", 8, kManifestMaxSize);
     const auto head = j.at("canonical").at("head_box").get<std::vector<double>>();
     if (head.size() != 4) throw Error(ctx, "canonical.head_box must be [x0, y0, x1, y1]");

@@ -20,6 +20,9 @@ struct LocatorManifest {
   int canonical = 256;
   double head_cx = 0, head_cy = 0;     // canonical head-box centre, canonical px
   std::vector<FaceBox> default_parts;  // mean training boxes: the frame of an empty drawing
+  // "optimize_for_inference" (locator section): both networks are loaded
+  // through torch::jit::optimize_for_inference on the CPU (engine/frozen_models.h).
+  bool optimize_for_inference = false;
   // The optional part refiner (manifest "refiner"): a third look at the
   // drawing warped into the found frame, cut to `crop` (canonical px).
   struct Refiner {

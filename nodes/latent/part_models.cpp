@@ -56,17 +56,19 @@ void expect_manifest_digests(ModelStore& store, const nlohmann::json& j, const s
 }
 
 Value run_model(const NodeContext& ctx, const std::string& model_path, const Value& input, ValueKind output_kind,
-                const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape) {
-  return run_model(ctx, model_path, std::vector<Value>{input}, output_kind, {input_shape}, output_shape);
+                const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape,
+                bool inference_rewrites) {
+  return run_model(ctx, model_path, std::vector<Value>{input}, output_kind, {input_shape}, output_shape,
+                   inference_rewrites);
 }
 
 Value run_model(const NodeContext& ctx, const std::string& model_path, const std::vector<Value>& inputs,
                 ValueKind output_kind, const std::vector<std::vector<std::int64_t>>& input_shapes,
-                const std::vector<std::int64_t>& output_shape) {
+                const std::vector<std::int64_t>& output_shape, bool inference_rewrites) {
   if (model_path.empty()) throw ctx.error("no model file: the manifest names none and no override is set");
   ModelStore::ModulePtr module;
   try {
-    module = ctx.models().get(model_path, ctx.device(), input_shapes, output_shape);
+    module = ctx.models().get(model_path, ctx.device(), input_shapes, output_shape, inference_rewrites);
   } catch (const Error& e) {
     throw Error(ErrorContext{model_path, ctx.node_id(), ctx.type(), {}, {}}, e.message());
   }

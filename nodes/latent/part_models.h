@@ -72,12 +72,15 @@ std::shared_ptr<PartModels> parse_part_models(const nlohmann::json& j, const std
 // Runs a TorchScript model with one tensor argument on the run's device; the
 // model is loaded through the session's ModelStore and checked once against
 // `input_shape` -> `output_shape` (-1 = any). Errors name the node and the file.
+// `inference_rewrites`: the manifest's opt-in to torch::jit::optimize_for_inference
+// (engine/frozen_models.h).
 Value run_model(const NodeContext& ctx, const std::string& model_path, const Value& input, ValueKind output_kind,
-                const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape);
+                const std::vector<std::int64_t>& input_shape, const std::vector<std::int64_t>& output_shape,
+                bool inference_rewrites = false);
 // The same for a model taking several tensors (forward(a, b, ...)), one shape each.
 Value run_model(const NodeContext& ctx, const std::string& model_path, const std::vector<Value>& inputs,
                 ValueKind output_kind, const std::vector<std::vector<std::int64_t>>& input_shapes,
-                const std::vector<std::int64_t>& output_shape);
+                const std::vector<std::int64_t>& output_shape, bool inference_rewrites = false);
 
 // The default manifest of the shipped part models.
 std::string default_parts_manifest();
