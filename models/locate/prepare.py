@@ -10,7 +10,8 @@ Sumi's own nodes (sketch.xdog / sketch.detail_filter of the colour image,
 sketch.roughen or sketch.progressive of the outline sketch, or the outline as
 is), then scaled to R x R with area interpolation - the same path face.locate
 takes. With --partial P, P more copies of every face keep only part of its
-lines (sketch.drop_strokes, keep uniform in [0.25, 0.9]), so the locator also
+lines (sketch.drop_strokes, keep uniform in --partial-keep, [0.25, 0.9] by
+default), so the locator also
 learns from drawings in progress. With --schematic S, S more copies are drawn
 the way a person sketches a face freehand (schematic.py: an oval head, dot or
 ring eyes, a nose tick, a mouth curve... on the face's true boxes, rasterised
@@ -129,6 +130,28 @@ def read_faces(data, who):
         return faces
 
 
+def in_index_range(faces, text, prog):
+    """The faces whose index i has A <= i < B for --indices 'A:B' (all for ''), or a clean exit."""
+    if not text:
+        return faces
+    try:
+        a, b = (int(v) for v in text.split(":"))
+    except ValueError:
+        sys.exit(f"{prog}: error: --indices must be A:B (two whole numbers), got {text!r}")
+    return [f for f in faces if a <= f["index"] < b]
+
+
+def partial_keep_range(text):
+    """'LO,HI' -> (LO, HI) with 0 < LO <= HI <= 1, or a clean exit naming the option."""
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        sys.exit(f"prepare: error: --partial-keep must be LO,HI (two numbers), got {text!r}")
+    if not 0 < lo <= hi <= 1:
+        sys.exit(f"prepare: error: --partial-keep needs 0 < LO <= HI <= 1, got {text!r}")
+    return lo, hi
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="folder made by models/data/generate.mjs")
@@ -138,6 +161,10 @@ def main():
     ap.add_argument("--schematic", type=int, default=0, help="extra schematic (freehand-style) copies per face")
     ap.add_argument("--schematic-partial", type=float, default=0.25,
                     help="the share of schematic copies drawn only in part (their first strokes)")
+    ap.add_argument("--partial-keep", default="0.25,0.9",
+                    help="LO,HI: the share of lines a partial copy keeps is drawn uniformly from [LO, HI]")
+    ap.add_argument("--indices", default="",
+                    help="A:B packs only the faces with index A <= i < B (a data set in parts, e.g. faces added later)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N faces")
     ap.add_argument("--svg-only", action="store_true", help="outline sketches only (evaluation of complete drawings)")
     args = ap.parse_args()
@@ -145,6 +172,8 @@ def main():
     manifest = read_faces(data, "prepare")
     faces = [f for f in manifest if f.get("points") and all(f["points"].get(p) for p in POINTS)
              and all((f.get("boxes_canonical") or {}).get(p) for p in SIZED_PARTS)]
+    keep_lo, keep_hi = partial_keep_range(args.partial_keep)
+    faces = in_index_range(faces, args.indices, "prepare")
     if args.limit:
         faces = faces[: args.limit]
     if not faces:
@@ -152,7 +181,8 @@ def main():
     styles = sorted({f["style"] for f in faces})
     graphs = line_graphs(args.resolution)
     session = sumi.Session(cache_mb=16)
-    rng = np.random.default_rng(1)
+    first = faces[0]["index"] if args.indices else 0
+    rng = np.random.default_rng(1 if not first else [1, first])  # each part of a data set draws its own copies
     n_schematic = 0 if args.svg_only else args.schematic
     copies = 1 + (0 if args.svg_only else args.partial) + n_schematic
     m = len(faces) * copies
@@ -177,7 +207,7 @@ def main():
         for _ in range(copies - 1 - n_schematic):
             dg, _src = graphs["drop"]
             dg.set_param("load", "path", str(data / face["files"]["sketch"]))
-            kp = float(rng.uniform(0.25, 0.9))
+            kp = float(rng.uniform(keep_lo, keep_hi))
             dg.set_param("line", "keep", kp)
             dg.set_param("line", "seed", int(rng.integers(0, 2**31)))
             rows.append((session.run(dg).outputs["image"][0], kp, 0))

@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from locate_model import OUTPUTS, POINTS  # noqa: E402
-from prepare import SPLITS, draw_face, line_graphs, read_faces  # noqa: E402
+from prepare import SPLITS, draw_face, in_index_range, line_graphs, read_faces  # noqa: E402
 from schematic import schematic_copy  # noqa: E402
 
 CROP = (74, 86, 128)  # x0, y0, side in canonical px (256 frame): the four parts with about 40 px to spare
@@ -163,9 +163,7 @@ def main():
     faces = [f for f in read_faces(data, "prepare_refine") if f.get("points")
              and all(f["points"].get(p) for p in POINTS)]
     faces.sort(key=lambda f: f["index"])
-    if args.indices:
-        a, b = (int(v) for v in args.indices.split(":"))
-        faces = [f for f in faces if a <= f["index"] < b]
+    faces = in_index_range(faces, args.indices, "prepare_refine")
     if args.limit:
         faces = faces[: args.limit]
     if not faces:

@@ -63,6 +63,24 @@ def test_prepare_packs_schematic_copies_with_the_faces_targets(tmp_path):
         assert (d["sketches"][2 * i + 1] < 128).mean() > 0.002  # something is drawn
 
 
+def test_prepare_packs_a_range_of_faces_with_partial_copies_in_the_keep_range(tmp_path):
+    """--indices A:B packs faces A <= index < B (a data set extended later is packed in parts); --partial-keep
+    bounds the share of lines each partial copy keeps; malformed values are clean errors naming the option."""
+    out = tmp_path / "pack.npz"
+    r = subprocess.run([sys.executable, str(LOCATE / "prepare.py"), "--data", str(FIXTURE), "--out", str(out),
+                        "--indices", "5:9", "--partial", "3", "--partial-keep", "0.3,0.4"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    d = np.load(out)
+    assert sorted(set(d["index"].tolist())) == [5, 6, 7, 8] and len(d["index"]) == 16
+    partial = d["keep"][np.arange(16) % 4 != 0]
+    assert ((partial >= 0.3) & (partial <= 0.4)).all(), partial
+    for bad, why in ((["--indices", "5"], "--indices must be A:B"), (["--partial-keep", "0.5,0.2"], "--partial-keep needs")):
+        r = subprocess.run([sys.executable, str(LOCATE / "prepare.py"), "--data", str(FIXTURE), "--out",
+                            str(tmp_path / "bad.npz"), *bad], capture_output=True, text=True, timeout=300)
+        assert r.returncode != 0 and why in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
 def test_a_locator_loads_from_its_exported_file_and_trains_on(tmp_path):
     """The shipped locator.pt (frozen: its BatchNorms folded into the convolutions) read back into the
     architecture computes what the file does; train.py --init takes it, keeps the BatchNorms' statistics and
