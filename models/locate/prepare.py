@@ -11,12 +11,13 @@ sketch.roughen or sketch.progressive of the outline sketch, or the outline as
 is), then scaled to R x R with area interpolation - the same path face.locate
 takes. With --partial P, P more copies of every face keep only part of its
 lines (sketch.drop_strokes, keep uniform in --partial-keep, [0.25, 0.9] by
-default), so the locator also
-learns from drawings in progress. With --schematic S, S more copies are drawn
-the way a person sketches a face freehand (schematic.py: an oval head, dot or
-ring eyes, a nose tick, a mouth curve... on the face's true boxes, rasterised
-by sketch.rasterise), --schematic-partial of them (a quarter by default) only
-partly drawn: the first strokes, head first, as a drawing in progress.
+default), so the locator also learns from drawings in progress. With
+--schematic S, S more copies are drawn the way a person sketches a face
+freehand (schematic.py: an oval head, dot or ring eyes, a nose tick, a mouth
+curve... on the face's true boxes, rasterised by sketch.rasterise),
+--schematic-partial of them (a quarter by default) only partly drawn: the
+first strokes, head first, as a drawing in progress. --indices A:B packs a
+data set in parts (faces A <= index < B).
 
 Writes sketches uint8 [M, R, R] (255 = paper), targets float32 [M, 23]
 (see locate_model.py), canonical part boxes float32 [M, 4, 4] (cx, cy, w, h), face index, split (0 train, 1 val, 2 test, 3 held-out
