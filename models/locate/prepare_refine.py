@@ -10,8 +10,8 @@ code) at the canonical size, cut to the window `crop` (canonical px; the
 inner face, at full resolution where the locator saw the whole drawing at
 half of it). So each face's drawing - made the way its `line_style` says,
 through the same graphs as prepare.py, at the data set's own size - is
-located by the shipped face.locate (two looks, no snapping, refiner off) and
-warped. Per face: the complete drawing so located; with --partial P, P copies
+located by the shipped face.locate (two looks, or --passes 1; no snapping,
+refiner off) and warped. Per face: the complete drawing so located; with --partial P, P copies
 with part of the lines dropped (keep 25-90 %), each located on its own; and
 one copy of the complete drawing warped by its located frame moved further at
 random (standard deviations 3 px, 4 % scale, 3 degrees about the head centre),
@@ -44,11 +44,11 @@ CROP = (74, 86, 128)  # x0, y0, side in canonical px (256 frame): the four parts
 JITTER = (3.0, 0.04, 3.0)  # sd of the random frame moves: px, log-scale, degrees
 
 
-def locate_warp_graph(manifest=""):
+def locate_warp_graph(manifest="", passes=2):
     import sumi
     g = sumi.Graph(name="refine_input")
     g.add_node("src", "io.load_image", channels="gray")
-    g.add_node("locate", "face.locate", snap=0, canonical_snap=0, passes=2, refine=False)
+    g.add_node("locate", "face.locate", snap=0, canonical_snap=0, passes=passes, refine=False)
     if manifest:
         g.set_param("locate", "manifest", str(pathlib.Path(manifest).expanduser().resolve()))
     g.add_node("warp", "face.warp", direction="to_canonical")
@@ -112,11 +112,11 @@ def jittered(frame, rng):
 def work(job):
     """One worker's share of the faces -> its rows."""
     import sumi
-    data, faces, partial, seed, schematic, schematic_partial, manifest = job
+    data, faces, partial, seed, schematic, schematic_partial, manifest, passes = job
     session = sumi.Session(threads=1, cache_mb=16)
     size = int(faces[0]["size"]) if faces else 256
     graphs = line_graphs(size)
-    lw = locate_warp_graph(manifest)
+    lw = locate_warp_graph(manifest, passes)
     rng = np.random.default_rng(seed)
     rows = []
     for face in faces:
@@ -156,6 +156,8 @@ def main():
     ap.add_argument("--schematic", type=int, default=0, help="schematic (freehand-style) copies per face")
     ap.add_argument("--schematic-partial", type=float, default=0.25, help="the share of them drawn only in part")
     ap.add_argument("--manifest", default="", help="the locator manifest whose frames the crops are cut in")
+    ap.add_argument("--passes", type=int, default=2, choices=(1, 2),
+                    help="face.locate's looks before the crop is cut (a refiner for graphs that set passes 1)")
     args = ap.parse_args()
     if args.manifest and not pathlib.Path(args.manifest).expanduser().is_file():
         sys.exit(f"prepare_refine: error: --manifest {args.manifest}: no such file")
@@ -170,7 +172,8 @@ def main():
         sys.exit(f"prepare_refine: error: {data} has no faces with part points")
     styles = sorted({f["style"] for f in faces})
     chunk = 200
-    jobs = [(data, faces[i:i + chunk], args.partial, 1000 + i, args.schematic, args.schematic_partial, args.manifest)
+    jobs = [(data, faces[i:i + chunk], args.partial, 1000 + i, args.schematic, args.schematic_partial, args.manifest,
+             args.passes)
             for i in range(0, len(faces), chunk)]
     per_face = 2 + args.partial + args.schematic
     m = len(faces) * per_face
@@ -199,7 +202,7 @@ def main():
     tmp = out.with_suffix(".tmp.npz")
     np.savez(tmp, sketches=sketches[:row], targets=tgt[:row], index=index[:row], split=split[:row], style=style[:row],
              keep=keep[:row], styles=np.array(styles), resolution=CROP[2], loss_weights=weights,
-             points=len(POINTS), error_side=float(CROP[2]), crop=np.array(CROP, np.float32))
+             points=len(POINTS), error_side=float(CROP[2]), crop=np.array(CROP, np.float32), passes=args.passes)
     tmp.replace(out)
     counts = {k: int((split[:row] == v).sum()) for k, v in SPLITS.items()}
     print(f"prepare_refine: wrote {out}: {row} crops of {len(faces)} faces in {(time.time() - t0) / 60:.1f} min, "

@@ -194,15 +194,16 @@ def with_refiner(tmp_path, module, locator_out=None, **refiner):
     return tmp_path / "manifest.json"
 
 
-def test_the_refiner_sees_what_its_training_crops_show(tmp_path):
-    """The pixels face.locate gives its refiner are prepare_refine.py's training crops: a refiner
-    answering its input's ink centroid gives the part centres computed from the training crop."""
+@pytest.mark.parametrize("passes", [2, 1])
+def test_the_refiner_sees_what_its_training_crops_show(tmp_path, passes):
+    """The pixels face.locate gives its refiner are prepare_refine.py's training crops (--passes as the node's
+    `passes`): a refiner answering its input's ink centroid gives the part centres computed from the training crop."""
     face = fixture_faces()[5]
     manifest = with_refiner(tmp_path, Centroid(), max_shift=256)
     session = sumi.Session()
     sketch = FIXTURE / face["files"]["sketch"]
-    frame = locate(session, sketch, manifest, snap=0, canonical_snap=0).outputs["frame"]
-    g = locate_warp_graph()
+    frame = locate(session, sketch, manifest, snap=0, canonical_snap=0, passes=passes).outputs["frame"]
+    g = locate_warp_graph(passes=passes)
     g.set_param("locate", "manifest", str(manifest))
     g.set_param("src", "path", str(sketch))
     r = session.run(g)
@@ -212,7 +213,7 @@ def test_the_refiner_sees_what_its_training_crops_show(tmp_path):
     for p in PARTS:
         assert frame["parts"][p][0] == pytest.approx(CROP[0] + cx * CROP[2], abs=1e-3), p
         assert frame["parts"][p][1] == pytest.approx(CROP[1] + cy * CROP[2], abs=1e-3), p
-    unrefined = locate(session, sketch, manifest, snap=0, canonical_snap=0, refine=False).outputs["frame"]
+    unrefined = locate(session, sketch, manifest, snap=0, canonical_snap=0, refine=False, passes=passes).outputs["frame"]
     assert unrefined["parts"]["mouth"][:2] != frame["parts"]["mouth"][:2]
 
 

@@ -110,15 +110,18 @@ def test_a_locator_loads_from_its_exported_file_and_trains_on(tmp_path):
     assert r.returncode != 0 and "--init" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
-def test_prepare_refine_cuts_schematic_crops_in_the_named_locators_frames(tmp_path):
+@pytest.mark.parametrize("passes", ["2", "1"])
+def test_prepare_refine_cuts_schematic_crops_in_the_named_locators_frames(tmp_path, passes):
     """prepare_refine.py --schematic: each face's schematic drawing located by the locator --manifest names and
     cropped as face.locate cuts the refiner's input; its part centres land inside the crop."""
     out = tmp_path / "refine.npz"
     r = subprocess.run([sys.executable, str(LOCATE / "prepare_refine.py"), "--data", str(FIXTURE), "--out", str(out),
                         "--limit", "3", "--partial", "0", "--schematic", "1", "--schematic-partial", "0", "--jobs", "1",
-                        "--manifest", str(LOCATE / "manifest.json")], capture_output=True, text=True, timeout=300)
+                        "--manifest", str(LOCATE / "manifest.json"), "--passes", passes],
+                       capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     d = np.load(out)
+    assert int(d["passes"]) == int(passes)
     assert d["sketches"].shape == (9, 128, 128)  # per face: its drawing, the schematic drawing, a moved frame
     for row in range(1, 9, 3):
         centres = d["targets"][row][5:13]
