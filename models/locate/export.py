@@ -53,10 +53,15 @@ def load_checkpoint(path):
     return ck, model.eval()
 
 
+def train_command(a):
+    """The train.py command line of a checkpoint's arguments (--init recorded apart)."""
+    return "/usr/bin/python3 models/locate/train.py " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init")
+
+
 def training_record(ck, data):
     a = ck["args"]
-    return {"command": "/usr/bin/python3 models/locate/train.py " + " ".join(
-                f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init"),
+    return {"command": train_command(a),
             "data": data, "epochs": ck["epoch"], "wall_minutes": round(ck["wall_s"] / 60, 1),
             "history": ck["history"], "exported": datetime.date.today().isoformat(),
             **({"init": str(a["init"])} if a.get("init") else {})}
@@ -150,7 +155,7 @@ def main():
                     "shapes": [[1, 1, res, res], [1, OUTPUTS]],
                     "sha256": hashlib.sha256((out / "locator.pt").read_bytes()).hexdigest(),
                     # face.locate then loads both networks through torch.jit.optimize_for_inference on
-                    # the CPU (engine/frozen_models.h): 15-25 % faster, outputs within float rounding
+                    # the CPU (engine/frozen_models.h: faster, outputs within float rounding)
                     "optimize_for_inference": True},
         "data": {"generator": "models/data/generate.mjs", "generator_version": dataset.get("generator_version"),
                  "styles": train_styles,
@@ -161,8 +166,7 @@ def main():
                  "line_styles": "per face line_style (prepare.py) + partial copies"
                                 + (" + schematic copies (schematic.py)" if any("schematic" in d.files and d["schematic"].any()
                                                                                for d in parts) else "")},
-        "training": {"command": "/usr/bin/python3 models/locate/train.py " + " ".join(
-                         f"--{k.replace('_', '-')} {v}" for k, v in a.items() if v not in (None, False, 0) and k != "init"),
+        "training": {"command": train_command(a),
                      "epochs": ck["epoch"], "wall_minutes": round(ck["wall_s"] / 60, 1), "history": ck["history"],
                      "exported": datetime.date.today().isoformat()},
         "licence": "weights: as Sumi; trained on DiceBear art, see models/data/ATTRIBUTION.md",

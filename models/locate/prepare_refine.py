@@ -11,11 +11,12 @@ inner face, at full resolution where the locator saw the whole drawing at
 half of it). So each face's drawing - made the way its `line_style` says,
 through the same graphs as prepare.py, at the data set's own size - is
 located by the shipped face.locate (two looks, or --passes 1; no snapping,
-refiner off) and warped. Per face: the complete drawing so located; with --partial P, P copies
-with part of the lines dropped (keep 25-90 %), each located on its own; and
-one copy of the complete drawing warped by its located frame moved further at
-random (standard deviations 3 px, 4 % scale, 3 degrees about the head centre),
-so that the refiner also learns frames the locator gets wrong in other ways.
+refiner off) and warped. Per face: the complete drawing so located; with
+--partial P, P copies with part of the lines dropped (keep 25-90 %), each
+located on its own; and one copy of the complete drawing warped by its
+located frame moved further at random (standard deviations 3 px, 4 % scale,
+3 degrees about the head centre), so that the refiner also learns frames the
+locator gets wrong in other ways.
 With --schematic S, S schematic drawings of the face (schematic.py, as
 prepare.py's; --schematic-partial of them only partly drawn), each located on
 its own. --manifest names the locator whose frames the crops are cut in (by
