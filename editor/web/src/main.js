@@ -333,7 +333,13 @@ async function run() {
   if (seq !== state.runSeq) return;
   state.runs++;
   state.lastRun = { computed: r.computed, cached: r.cached, nodes: r.nodes };
-  for (const o of r.outputs) if (o.record && o.name.startsWith(FRAME_OUTPUT)) state.frames[o.name.slice(FRAME_OUTPUT.length)] = o.record;
+  for (const o of r.outputs) {
+    if (!o.record || !o.name.startsWith(FRAME_OUTPUT)) continue;
+    const id = o.name.slice(FRAME_OUTPUT.length);
+    state.frames[id] = o.record;
+    // Pinned before this face.locate had answered (an empty or just-loaded drawing): pin its first answer.
+    if (state.pinnedFrames && !state.pinnedFrames[id]) state.pinnedFrames[id] = o.record;
+  }
   const replied = performance.now();
   showNodes(r.nodes);
   await showOutputs(r.outputs, r.pixels);

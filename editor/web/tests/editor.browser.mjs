@@ -298,6 +298,8 @@ try {
   // Pin face: face.locate's last answer goes back in place of its output, so strokes at the mouth
   // neither move the face nor re-run the eyes and the nose.
   check(await page.isVisible('#face-pin'), 'a graph with face.locate offers "Pin face"');
+  // (The loaded drawing's run may still be on its way: pin once face.locate has answered for it.)
+  await page.waitForFunction(() => Object.keys(window.sumiEditor.frames).length > 0);
   before = await runs();
   await page.check('#face-pin');
   await page.waitForFunction((n) => window.sumiEditor.runs > n, before);
