@@ -193,6 +193,8 @@ class Script:
         self.refiner = loc.get("refiner")  # face.locate's third look (refine = true by default)
         if self.refiner:
             self.refiner = dict(self.refiner, model=_load(models / "locate" / self.refiner["file"]))
+        # face.locate's default passes: the looks its refiner was trained after (2 without one)
+        self.passes = int(self.refiner.get("passes", 2)) if self.refiner else 2
         parts = json.loads((models / "parts" / "manifest.json").read_text())
         synth = json.loads((models / "synth" / "manifest.json").read_text())
         self.size, self.channels, self.hint_size = synth["size"], synth["channels"], synth["hint_size"]
@@ -213,7 +215,8 @@ class Script:
             self.part[name]["norms2"] = (b * b).sum(1)
         self.generator = _load(models / "synth" / synth["generator"])
 
-    # ---- face.locate (nodes/face/locate.cpp) with its defaults: snap 2, canonical_snap 6, passes 2, min_ink 0.002
+    # ---- face.locate (nodes/face/locate.cpp) with its defaults: snap 2, canonical_snap 6, passes as the manifest's
+    # refiner was trained (self.passes), min_ink 0.002
     def _locator(self, x):
         with torch.no_grad():
             return [float(v) for v in self.locator(torch.from_numpy(x)[None, None])[0]]
@@ -242,23 +245,24 @@ class Script:
             return all(math.isfinite(v) for v in o) and abs(o[2]) < 5 and math.hypot(o[3], o[4]) > 1e-6
         if not usable(o):
             raise RuntimeError("the locator gave no usable frame")
-        # Second look: warp the input into the first answer's frame, locate again, compose.
-        m = self._frame_of(o)
-        to_frac = _m33(1 / side, 0, 0.5 / side, 0, 1 / side, 0.5 / side)
-        to_px = _m33(side, 0, -0.5, 0, side, -0.5)
-        srcm = to_px @ m @ to_frac
-        canon = cv2.warpAffine(x, srcm[:2], (side, side), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=(1.0,) * 4)
-        second = self._locator(canon)
-        fm = m @ self._frame_of(second)
         hx, hy = self.head[0] / self.canonical, self.head[1] / self.canonical
-        head = fm @ np.array([hx, hy, 1.0])
-        scale = math.sqrt(abs(fm[0, 0] * fm[1, 1] - fm[0, 1] * fm[1, 0]))
-        rr = math.atan2(fm[1, 0], fm[0, 0])
-        # (only the frame is used below: the part points stay in the second look's fractions)
-        o2 = [head[0], head[1], math.log(scale), math.cos(rr), math.sin(rr)] + second[5:]
-        if usable(o2):
-            o = o2
+        if self.passes > 1:
+            # Second look: warp the input into the first answer's frame, locate again, compose.
+            m = self._frame_of(o)
+            to_frac = _m33(1 / side, 0, 0.5 / side, 0, 1 / side, 0.5 / side)
+            to_px = _m33(side, 0, -0.5, 0, side, -0.5)
+            srcm = to_px @ m @ to_frac
+            canon = cv2.warpAffine(x, srcm[:2], (side, side), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=(1.0,) * 4)
+            second = self._locator(canon)
+            fm = m @ self._frame_of(second)
+            head = fm @ np.array([hx, hy, 1.0])
+            scale = math.sqrt(abs(fm[0, 0] * fm[1, 1] - fm[0, 1] * fm[1, 0]))
+            rr = math.atan2(fm[1, 0], fm[0, 0])
+            # (only the frame is used below: the part points stay in the second look's fractions)
+            o2 = [head[0], head[1], math.log(scale), math.cos(rr), math.sin(rr)] + second[5:]
+            if usable(o2):
+                o = o2
         # Sketch px from fractions of the padded square; snapped to steps of ~2 px at the head outline.
         cx, cy = o[0] * square - left, o[1] * square - top
         if self.refiner and self.refiner.get("head"):
@@ -273,7 +277,7 @@ class Script:
                 v = [float(t) for t in self.refiner["model"](torch.from_numpy(np.ascontiguousarray(crop))[None, None])[0]]
             hx_c, hy_c = x0 + v[8] * side, y0 + v[9] * side  # refined head centre, canonical px
             inv = np.linalg.inv(m)
-            q = inv @ np.array([cx, cy, 1.0])  # the second look's head centre, canonical px
+            q = inv @ np.array([cx, cy, 1.0])  # the locator's head centre, canonical px
             if math.isfinite(hx_c) and math.isfinite(hy_c) and math.hypot(hx_c - q[0], hy_c - q[1]) <= self.refiner.get("max_shift", 16):
                 cx, cy = (m @ np.array([hx_c, hy_c, 1.0]))[:2]
         log_scale, r = o[2], math.atan2(o[4], o[3])

@@ -151,6 +151,15 @@ def stability(session, data, faces, args, schematic=False):
                     "as at the step before; final = the finished drawing's worst part-centre error"}
 
 
+def looks(args):
+    """The looks face.locate took: --passes, or for 0 (its default) the manifest refiner's "passes"."""
+    if args.passes or not args.refine:
+        return args.passes or 2
+    manifest = pathlib.Path(args.manifest).expanduser() if args.manifest else \
+        pathlib.Path(__file__).resolve().parent / "manifest.json"
+    return int(json.loads(manifest.read_text()).get("refiner", {}).get("passes", 2))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True)
@@ -159,7 +168,9 @@ def main():
     ap.add_argument("--snap", type=float, default=0.0,
                     help="face.locate's snap (default 0: the network's own accuracy; the graphs use 2)")
     ap.add_argument("--canonical-snap", type=float, default=0.0, help="face.locate's canonical_snap (the graphs use 6)")
-    ap.add_argument("--passes", type=int, default=2, help="face.locate's passes (the graphs use 2)")
+    ap.add_argument("--passes", type=int, default=0, choices=(0, 1, 2),
+                    help="face.locate's passes (default 0, as the graphs: as many as the manifest's refiner was "
+                         "trained after)")
     ap.add_argument("--refine", type=int, default=1, choices=(0, 1),
                     help="face.locate's refine (its third look, when the manifest has a refiner; the graphs use 1)")
     ap.add_argument("--stability", type=int, default=60,
@@ -212,7 +223,7 @@ def main():
               f"{steady['final_p50_px'] or 0:.2f} p90 {steady['final_p90_px'] or 0:.2f} px", file=sys.stderr)
     out = {"results": results, "stability": steadies.get("stability"),
            "schematic_stability": steadies.get("schematic stability"), "locate_ms_median": statistics.median(times) if times else None,
-           "snap": args.snap, "canonical_snap": args.canonical_snap, "passes": args.passes, "refine": bool(args.refine),
+           "snap": args.snap, "canonical_snap": args.canonical_snap, "passes": looks(args), "refine": bool(args.refine),
            "note": "worst of the four part centres per face, px at 256; faces drawn with random framing"}
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(out, indent=2) + "\n")

@@ -76,6 +76,11 @@ def export_refiner(args):
     crop = [int(v) for v in data[0]["crop"]]
     if any([int(v) for v in d["crop"]] != crop for d in data):
         sys.exit("export: error: the refiner's data files have different crops")
+    # The looks face.locate took before each training crop was cut (prepare_refine.py --passes; packs
+    # from before that option: 2): the node's default `passes` follows it.
+    passes = {int(d["passes"]) if "passes" in d.files else 2 for d in data}
+    if len(passes) != 1:
+        sys.exit("export: error: the refiner's data files were cut after different numbers of looks (--passes)")
     if crop[2] != res:
         sys.exit(f"export: error: the refiner's input is {res} px but its crop is {crop[2]} px")
     out = pathlib.Path(args.out)
@@ -84,18 +89,24 @@ def export_refiner(args):
     tmp = out / "refiner.pt.tmp"
     traced.save(str(tmp))
     tmp.replace(out / "refiner.pt")
+    before = manifest.get("refiner", {}).get("training")
     manifest["refiner"] = {
         "file": "refiner.pt", "input_size": res, "crop": crop, "max_shift": 16,
         "doc": "face.locate's third look: the drawing warped into the found frame (face.warp's pixels at the "
                "canonical size), cut to crop = [x0, y0, side] canonical px; outputs the x, y of "
                + ", ".join(POINTS) + " as fractions of the crop; a centre moving more than max_shift "
-               "canonical px from the second look is ignored; head: whether the head centre moves the frame",
+               "canonical px from the locator's last look is ignored; head: whether the head centre moves the frame; "
+               "passes: the locator's looks before the training crops were cut (face.locate's default `passes`)",
         "head": True,
+        "passes": passes.pop(),
         "shapes": [[1, 1, res, res], [1, 2 * len(POINTS)]],
         "sha256": hashlib.sha256((out / "refiner.pt").read_bytes()).hexdigest(),
         "training": training_record(ck, {"file": "models/locate/prepare_refine.py", "drawings": int(sum(len(d["split"]) for d in data)),
                                          "faces": int(sum(len(np.unique(d["index"])) for d in data))}),
     }
+    if before and ck["args"].get("init"):  # went on from earlier weights: keep their record, newest first
+        earlier = {k: v for k, v in before.items() if k != "previous"}
+        manifest["refiner"]["training"]["previous"] = [earlier] + before.get("previous", [])
     if args.evaluation:
         manifest["evaluation"] = json.loads(pathlib.Path(args.evaluation).read_text())
     (out / "manifest.json.tmp").write_text(json.dumps(manifest, indent=2) + "\n")

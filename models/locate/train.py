@@ -113,11 +113,22 @@ def main():
         print(f"train: resuming after epoch {start_epoch}", file=sys.stderr)
     elif args.init:
         init = pathlib.Path(args.init).expanduser()
+        if not init.is_file():
+            sys.exit(f"train: error: --init {init}: no such file")
         try:
             ck = torch.load(init)
-            model.load_state_dict(ck["model"])
+        except (RuntimeError, ValueError):
+            ck = None
+        if isinstance(ck, dict) and "model" in ck:  # a checkpoint: of this architecture?
+            try:
+                model.load_state_dict(ck["model"])
+            except RuntimeError as e:
+                a = ck.get("args", {})
+                sys.exit(f"train: error: --init {init}: a checkpoint of another architecture (it was trained with "
+                         f"--widths {a.get('widths')} --hidden {a.get('hidden')} --heat-stride {a.get('heat_stride')}): "
+                         f"{str(e).splitlines()[0]}")
             model.frozen_batchnorm = bool(ck.get("frozen_batchnorm"))
-        except (RuntimeError, KeyError, TypeError, AttributeError, ValueError):  # not a checkpoint: an export?
+        else:  # not a checkpoint: an export?
             try:
                 load_exported(init, model)
             except (RuntimeError, ValueError) as e:

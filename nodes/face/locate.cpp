@@ -211,8 +211,11 @@ NodeDescriptor face_locate_node() {
                         "frame is taken as the canonical frame: the shipped models were trained in exactly it, so a "
                         "drawing near it does better unwarped than warped by the locator's few-pixel error; 0 = off")
           .range(0, 32),
-      ParamSpec::integer("passes", 2, "looks at the drawing: 2 = locate, warp into the found frame, locate again")
-          .range(1, 2),
+      ParamSpec::integer("passes", 0,
+                         "looks at the drawing: 2 = locate, warp into the found frame, locate again; 1 = one look; "
+                         "0 = as many as the manifest's refiner was trained after (its \"passes\"; 2 without one "
+                         "or with `refine` off)")
+          .range(0, 2),
       ParamSpec::number("hold", 4.0,
                         "with a `previous` frame: while the newly found head outline lies within this many pixels "
                         "(of a 256 canvas) of the previous one, the previous frame is kept exactly, and so is each "
@@ -254,13 +257,16 @@ NodeDescriptor face_locate_node() {
              std::hypot(out[3], out[4]) > 1e-6;
     };
     if (!usable(o)) throw ctx.error("the locator " + model + " gave no usable frame (non-finite or extreme outputs)");
-    if (ctx.param_int("passes") > 1) {
+    const bool refining = !loc->refiner.model.empty() && ctx.param_bool("refine");
+    // The refiner learnt from crops cut in the frames of a given number of looks: match them.
+    const int passes = ctx.param_int("passes") > 0 ? ctx.param_int("passes") : refining ? loc->refiner.passes : 2;
+    if (passes > 1) {
       const Outputs23 second = refine(ctx, model, x, o, hx, hy, rewrites);
       if (usable(second)) o = second;  // else keep the first look
     }
     // Sketch px from the network's fractions of the padded square.
     auto px = [&](double u, double v) { return cv::Point2d(u * square - left, v * square - top); };
-    if (!loc->refiner.model.empty() && ctx.param_bool("refine"))
+    if (refining)
       refine_parts(ctx, *loc, gray, similarity(*loc, px(o[0], o[1]), o[2], std::atan2(o[4], o[3]), k), o, square, left, top);
     cv::Point2d centre = px(o[0], o[1]);
     double log_scale = o[2];

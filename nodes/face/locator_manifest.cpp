@@ -39,6 +39,7 @@ std::shared_ptr<LocatorManifest> parse_locator_manifest(const nlohmann::json& j,
       l->refiner.y0 = crop[1];
       l->refiner.max_shift = r->value("max_shift", 16.0);
       l->refiner.head = r->value("head", false);
+      l->refiner.passes = manifest_int(*r, "passes", ctx, "refiner", 1, 2, 2);
       if (!(l->refiner.max_shift >= 0 && l->refiner.max_shift <= l->canonical))
         throw Error(ctx, "refiner.max_shift must be between 0 and the canonical size");
     }

@@ -31,6 +31,7 @@ struct LocatorManifest {
     double x0 = 0, y0 = 0;         // crop origin, canonical px
     double max_shift = 16;         // a refined centre further than this (canonical px) from the second look is ignored
     bool head = false;             // the refined head centre moves the frame's centre
+    int passes = 2;                // the locator's looks its training crops were cut after (face.locate's default)
   } refiner;
 };
 

@@ -327,12 +327,14 @@ def test_a_previous_frame_must_be_a_frame(tmp_path):
         locate(sumi.Session(), FIXTURE / face["files"]["sketch"], previous={"matrix": "x"})
 
 
-def manifest_with(tmp_path, name, **locator):
-    """A copy of the shipped manifest in tmp_path (its networks named by absolute path) with `locator` fields set."""
+def manifest_with(tmp_path, name, refiner=None, **locator):
+    """A copy of the shipped manifest in tmp_path (its networks named by absolute path) with `locator` fields
+    (and `refiner` fields) set."""
     m = json.loads(SHIPPED.read_text())
     for section in ("locator", "refiner"):
         m[section]["file"] = str(SHIPPED.parent / m[section]["file"])
     m["locator"].update(locator)
+    m["refiner"].update(refiner or {})
     (tmp_path / name).write_text(json.dumps(m))
     return tmp_path / name
 
@@ -357,3 +359,26 @@ def test_a_bad_optimize_for_inference_entry_is_a_clear_error(tmp_path):
     manifest = manifest_with(tmp_path, "bad.json", optimize_for_inference="yes")
     with pytest.raises(sumi.Error, match=r"bad.json.*malformed locator manifest.*boolean"):
         locate(sumi.Session(), FIXTURE / face["files"]["sketch"], manifest)
+
+
+def test_the_looks_default_to_those_the_refiner_was_trained_after(tmp_path):
+    """face.locate's default `passes` (0) is the manifest refiner's "passes" (the looks its training crops were
+    cut after, prepare_refine.py --passes): a graph swapping in another manifest gets the looks its refiner
+    expects. Without the refiner (refine off) it is 2; an explicit `passes` wins; a bad entry is a clear error."""
+    session = sumi.Session()
+    differs = 0
+    for face in fixture_faces()[:4]:
+        sketch = FIXTURE / face["files"]["sketch"]
+        for trained in (1, 2):
+            m = manifest_with(tmp_path, f"passes{trained}.json", refiner={"passes": trained})
+            look = {n: locate(session, sketch, m, snap=0, canonical_snap=0, passes=n).outputs["frame"] for n in (1, 2)}
+            default = locate(session, sketch, m, snap=0, canonical_snap=0).outputs["frame"]
+            assert same(default, look[trained]), (face["id"], trained)
+            differs += not same(look[1], look[2])
+            unrefined = locate(session, sketch, m, snap=0, canonical_snap=0, refine=False).outputs["frame"]
+            assert same(unrefined, locate(session, sketch, m, snap=0, canonical_snap=0, refine=False,
+                                          passes=2).outputs["frame"])
+    assert differs, "one look and two gave the same frames: the test shows nothing"
+    bad = manifest_with(tmp_path, "bad.json", refiner={"passes": 3})
+    with pytest.raises(sumi.Error, match=r"bad.json.*refiner.*passes"):
+        locate(session, FIXTURE / fixture_faces()[0]["files"]["sketch"], bad)

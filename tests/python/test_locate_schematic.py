@@ -108,6 +108,12 @@ def test_a_locator_loads_from_its_exported_file_and_trains_on(tmp_path):
                         "--init", str(ROOT / "models" / "stylegan" / "mapping.pt"), "--max-steps", "1"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode != 0 and "--init" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    # A checkpoint of this script trained with other architecture flags: the error says which flags.
+    r = subprocess.run([sys.executable, str(LOCATE / "train.py"), "--data", str(pack), "--out", str(tmp_path / "w3"),
+                        "--init", str(tmp_path / "w" / "checkpoint.pt"), "--heat-stride", "8", "--max-steps", "1"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "another architecture" in r.stderr and "--heat-stride 4" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("passes", ["2", "1"])
@@ -131,3 +137,56 @@ def test_prepare_refine_cuts_schematic_crops_in_the_named_locators_frames(tmp_pa
                           str(tmp_path / "x.npz"), "--limit", "1", "--jobs", "1", "--manifest", str(tmp_path / "none.json")],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "none.json" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+
+
+def test_an_exported_refiner_records_its_looks_and_face_locate_follows_them(tmp_path):
+    """A refiner trained on crops cut after one look (prepare_refine.py --passes 1) and exported next to a copy of
+    the shipped locator: the manifest records passes 1 and the shipped refiner's training as `previous`, and
+    face.locate's default `passes` then takes one look (its frame is the explicit passes=1 frame)."""
+    pack = tmp_path / "refine.npz"
+    subprocess.run([sys.executable, str(LOCATE / "prepare_refine.py"), "--data", str(FIXTURE), "--out", str(pack),
+                    "--limit", "4", "--partial", "0", "--schematic", "1", "--jobs", "1", "--passes", "1"],
+                   check=True, capture_output=True, timeout=300)
+    r = subprocess.run([sys.executable, str(LOCATE / "train.py"), "--data", str(pack), "--out", str(tmp_path / "w"),
+                        "--init", str(LOCATE / "refiner.pt"), "--heat-stride", "4", "--epochs", "1", "--max-steps",
+                        "1", "--batch", "4", "--threads", "1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "locate"
+    out.mkdir()
+    for name in ("manifest.json", "locator.pt"):
+        (out / name).write_bytes((LOCATE / name).read_bytes())
+    shipped = json.loads((LOCATE / "manifest.json").read_text())["refiner"]
+    r = subprocess.run([sys.executable, str(LOCATE / "export.py"), "--refiner", str(tmp_path / "w" / "checkpoint.pt"),
+                        "--refiner-data", str(pack), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    refiner = json.loads((out / "manifest.json").read_text())["refiner"]
+    assert refiner["passes"] == 1
+    assert refiner["training"]["previous"][0]["command"] == shipped["training"]["command"]
+    session = sumi.Session()
+    frames = []
+    for passes in (0, 1):
+        g = sumi.Graph(name="locate")
+        g.add_node("load", "io.load_image", channels="gray", path=str(FIXTURE / fixture_faces()[0]["files"]["sketch"]))
+        g.add_node("locate", "face.locate", manifest=str(out / "manifest.json"), snap=0, canonical_snap=0, passes=passes)
+        g.link("load.image", "locate.sketch")
+        g.set_output("frame", "locate.frame")
+        frames.append(json.dumps(session.run(g).outputs["frame"]))
+    assert frames[0] == frames[1]
+
+
+def test_the_partial_drawing_bound_places_drawn_parts_exactly(tmp_path):
+    """models/locate/partial_bound.py: with every line kept every part is drawn and its oracle is exact; with 30 %
+    kept some parts are gone and it must guess them; a bad --keep is a clean error."""
+    def bound(keep):
+        r = subprocess.run([sys.executable, str(LOCATE / "partial_bound.py"), "--data", str(FIXTURE), "--keep", keep,
+                            "--json", str(tmp_path / "b.json")], capture_output=True, text=True, timeout=300)
+        return r, (json.loads((tmp_path / "b.json").read_text()) if r.returncode == 0 else None)
+    _, whole = bound("1.0")
+    for group in ("test split", "held-out style"):
+        assert whole["results"][group]["all_parts_drawn"] == 1.0
+        assert whole["results"][group]["regressed"]["within_4px"] == 1.0
+    _, partial = bound("0.3")
+    assert min(partial["results"][g]["all_parts_drawn"] for g in ("test split", "held-out style")) < 1.0
+    assert partial["results"]["held-out style"]["mean"]["p90_px"] > 0
+    r, _ = bound("1.5")
+    assert r.returncode != 0 and "--keep" in r.stderr and "Traceback" not in r.stderr, r.stderr
