@@ -20,7 +20,7 @@
 #include "engine/node_context.h"
 #include "engine/runtime.h"
 #include "engine/session.h"
-#include "engine/strokes_file.h"
+#include "nodes/common/strokes_file.h"
 #include "nodes/nodes.h"
 
 namespace sumi {

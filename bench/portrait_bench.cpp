@@ -27,7 +27,7 @@
 #include "engine/graph_file.h"
 #include "engine/runtime.h"
 #include "engine/session.h"
-#include "engine/strokes_file.h"
+#include "nodes/common/strokes_file.h"
 #include "nodes/nodes.h"
 
 namespace sumi {
@@ -64,7 +64,7 @@ Timing timed_run(Session& s, const Graph& g, const Strokes& strokes, const std::
   RunOptions opts;
   opts.outputs = outputs;
   opts.use_cache = cache;
-  opts.inputs["draw"] = Value::make_strokes(strokes);
+  opts.inputs["draw"] = make_strokes(strokes);
   const long f0 = minor_faults();
   const auto t0 = Clock::now();
   RunResult r = s.run(g, opts);

@@ -12,6 +12,7 @@
 #include "bindings/bindings.h"
 #include "engine/model_store.h"
 #include "engine/session.h"
+#include "nodes/common/part_set.h"
 
 namespace sumi::py_bindings {
 namespace {
@@ -50,7 +51,7 @@ py::dict event_dict(const ProgressEvent& ev) {
 
 py::object convert_output(const Value& v, bool as_torch) {
   py::object o = to_python(v);
-  if (as_torch && v.kind() != ValueKind::PartSet && py::isinstance<py::array>(o))
+  if (as_torch && v.kind() != parts_kind() && py::isinstance<py::array>(o))
     return py::module_::import("torch").attr("from_numpy")(o.attr("copy")());  // torch has no read-only tensors
   return o;
 }

@@ -9,9 +9,10 @@
 
 #include "bindings/bindings.h"
 #include "engine/kind_registry.h"
-#include "engine/strokes_file.h"
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
+#include "nodes/common/strokes_file.h"
 #include "nodes/io/load_image.h"
 
 namespace sumi::py_bindings {
@@ -135,22 +136,26 @@ nlohmann::json json_from_python(const py::handle& obj, ValueKind kind, int depth
 py::object to_python(const Value& v) {
   if (v.empty()) return py::none();
   if (is_record_kind(v.kind())) return json_to_python(v.record());
+  if (v.kind() == strokes_kind()) return json_module().attr("loads")(strokes_to_json(strokes_of(v)));
+  if (v.kind() == parts_kind()) {
+    py::list parts;
+    for (const Part& p : parts_of(v)) {
+      py::dict d;
+      d["name"] = p.name;
+      d["window"] = py::make_tuple(p.window.x, p.window.y, p.window.size);
+      d["image"] = to_python(p.image);
+      parts.append(d);
+    }
+    return std::move(parts);
+  }
+  if (const ObjectKindHooks* hooks = object_kind_hooks(v.kind())) {  // a plugin's object kind: through its JSON
+    if (!hooks->to_json) throw Error("a " + std::string(kind_name(v.kind())) + " value has no Python form (its kind gives no JSON)");
+    return json_module().attr("loads")(hooks->to_json(v.object_data()).dump());
+  }
   if (is_registered_kind(v.kind())) return tensor_to_numpy(v);  // a registered tensor kind: its raw floats
   switch (v.kind()) {
     case ValueKind::Image:
     case ValueKind::Mask: return tensor_to_numpy(v);
-    case ValueKind::Strokes: return json_module().attr("loads")(strokes_to_json(v.strokes()));
-    case ValueKind::PartSet: {
-      py::list parts;
-      for (const Part& p : v.parts()) {
-        py::dict d;
-        d["name"] = p.name;
-        d["window"] = py::make_tuple(p.window.x, p.window.y, p.window.size);
-        d["image"] = to_python(p.image);
-        parts.append(d);
-      }
-      return std::move(parts);
-    }
     case ValueKind::Scalar: return py::float_(v.scalar());
     case ValueKind::Int: return py::int_(v.integer());
     case ValueKind::Bool: return py::bool_(v.boolean());
@@ -180,6 +185,21 @@ Value registered_kind_from_python(const py::handle& obj, ValueKind kind, const s
 Value from_python(const py::handle& obj, ValueKind kind, const std::string& device) {
   try {
     if (is_record_kind(kind)) return Value::make_record(kind, json_from_python(obj, kind));
+    if (kind == strokes_kind()) return make_strokes(strokes_from_python(obj));
+    if (kind == parts_kind()) {
+      PartSet parts;
+      for (const py::handle& item : obj) {
+        py::dict d = py::reinterpret_borrow<py::dict>(item);
+        auto w = d["window"].cast<std::vector<int>>();
+        if (w.size() != 3) throw Error("a part's window is (x, y, size)");
+        parts.push_back({d["name"].cast<std::string>(), Window{w[0], w[1], w[2]}, from_python(d["image"], ValueKind::Image, device)});
+      }
+      return make_parts(std::move(parts));
+    }
+    if (const ObjectKindHooks* hooks = object_kind_hooks(kind)) {  // a plugin's object kind: from its JSON
+      if (!hooks->from_json) throw Error("a " + std::string(kind_name(kind)) + " cannot be made from Python (its kind reads no JSON)");
+      return hooks->from_json(nlohmann::json::parse(json_module().attr("dumps")(obj).cast<std::string>()));
+    }
     if (is_registered_kind(kind)) return registered_kind_from_python(obj, kind, device);
     switch (kind) {
       case ValueKind::Image:
@@ -202,17 +222,6 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
         at::Tensor t = array_to_image_tensor(arr, channels_first, kind);
         if (device != "cpu") t = t.to(c10::Device(device));
         return make_tensor_value(kind, t);
-      }
-      case ValueKind::Strokes: return Value::make_strokes(strokes_from_python(obj));
-      case ValueKind::PartSet: {
-        PartSet parts;
-        for (const py::handle& item : obj) {
-          py::dict d = py::reinterpret_borrow<py::dict>(item);
-          auto w = d["window"].cast<std::vector<int>>();
-          if (w.size() != 3) throw Error("a part's window is (x, y, size)");
-          parts.push_back({d["name"].cast<std::string>(), Window{w[0], w[1], w[2]}, from_python(d["image"], ValueKind::Image, device)});
-        }
-        return Value::make_parts(std::move(parts));
       }
       case ValueKind::Scalar: return Value::make_scalar(obj.cast<double>());
       case ValueKind::Int: return Value::make_int(obj.cast<std::int64_t>());
@@ -269,6 +278,7 @@ void bind_values(py::module_& m) {
     d["colour"] = i.colour;
     d["origin"] = i.origin;
     d["record"] = is_record_kind(k);
+    d["object"] = is_object_kind(k);  // a C++ library's own type (Strokes, PartSet): converted by its JSON
     return d;
   }, py::arg("name"), "A kind's name, doc, editor colour and origin (built-in, python, or a plugin file).");
   m.def("register_kind", [](const std::string& name, const std::string& doc, const std::string& colour, bool record) {

@@ -6,11 +6,12 @@
 #include "engine/json_util.h"
 #include "engine/registry.h"
 #include "engine/sandbox.h"
-#include "engine/strokes_file.h"
 #include "engine/validate.h"
 #include "engine/value.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
 #include "nodes/common/png.h"
+#include "nodes/common/strokes_file.h"
 
 namespace sumi::cli {
 
@@ -149,26 +150,22 @@ void check_write(const Sandbox* box, const std::string& path, const std::string&
 WrittenOutput write_output(const std::string& base, const std::string& name, const Value& v, const Sandbox* box,
                            const CancelToken* cancel) {
   for (const char* ext : {".png", ".strokes.json"}) check_write(box, base + ext, name);
-  if (v.kind() == ValueKind::PartSet)
-    for (const Part& p : v.parts()) check_write(box, base + "_" + p.name + ".png", name);
+  if (v.kind() == parts_kind())
+    for (const Part& p : parts_of(v)) check_write(box, base + "_" + p.name + ".png", name);
   WrittenOutput w;
-  switch (v.kind()) {
-    case ValueKind::Image:
-    case ValueKind::Mask:
-      write_png(image_to_mat(v), base + ".png", cancel);
-      w.files = {base + ".png"};
-      break;
-    case ValueKind::PartSet:
-      for (const Part& p : v.parts()) {
-        write_png(image_to_mat(p.image), base + "_" + p.name + ".png", cancel);
-        w.files.push_back(base + "_" + p.name + ".png");
-      }
-      break;
-    case ValueKind::Strokes:
-      save_strokes_file(v.strokes(), base + ".strokes.json");
-      w.files = {base + ".strokes.json"};
-      break;
-    default: w.text = name + " = " + v.describe();
+  if (v.kind() == ValueKind::Image || v.kind() == ValueKind::Mask) {
+    write_png(image_to_mat(v), base + ".png", cancel);
+    w.files = {base + ".png"};
+  } else if (v.kind() == parts_kind()) {
+    for (const Part& p : parts_of(v)) {
+      write_png(image_to_mat(p.image), base + "_" + p.name + ".png", cancel);
+      w.files.push_back(base + "_" + p.name + ".png");
+    }
+  } else if (v.kind() == strokes_kind()) {
+    save_strokes_file(strokes_of(v), base + ".strokes.json");
+    w.files = {base + ".strokes.json"};
+  } else {
+    w.text = name + " = " + v.describe();
   }
   return w;
 }

@@ -14,12 +14,10 @@ namespace sumi {
 namespace {
 
 // The built-in kinds' descriptions, in ValueKind order.
-const std::array<KindInfo, 8>& builtin_kinds() {
-  static const std::array<KindInfo, 8> kinds = {{
-      {"Strokes", "a drawing: canvas size and strokes (lines, colour hints, erasers)", "#c9a227", "built-in"},
+const std::array<KindInfo, 6>& builtin_kinds() {
+  static const std::array<KindInfo, 6> kinds = {{
       {"Image", "float tensor N x C x H x W, C 1-4, values in 0..1", "#5b8dd6", "built-in"},
       {"Mask", "float tensor N x 1 x H x W, values in 0..1 (feeds Image ports too)", "#8aa4c8", "built-in"},
-      {"PartSet", "named image crops with their windows on the canvas", "#d67b5b", "built-in"},
       {"Scalar", "a number", "#7f7f7f", "built-in"},
       {"Int", "an integer (feeds Scalar ports too)", "#6f8f6f", "built-in"},
       {"Bool", "true or false", "#8f6f6f", "built-in"},
@@ -32,6 +30,7 @@ std::mutex registration_mutex;
 std::array<std::atomic<const KindInfo*>, kMaxRegisteredKinds> registered{};  // never freed: names stay valid
 std::array<std::atomic<const RecordKindHooks*>, kMaxRegisteredKinds> record_hooks{};  // set before `registered`
 std::array<std::atomic<const TensorKindShape*>, kMaxRegisteredKinds> tensor_shapes{};  // set before `registered`
+std::array<std::atomic<const ObjectKindHooks*>, kMaxRegisteredKinds> object_hooks{};   // set before `registered`
 int registered_count = 0;                                                    // under registration_mutex
 thread_local std::string t_origin;
 
@@ -57,7 +56,10 @@ KindOriginScope::~KindOriginScope() { t_origin = std::move(previous_); }
 
 namespace {
 
-ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks, const TensorKindShape* shape) {
+const char* storage_name(bool record, bool object) { return record ? "a record" : object ? "an object" : "a tensor"; }
+
+ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks, const TensorKindShape* shape,
+                        const ObjectKindHooks* object = nullptr) {
   if (!t_origin.empty()) info.origin = t_origin;
   if (info.origin.empty()) info.origin = "built-in";
   if (!valid_name(info.name))
@@ -74,9 +76,12 @@ ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks, const Tenso
       throw Error("value kind '" + info.name + "' is already defined by " + k->origin + " (registering it from " +
                   info.origin + "): rename one of them");
     const bool was_record = record_hooks[static_cast<std::size_t>(i)].load(std::memory_order_acquire) != nullptr;
-    if (was_record != (hooks != nullptr))
-      throw Error("value kind '" + info.name + "' is already registered as a " + (was_record ? "record" : "tensor") +
-                  " kind by " + k->origin);
+    const ObjectKindHooks* was_object = object_hooks[static_cast<std::size_t>(i)].load(std::memory_order_acquire);
+    if (was_record != (hooks != nullptr) || (was_object != nullptr) != (object != nullptr))
+      throw Error("value kind '" + info.name + "' is already registered as " +
+                  storage_name(was_record, was_object != nullptr) + " kind by " + k->origin);
+    if (was_object && *was_object->type != *object->type)
+      throw Error("value kind '" + info.name + "' is already registered by " + k->origin + " for another C++ type");
     return static_cast<ValueKind>(kFirstRegisteredKind + i);
   }
   if (registered_count == kMaxRegisteredKinds)
@@ -84,6 +89,7 @@ ValueKind register_kind(KindInfo info, const RecordKindHooks* hooks, const Tenso
   const auto slot = static_cast<std::size_t>(registered_count);
   if (hooks) record_hooks[slot].store(new RecordKindHooks(*hooks), std::memory_order_release);
   if (shape) tensor_shapes[slot].store(new TensorKindShape(*shape), std::memory_order_release);
+  if (object) object_hooks[slot].store(new ObjectKindHooks(*object), std::memory_order_release);
   registered[slot].store(new KindInfo(std::move(info)), std::memory_order_release);
   return static_cast<ValueKind>(kFirstRegisteredKind + registered_count++);
 }
@@ -94,6 +100,11 @@ ValueKind register_tensor_kind(KindInfo info, TensorKindShape shape) { return re
 
 ValueKind register_record_kind(KindInfo info, RecordKindHooks hooks) {
   return register_kind(std::move(info), &hooks, nullptr);
+}
+
+ValueKind register_object_kind(KindInfo info, ObjectKindHooks hooks) {
+  if (!hooks.type) throw Error("value kind '" + info.name + "': an object kind needs its C++ type (object_kind_hooks<T>)");
+  return register_kind(std::move(info), nullptr, nullptr, &hooks);
 }
 
 const KindInfo& kind_info(ValueKind kind) {
@@ -134,9 +145,16 @@ bool is_tensor_kind(ValueKind kind) {
   switch (kind) {
     case ValueKind::Image:
     case ValueKind::Mask: return true;
-    default: return is_registered_kind(kind) && !is_record_kind(kind);
+    default: return tensor_kind_shape(kind) != nullptr;
   }
 }
+
+const ObjectKindHooks* object_kind_hooks(ValueKind kind) {
+  if (!is_registered_kind(kind)) return nullptr;
+  return object_hooks[static_cast<std::size_t>(static_cast<int>(kind) - kFirstRegisteredKind)].load(std::memory_order_acquire);
+}
+
+bool is_object_kind(ValueKind kind) { return object_kind_hooks(kind) != nullptr; }
 
 std::vector<ValueKind> all_kinds() {
   std::vector<ValueKind> out;

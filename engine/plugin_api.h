@@ -26,7 +26,9 @@
 // Bump when a type a plugin sees changes layout or meaning (NodeDescriptor,
 // PortSpec, ParamSpec, NodeContext, Value, Registry). 2: ValueKind's Frame,
 // Latent and Features left the engine for the face, latent and synth libraries.
-#define SUMI_PLUGIN_API_VERSION 2
+// 3: Strokes and PartSet left it too (object kinds of nodes/common); the
+// built-in ValueKind ids moved.
+#define SUMI_PLUGIN_API_VERSION 3
 
 #define SUMI_PLUGIN(register_fn)                                                                              \
   extern "C" __attribute__((visibility("default"))) int sumi_plugin_api_version() { return SUMI_PLUGIN_API_VERSION; } \

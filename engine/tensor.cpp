@@ -76,9 +76,11 @@ std::string Value::describe() const {
     os << ' ' << t.device();
     return os.str();
   }
+  if (const ObjectKindHooks* hooks = object_kind_hooks(p_->kind)) {
+    if (hooks->describe) os << ' ' << hooks->describe(object_data());
+    return os.str();
+  }
   switch (p_->kind) {
-    case ValueKind::Strokes: os << ' ' << strokes().strokes.size() << " strokes"; break;
-    case ValueKind::PartSet: os << ' ' << parts().size() << " parts"; break;
     case ValueKind::Scalar: os << ' ' << scalar(); break;
     case ValueKind::Int: os << ' ' << integer(); break;
     case ValueKind::Bool: os << ' ' << (boolean() ? "true" : "false"); break;

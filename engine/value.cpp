@@ -43,47 +43,6 @@ bool kind_accepts(ValueKind to, ValueKind from) {
   return false;
 }
 
-std::string_view stroke_kind_name(StrokeKind kind) {
-  switch (kind) {
-    case StrokeKind::Line: return "line";
-    case StrokeKind::Hint: return "hint";
-    case StrokeKind::Erase: return "erase";
-  }
-  return "line";
-}
-
-Value Value::make_strokes(Strokes s) {
-  Hasher h;
-  h.add(ValueKind::Strokes).add(s.width).add(s.height).add(s.strokes.size());
-  std::size_t bytes = sizeof(Strokes);
-  for (const Stroke& st : s.strokes) {
-    h.add(st.kind).add(st.width).bytes(&st.color, sizeof st.color).add(st.points.size());
-    h.bytes(st.points.data(), st.points.size() * sizeof(StrokePoint));
-    bytes += sizeof(Stroke) + st.points.size() * sizeof(StrokePoint);
-  }
-  auto p = std::make_shared<Payload>(payload(ValueKind::Strokes, std::move(s)));
-  p->hash = h.digest();
-  p->bytes = bytes;
-  return Value(std::move(p));
-}
-
-Value Value::make_parts(PartSet parts) {
-  Hasher h;
-  h.add(ValueKind::PartSet).add(parts.size());
-  std::size_t bytes = sizeof(PartSet);
-  for (const Part& part : parts) {
-    if (!part.image.empty() && part.image.kind() != ValueKind::Image && part.image.kind() != ValueKind::Mask)
-      throw Error("part '" + part.name + "' must hold an Image, not " + std::string(kind_name(part.image.kind())));
-    h.add(part.name).add(part.window.x).add(part.window.y).add(part.window.size);
-    h.add(part.image.empty() ? 0 : part.image.hash());
-    bytes += sizeof(Part) + part.name.size() + (part.image.empty() ? 0 : part.image.bytes());
-  }
-  auto p = std::make_shared<Payload>(payload(ValueKind::PartSet, std::move(parts)));
-  p->hash = h.digest();
-  p->bytes = bytes;
-  return Value(std::move(p));
-}
-
 Value Value::make_scalar(double v) {
   auto p = std::make_shared<Payload>(payload(ValueKind::Scalar, v));
   p->hash = Hasher().add(ValueKind::Scalar).add(v).digest();
@@ -144,6 +103,17 @@ Value Value::make_record(ValueKind kind, nlohmann::json doc) {
   return Value(std::move(p));
 }
 
+Value Value::make_object_of(ValueKind kind, std::shared_ptr<const void> object, const std::type_info& type,
+                            std::uint64_t content_hash, std::size_t bytes) {
+  const ObjectKindHooks* hooks = object_kind_hooks(kind);
+  if (!hooks) throw Error(std::string(kind_name(kind)) + " is not an object kind");
+  if (*hooks->type != type) throw Error("a " + std::string(kind_name(kind)) + " value made from another C++ type");
+  auto p = std::make_shared<Payload>(payload(kind, Payload::ObjectPtr(std::move(object))));
+  p->hash = Hasher().add(kind).add(content_hash).digest();
+  p->bytes = sizeof(Payload) + bytes;
+  return Value(std::move(p));
+}
+
 ValueKind Value::kind() const {
   if (!p_) throw Error("empty value has no kind");
   return p_->kind;
@@ -152,14 +122,17 @@ ValueKind Value::kind() const {
 std::uint64_t Value::hash() const { return p_ ? p_->hash : 0; }
 std::size_t Value::bytes() const { return p_ ? p_->bytes : 0; }
 
-const Strokes& Value::strokes() const {
-  if (!p_ || p_->kind != ValueKind::Strokes) wrong_kind(ValueKind::Strokes, *this);
-  return std::get<Strokes>(p_->data);
+const void* Value::object_data() const {
+  if (!p_ || !std::holds_alternative<Payload::ObjectPtr>(p_->data))
+    throw Error("expected an object value, got " + (p_ ? std::string(kind_name(p_->kind)) : std::string("nothing")));
+  return std::get<Payload::ObjectPtr>(p_->data).get();
 }
 
-const PartSet& Value::parts() const {
-  if (!p_ || p_->kind != ValueKind::PartSet) wrong_kind(ValueKind::PartSet, *this);
-  return std::get<PartSet>(p_->data);
+const void* Value::object_of(ValueKind kind, const std::type_info& type) const {
+  if (!p_ || p_->kind != kind || !std::holds_alternative<Payload::ObjectPtr>(p_->data)) wrong_kind(kind, *this);
+  if (*object_kind_hooks(kind)->type != type)
+    throw Error("a " + std::string(kind_name(kind)) + " value read as another C++ type");
+  return std::get<Payload::ObjectPtr>(p_->data).get();
 }
 
 double Value::scalar() const {

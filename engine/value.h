@@ -2,7 +2,7 @@
 //
 // A Value is an immutable, cheaply copyable handle (a shared pointer) to a
 // value of one kind: a built-in kind below, or one a node library or plugin
-// registered (engine/kind_registry.h: tensor and record kinds). Its content hash is computed once, when it is
+// registered (engine/kind_registry.h: tensor, record and object kinds). Its content hash is computed once, when it is
 // made, so the cache can key a consumer on what its inputs *contain* rather
 // than on who produced them ("early cutoff").
 //
@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -31,16 +32,15 @@ class Tensor;
 namespace sumi {
 
 enum class ValueKind : std::uint8_t {
-  Strokes,  // a drawing: canvas size and strokes
-  Image,    // float tensor N x C x H x W, values in [0, 1], on the run's device
-  Mask,     // float tensor N x 1 x H x W, values in [0, 1]
-  PartSet,  // named image crops with their windows on the canvas
-  Scalar,   // double
-  Int,      // int64
+  Image,   // float tensor N x C x H x W, values in [0, 1], on the run's device
+  Mask,    // float tensor N x 1 x H x W, values in [0, 1]
+  Scalar,  // double
+  Int,     // int64
   Bool,
   String,
-  // Ids from kFirstRegisteredKind (engine/kind_registry.h) are registered kinds: the latent library's Latent,
-  // the synth library's Features, the face library's Frame, and what plugins add.
+  // Ids from kFirstRegisteredKind (engine/kind_registry.h) are registered kinds: the drawing library's Strokes
+  // and PartSet, the latent library's Latent, the synth library's Features, the face library's Frame, and what
+  // plugins add.
 };
 
 std::string_view kind_name(ValueKind kind);
@@ -50,56 +50,11 @@ bool parse_kind(std::string_view name, ValueKind& out);
 // Same kind always; a Mask may feed an Image port; an Int may feed a Scalar port.
 bool kind_accepts(ValueKind to, ValueKind from);
 
-// ---- Strokes -------------------------------------------------------------
-enum class StrokeKind : std::uint8_t { Line, Hint, Erase };
-std::string_view stroke_kind_name(StrokeKind kind);
-
-struct Rgba {
-  std::uint8_t r = 0, g = 0, b = 0, a = 255;
-  bool operator==(const Rgba& o) const { return r == o.r && g == o.g && b == o.b && a == o.a; }
-};
-
-struct StrokePoint {
-  float x = 0, y = 0;
-  float pressure = 1;  // 0..1, scales the width
-  bool operator==(const StrokePoint& o) const { return x == o.x && y == o.y && pressure == o.pressure; }
-};
-
-struct Stroke {
-  StrokeKind kind = StrokeKind::Line;
-  float width = 3;  // in canvas pixels, at pressure 1
-  Rgba color;
-  std::vector<StrokePoint> points;
-  bool operator==(const Stroke& o) const {
-    return kind == o.kind && width == o.width && color == o.color && points == o.points;
-  }
-};
-
-struct Strokes {
-  int width = 512, height = 512;  // canvas size in pixels
-  std::vector<Stroke> strokes;
-  bool operator==(const Strokes& o) const {
-    return width == o.width && height == o.height && strokes == o.strokes;
-  }
-};
-
-// ---- Parts ---------------------------------------------------------------
-// A square window on the canvas, in canvas pixels.
-struct Window {
-  int x = 0, y = 0, size = 0;
-  bool operator==(const Window& o) const { return x == o.x && y == o.y && size == o.size; }
-};
-
-struct Part;
-using PartSet = std::vector<Part>;
-
 // ---- Value ---------------------------------------------------------------
 class Value {
  public:
   Value() = default;  // an empty value: no kind; `empty()` is true
 
-  static Value make_strokes(Strokes strokes);
-  static Value make_parts(PartSet parts);
   static Value make_scalar(double v);
   static Value make_int(std::int64_t v);
   static Value make_bool(bool v);
@@ -109,6 +64,13 @@ class Value {
   // is not a record kind or the document is refused.
   static Value make_record(ValueKind kind, nlohmann::json doc);
   // Tensor kinds: see engine/tensor.h (make_image, make_mask, make_tensor_value).
+  // An object kind's value (engine/kind_registry.h): `object` must be of the C++
+  // type the kind was registered with; `content_hash` is the library's hash of
+  // its content (equal content, equal hash); `bytes` the memory it holds.
+  template <typename T>
+  static Value make_object(ValueKind kind, T object, std::uint64_t content_hash, std::size_t bytes) {
+    return make_object_of(kind, std::make_shared<const T>(std::move(object)), typeid(T), content_hash, bytes);
+  }
 
   bool empty() const { return !p_; }
   ValueKind kind() const;
@@ -120,27 +82,29 @@ class Value {
   std::string describe() const;
 
   // Accessors throw sumi::Error when the kind does not match.
-  const Strokes& strokes() const;
-  const PartSet& parts() const;
   double scalar() const;  // Scalar, or Int converted
   std::int64_t integer() const;
   bool boolean() const;
   const std::string& string() const;
   const nlohmann::json& record() const;  // a record kind's document
   const at::Tensor& tensor() const;  // Image, Mask or a registered tensor kind (Latent, Features, ...)
+  // An object kind's object; throws sumi::Error when the value is not of `kind` (or T is not its type).
+  template <typename T>
+  const T& object(ValueKind kind) const {
+    return *static_cast<const T*>(object_of(kind, typeid(T)));
+  }
+  // An object kind's object, untyped: what its kind's hooks take. Throws sumi::Error for other kinds.
+  const void* object_data() const;
 
   struct Payload;  // defined in value.cpp; public so tensor.cpp can build one
 
  private:
   explicit Value(std::shared_ptr<const Payload> p) : p_(std::move(p)) {}
+  static Value make_object_of(ValueKind kind, std::shared_ptr<const void> object, const std::type_info& type,
+                              std::uint64_t content_hash, std::size_t bytes);
+  const void* object_of(ValueKind kind, const std::type_info& type) const;
   friend Value make_tensor_value(ValueKind, const at::Tensor&);
   std::shared_ptr<const Payload> p_;
-};
-
-struct Part {
-  std::string name;
-  Window window;  // where the crop sits on the canvas
-  Value image;    // an Image value, window.size x window.size (scaled to the canvas)
 };
 
 }  // namespace sumi

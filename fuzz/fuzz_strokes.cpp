@@ -3,7 +3,7 @@
 // again to the same text.
 #include <algorithm>
 
-#include "engine/strokes_file.h"
+#include "nodes/common/strokes_file.h"
 #include "fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -17,6 +17,7 @@
 #include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
 #include "nodes/common/png.h"
+#include "nodes/common/strokes.h"
 #include "nodes/latent/latent_kind.h"
 #include "nodes/latent/npy.h"
 #include "nodes/nodes.h"
@@ -74,7 +75,7 @@ class CancelInsideNodes : public ::testing::Test {
     for (const auto& [name, v] : params) g.set_param("n", name, v);
     for (const auto& [in, v] : inputs) {
       // A stand-in whose output has the value's kind (fed nodes do not run).
-      const auto [src_type, src_port] = v.kind() == ValueKind::Strokes ? std::pair("io.strokes_input", ".strokes")
+      const auto [src_type, src_port] = v.kind() == strokes_kind() ? std::pair("io.strokes_input", ".strokes")
                                         : v.kind() == latent_kind() ? std::pair("latent.encode", ".latent")
                                                                         : std::pair("io.load_image", ".image");
       const std::string src = "src_" + in;
@@ -131,14 +132,14 @@ class CancelInsideNodes : public ::testing::Test {
 
 TEST_F(CancelInsideNodes, RasteriseAMillionPointStrokeOfWidth1000At16384Pixels) {
   RunOptions opts;
-  Graph g = one_node("sketch.rasterise", {{"strokes", Value::make_strokes(wide_stroke(1'000'000, 1000))}},
+  Graph g = one_node("sketch.rasterise", {{"strokes", make_strokes(wide_stroke(1'000'000, 1000))}},
                      {{"size", std::int64_t{16384}}}, "image", opts);
   EXPECT_LT(seconds_to_stop(g, opts), kMaxStopSeconds);
 }
 
 TEST_F(CancelInsideNodes, HintsOfAMillionPointsAt8192Pixels) {
   RunOptions opts;
-  Graph g = one_node("colour.hints_input", {{"strokes", Value::make_strokes(wide_stroke(1'000'000, 1000, StrokeKind::Hint))}},
+  Graph g = one_node("colour.hints_input", {{"strokes", make_strokes(wide_stroke(1'000'000, 1000, StrokeKind::Hint))}},
                      {{"size", std::int64_t{8192}}}, "hints", opts);
   EXPECT_LT(seconds_to_stop(g, opts), kMaxStopSeconds);
 }

@@ -11,6 +11,8 @@
 #include "engine/session.h"
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
+#include "nodes/common/strokes.h"
 #include "nodes/nodes.h"
 #include "tests/test_util.h"
 
@@ -222,7 +224,7 @@ TEST_F(Degrade, ProgressiveEndsWithTheSketchAndOnlyAddsInk) {
     SCOPED_TRACE(steps);
     auto out = run_ports("sketch.progressive", {{"sketch", sketch}}, {{"seed", std::int64_t{3}}, {"steps", steps}},
                          {"steps", "order"});
-    const PartSet& ps = out.at("steps").parts();
+    const PartSet& ps = parts_of(out.at("steps"));
     if (steps > 0)
       ASSERT_EQ(ps.size(), static_cast<std::size_t>(steps));
     else
@@ -251,7 +253,7 @@ TEST_F(Degrade, ProgressiveDrawsPartByPart) {
   cv::line(m, {95, 185}, {125, 185}, cv::Scalar(0), 2);  // mouth window [70, 139, 80]
   auto out = run_ports("sketch.progressive", {{"sketch", mat_to_image(m, "cpu")}},
                        {{"seed", std::int64_t{5}}, {"piece_length", std::int64_t{0}}}, {"steps", "order"});
-  const PartSet& ps = out.at("steps").parts();
+  const PartSet& ps = parts_of(out.at("steps"));
   ASSERT_EQ(ps.size(), 3u) << "one step per part with ink";
   cv::Mat first = image_to_mat(ps[0].image);
   EXPECT_LT(first.at<float>(8, 128), 0.5f) << "the outline comes first";
@@ -265,7 +267,7 @@ TEST_F(Degrade, ProgressiveDrawsPartByPart) {
   // Long lines are drawn piece by piece: more steps than parts keep adding ink.
   auto pieces = run_ports("sketch.progressive", {{"sketch", mat_to_image(m, "cpu")}},
                           {{"steps", std::int64_t{8}}, {"piece_length", std::int64_t{40}}}, {"steps"});
-  const PartSet& ps8 = pieces.at("steps").parts();
+  const PartSet& ps8 = parts_of(pieces.at("steps"));
   ASSERT_EQ(ps8.size(), 8u);
   EXPECT_GT(ink(image_to_mat(ps8[1].image)), ink(image_to_mat(ps8[0].image)));
   EXPECT_LT(ink(image_to_mat(ps8[0].image)), 0.5 * ink(m)) << "the outline is not drawn at once";
@@ -304,7 +306,7 @@ TEST_F(Degrade, HintsTakeTheTargetsColoursAndMaskMarksThem) {
     }
   EXPECT_GT(hinted, 200);
   EXPECT_GT(matching, 0.85 * hinted) << "strokes stay mostly inside the region they sample";
-  const Strokes& strokes = out.at("strokes").strokes();
+  const Strokes& strokes = strokes_of(out.at("strokes"));
   EXPECT_EQ(strokes.strokes.size(), 20u);
   EXPECT_EQ(strokes.width, 96);
   for (const Stroke& s : strokes.strokes) {
@@ -333,14 +335,14 @@ TEST_F(Degrade, CollectNamesTheConnectedImages) {
   RunOptions opts;
   opts.inputs["a.image"] = mat_to_image(cv::Mat(10, 20, CV_32FC3, cv::Scalar(0.5, 0.5, 0.5)), "cpu");
   opts.inputs["b.image"] = mat_to_image(cv::Mat(30, 30, CV_32F, cv::Scalar(0.2)), "cpu");
-  const PartSet& ps = session.run(g, opts).outputs.at("set").parts();
+  const PartSet& ps = parts_of(session.run(g, opts).outputs.at("set"));
   ASSERT_EQ(ps.size(), 2u);
   EXPECT_EQ(ps[0].name, "first");
   EXPECT_EQ(ps[0].window, (Window{0, 0, 20}));
   EXPECT_EQ(ps[1].name, "fourth");
   EXPECT_EQ(ps[1].image.hash(), opts.inputs["b.image"].hash());
   g.set_param("c", "names", std::string("x"));
-  EXPECT_EQ(session.run(g, opts).outputs.at("set").parts()[1].name, "image_4");
+  EXPECT_EQ(parts_of(session.run(g, opts).outputs.at("set"))[1].name, "image_4");
   g.set_param("c", "names", std::string("same,x,y,same"));
   EXPECT_SUMI_ERROR(session.run(g, opts), "node 'c' (image.collect)", "param 'names'", "twice");
   g.set_param("c", "names", std::string("1,2,3,4,5,6,7,8,9,10,11,12,13"));
@@ -363,7 +365,7 @@ TEST_F(Degrade, CollectsChainForMoreThanTwelveImages) {
   g.set_output("set", "second.images");
   RunOptions opts;
   opts.inputs["a.image"] = mat_to_image(cv::Mat(10, 20, CV_32FC3, cv::Scalar(0.5, 0.5, 0.5)), "cpu");
-  const PartSet& ps = session.run(g, opts).outputs.at("set").parts();
+  const PartSet& ps = parts_of(session.run(g, opts).outputs.at("set"));
   ASSERT_EQ(ps.size(), 13u);
   EXPECT_EQ(ps[0].name, "image_1");
   EXPECT_EQ(ps[12].name, "thirteenth");
@@ -403,7 +405,7 @@ TEST_F(Degrade, TinyOddAndLargeImagesWork) {
       std::map<std::string, Value> out;
       ASSERT_NO_THROW(out = run_ports(type, {{port, v}}, p, {first_output(type)}));
       const Value& o = out.at(first_output(type));
-      const cv::Mat m = image_to_mat(o.kind() == ValueKind::PartSet ? o.parts().back().image : o);
+      const cv::Mat m = image_to_mat(o.kind() == parts_kind() ? parts_of(o).back().image : o);
       EXPECT_EQ(m.size(), images[i].size());
       double lo = 0, hi = 0;
       cv::minMaxLoc(m.reshape(1), &lo, &hi);
@@ -422,7 +424,7 @@ TEST_F(Degrade, TrainingSampleGraphRuns) {
   cv::Mat sheet = image_to_mat(r.outputs.at("sheet"));
   EXPECT_EQ(sheet.channels(), 3);
   EXPECT_GT(sheet.cols, 8 * 160) << "eight cells in a row";
-  EXPECT_EQ(r.outputs.at("steps").parts().size(), 6u);
+  EXPECT_EQ(parts_of(r.outputs.at("steps")).size(), 6u);
   EXPECT_EQ(r.outputs.at("hint_mask").kind(), ValueKind::Mask);
   for (const char* name : {"detail", "xdog", "drop", "rough"}) {
     cv::Mat m = image_to_mat(r.outputs.at(name));

@@ -14,6 +14,7 @@
 #include "engine/model_store.h"
 #include "engine/session.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
 #include "nodes/face/face_frame.h"
 #include "nodes/nodes.h"
 #include "tests/test_util.h"
@@ -241,7 +242,7 @@ TEST_F(FaceFrames, SplitCentresWindowsOnTheFramesParts) {
   const FaceFrame f = make_frame(1, 0, {128, 128}, {128, 128}, 256, 256);
   cv::Mat sketch(128, 128, CV_32F, cv::Scalar(1));  // a canonical-frame sketch at half the canonical size
   const Value parts = run("face.split", sketch, "sketch", f, {{"reference", std::int64_t{256}}}, "parts");
-  const PartSet& ps = parts.parts();
+  const PartSet& ps = parts_of(parts);
   // left eye: box centre (80, 120) canonical -> (40, 60) here; window side 128 * 0.5 = 64 (the 512 default at 256 px: 128/4*... )
   const int side = ps[0].window.size;
   EXPECT_EQ(ps[0].window.x, static_cast<int>(std::lround(40 - side / 2.0)));

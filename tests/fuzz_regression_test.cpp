@@ -5,7 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/graph_file.h"
-#include "engine/strokes_file.h"
+#include "nodes/common/part_set.h"
+#include "nodes/common/strokes_file.h"
 #include "nodes/latent/part_models.h"
 #include "nodes/stylegan/stylegan_models.h"
 #include "nodes/synth/synth_models.h"

@@ -9,7 +9,7 @@
 
 #include "engine/graph_file.h"
 #include "engine/json_util.h"
-#include "engine/strokes_file.h"
+#include "nodes/common/strokes_file.h"
 #include "nodes/latent/part_models.h"
 #include "tests/test_util.h"
 

@@ -8,17 +8,18 @@
 
 #include <torch/script.h>
 
+#include "engine/atomic_file.h"
+#include "engine/file_digest.h"
+#include "engine/model_store.h"
 #include "engine/session.h"
-#include "engine/strokes_file.h"
 #include "engine/tensor.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/strokes.h"
+#include "nodes/common/strokes_file.h"
 #include "nodes/latent/knn.h"
 #include "nodes/latent/latent_kind.h"
 #include "nodes/latent/npy.h"
 #include "nodes/nodes.h"
-#include "engine/atomic_file.h"
-#include "engine/file_digest.h"
-#include "engine/model_store.h"
 #include "tests/test_util.h"
 
 namespace sumi::test {
@@ -217,7 +218,7 @@ TEST_F(Latent, ApproximateIndexRecallAt10IsAtLeast95Percent) {
 TEST_F(Latent, ShadowGuidanceRunsAndAMouthStrokeRerunsOnlyTheMouth) {
   Graph g = shadow_graph();
   RunOptions opts;
-  opts.inputs["draw"] = Value::make_strokes(face_strokes());
+  opts.inputs["draw"] = make_strokes(face_strokes());
   RunResult first = session.run(g, opts);
   cv::Mat guidance = image_to_mat(first.outputs.at("guidance"));
   ASSERT_EQ(guidance.cols, kCanvas);
@@ -228,7 +229,7 @@ TEST_F(Latent, ShadowGuidanceRunsAndAMouthStrokeRerunsOnlyTheMouth) {
   st.width = 1.5f;
   st.points = {{27, 56, 1}, {33, 56, 1}};
   more.strokes.push_back(st);
-  opts.inputs["draw"] = Value::make_strokes(more);
+  opts.inputs["draw"] = make_strokes(more);
   RunResult second = session.run(g, opts);
   std::vector<std::string> computed;
   for (const NodeRun& n : second.nodes)
@@ -275,7 +276,7 @@ TEST_F(Latent, ProjectBlendsBetweenInputAndManifold) {
 TEST_F(Latent, BadModelFilesAreNamed) {
   Graph g = shadow_graph();
   RunOptions opts;
-  opts.inputs["draw"] = Value::make_strokes(face_strokes());
+  opts.inputs["draw"] = make_strokes(face_strokes());
   g.set_param("enc_nose", "encoder", tmp.path("bad_enc.pt"));
   EXPECT_SUMI_ERROR(session.run(g, opts), "bad_enc.pt", "node 'enc_nose'", "wrong interface", "returns shape [1, 256], expected [1, 16]");
   g.set_param("enc_nose", "encoder", tmp.path("missing.pt"));
@@ -303,7 +304,7 @@ TEST_F(Latent, FilesThatDifferFromTheirManifestDigestAreRefused) {
     if (node.type.rfind("latent.", 0) == 0) latent_nodes.push_back(id);
   for (const auto& id : latent_nodes) g.set_param(id, "manifest", tmp.path("digests.json"));
   RunOptions opts;
-  opts.inputs["draw"] = Value::make_strokes(face_strokes());
+  opts.inputs["draw"] = make_strokes(face_strokes());
   session.run(g, opts);  // the files match
   const std::uint64_t hashed = sha256_files_hashed();
   session.run(g, opts);

@@ -5,9 +5,10 @@
 #include "engine/atomic_file.h"
 #include "engine/graph_file.h"
 #include "engine/session.h"
-#include "engine/strokes_file.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
 #include "nodes/common/png.h"
+#include "nodes/common/strokes_file.h"
 #include "nodes/face/split.h"
 #include "nodes/nodes.h"
 #include "nodes/sketch/rasterise.h"
@@ -34,7 +35,7 @@ class Nodes : public ::testing::Test {
     for (const auto& [in, v] : inputs) {
       // Feed through a stand-in node whose output has the value's kind.
       const std::string src = "src_" + in;
-      const auto [src_type, src_port] = v.kind() == ValueKind::Strokes ? std::pair("io.strokes_input", "strokes")
+      const auto [src_type, src_port] = v.kind() == strokes_kind() ? std::pair("io.strokes_input", "strokes")
                                                                        : std::pair("io.load_image", "image");
       g.add_node(src, src_type);
       g.link(src + "." + src_port, "n." + in);
@@ -129,7 +130,7 @@ TEST(Rasterise, ScalesCoordinatesAndWidthToTheOutput) {
 // Golden image: the example face at 128 px. Regenerate (after checking the
 // picture by eye) with SUMI_UPDATE_GOLDEN=1.
 TEST_F(Nodes, RasteriseMatchesGoldenImage) {
-  Value strokes = Value::make_strokes(load_strokes_file(source_path("examples/face.strokes.json")));
+  Value strokes = make_strokes(load_strokes_file(source_path("examples/face.strokes.json")));
   Value img = run_node("sketch.rasterise", {{"strokes", strokes}}, {{"size", std::int64_t{128}}}, "image");
   cv::Mat m = image_to_mat(img);
   ASSERT_EQ(m.cols, 128);
@@ -154,7 +155,7 @@ TEST_F(Nodes, SplitCutsTheShippedModelsWindowsScaledToTheSketch) {
   cv::Mat sketch(128, 128, CV_32F, cv::Scalar(1));
   sketch.at<float>(60, 25) = 0;  // inside the left eye window (22, 56, 30)
   Value parts = run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}}, {}, "parts");
-  const PartSet& ps = parts.parts();
+  const PartSet& ps = parts_of(parts);
   ASSERT_EQ(ps.size(), 5u);
   const Window expect[] = {{22, 56, 30}, {50, 51, 36}, {32, 60, 42}, {35, 67, 43}, {0, 0, 128}};  // halved, rounded
   for (std::size_t i = 0; i < 5; ++i) {
@@ -180,8 +181,8 @@ TEST_F(Nodes, SplitTakesAnotherManifestsWindowsAndExplicitOnesOverride) {
   cv::Mat sketch(200, 200, CV_32F, cv::Scalar(1));
   Value parts = run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}},
                          {{"manifest", tmp.path("m.json")}, {"mouth", std::vector<double>{50, 50, 25}}}, "parts");
-  EXPECT_EQ(parts.parts()[0].window, (Window{20, 40, 60})) << "the manifest's window on its canvas, scaled";
-  EXPECT_EQ(parts.parts()[3].window, (Window{100, 100, 50})) << "an explicit window, in the manifest's canvas";
+  EXPECT_EQ(parts_of(parts)[0].window, (Window{20, 40, 60})) << "the manifest's window on its canvas, scaled";
+  EXPECT_EQ(parts_of(parts)[3].window, (Window{100, 100, 50})) << "an explicit window, in the manifest's canvas";
   // A fixed frame of one's own: all four windows and the reference set; the manifest is not read.
   Value fixed = run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}},
                          {{"manifest", tmp.path("none.json")},
@@ -191,7 +192,7 @@ TEST_F(Nodes, SplitTakesAnotherManifestsWindowsAndExplicitOnesOverride) {
                           {"nose", std::vector<double>{0, 40, 40}},
                           {"mouth", std::vector<double>{40, 40, 40}}},
                          "parts");
-  EXPECT_EQ(fixed.parts()[3].window, (Window{20, 20, 20}));
+  EXPECT_EQ(parts_of(fixed)[3].window, (Window{20, 20, 20}));
   EXPECT_SUMI_ERROR(run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}}, {{"manifest", tmp.path("none.json")}},
                              "parts"),
                     "none.json");
@@ -201,7 +202,7 @@ TEST_F(Nodes, SplitPadsWindowsLeavingTheCanvasAndRejectsNonSquare) {
   cv::Mat sketch(64, 64, CV_32F, cv::Scalar(0));
   Value parts = run_node("face.split", {{"sketch", mat_to_image(sketch, "cpu")}},
                          {{"reference", std::int64_t{64}}, {"mouth", std::vector<double>{48, 48, 32}}}, "parts");
-  cv::Mat mouth = image_to_mat(parts.parts()[3].image);
+  cv::Mat mouth = image_to_mat(parts_of(parts)[3].image);
   EXPECT_FLOAT_EQ(mouth.at<float>(4, 4), 0.0f);
   EXPECT_FLOAT_EQ(mouth.at<float>(20, 20), 1.0f) << "outside the canvas is white paper";
   cv::Mat wide(32, 64, CV_32F, cv::Scalar(1));
@@ -247,7 +248,7 @@ TEST_F(Nodes, ContactSheetTilesEveryPart) {
   EXPECT_EQ(sheet.channels(), 3);
   EXPECT_EQ(sheet.cols, 4 + 3 * (64 + 4));
   EXPECT_GT(sheet.rows, 4 + 2 * (64 + 4)) << "two rows plus labels";
-  opts.inputs["split.parts"] = Value::make_parts({});
+  opts.inputs["split.parts"] = make_parts({});
   EXPECT_SUMI_ERROR(session.run(g, opts), "node 'sheet'", "port 'images'", "empty");
 }
 

@@ -110,7 +110,7 @@ TEST(Plugins, EachBadPackNamesItsFileAndTheOthersStillLoad) {
   EXPECT_EQ(r.loaded, std::vector<std::string>{good});
   EXPECT_EQ(reg.size(), builtins + 1);  // fx.sharpen, nothing of the refused packs
   EXPECT_HAS(error_for(r, broken), "cannot load the library");
-  EXPECT_HAS(error_for(r, wrong), "built against Sumi plugin API version 999, but this Sumi has version 2");
+  EXPECT_HAS(error_for(r, wrong), "built against Sumi plugin API version 999, but this Sumi has version 3");
   EXPECT_HAS(error_for(r, clash), "node type 'image.blur' is already defined by the built-in nodes");
   EXPECT_EQ(reg.find("fx.clash_ok"), nullptr);  // a pack loads whole or not at all
   EXPECT_HAS(error_for(r, not_plugin), "not a Sumi plugin: it exports no sumi_plugin_api_version()");
@@ -238,7 +238,7 @@ TEST(PluginsCli, BadPluginsAreNamedAndTheOthersLoad) {
   CliResult r = sumi("nodes --plugins " + dir.string());
   EXPECT_EQ(r.code, 1) << r.out;  // listed, but the failures make the check fail
   EXPECT_HAS(r.out, "sumi: error: plugin " + real_path(dir / "broken.so") + ": cannot load the library");
-  EXPECT_HAS(r.out, "sumi: error: plugin " + wrong + ": built against Sumi plugin API version 999, but this Sumi has version 2");
+  EXPECT_HAS(r.out, "sumi: error: plugin " + wrong + ": built against Sumi plugin API version 999, but this Sumi has version 3");
   EXPECT_HAS(r.out, "sumi: error: plugin " + real_path(dir / "syntax_error.py") + ": ");
   EXPECT_HAS(r.out, "SyntaxError");
   EXPECT_HAS(r.out, "line 3");

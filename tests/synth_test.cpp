@@ -6,8 +6,10 @@
 
 #include "engine/session.h"
 #include "engine/tensor.h"
-#include "nodes/synth/features_kind.h"
+#include "nodes/common/part_set.h"
+#include "nodes/common/strokes.h"
 #include "nodes/nodes.h"
+#include "nodes/synth/features_kind.h"
 #include "tests/test_util.h"
 
 namespace sumi::test {
@@ -105,7 +107,7 @@ class Synth : public ::testing::Test {
 
   RunResult run(const Graph& g, const Strokes& s) {
     RunOptions opts;
-    opts.inputs["draw"] = Value::make_strokes(s);
+    opts.inputs["draw"] = make_strokes(s);
     return session.run(g, opts);
   }
 

@@ -4,7 +4,7 @@
 #include "engine/graph_file.h"
 #include "engine/json_util.h"
 #include "engine/kind_registry.h"
-#include "engine/strokes_file.h"
+#include "nodes/common/strokes_file.h"
 
 namespace sumi::editor {
 
@@ -42,7 +42,7 @@ Value fed_value(const Json& j, const std::string& key, const NodeInstance& n, co
   } else if (d && d->outputs.size() == 1) {
     port = &d->outputs.front();
   }
-  const ValueKind kind = port ? port->kind : ValueKind::Strokes;  // a subgraph instance's input: strokes
+  const ValueKind kind = port ? port->kind : strokes_kind();  // a subgraph instance's input: strokes
   if (is_record_kind(kind)) {
     if (!j.is_object()) throw ApiError(400, "inputs: '" + key + "' must be a " + std::string(kind_name(kind)) + " object");
     try {
@@ -51,13 +51,13 @@ Value fed_value(const Json& j, const std::string& key, const NodeInstance& n, co
       throw ApiError(400, "inputs." + key + ": " + e.message());
     }
   }
-  if (kind != ValueKind::Strokes) {
+  if (kind != strokes_kind()) {
     const std::string name(kind_name(kind));
     throw ApiError(400, "inputs: '" + key + "' is " + (std::string("AEIOU").find(name[0]) != std::string::npos ? "an " : "a ") +
                             name + " output; a run request feeds strokes and records (such as a Frame) only");
   }
   if (!j.is_object()) throw ApiError(400, "inputs: '" + key + "' must be a strokes object");
-  return Value::make_strokes(parse_strokes(j.dump(), "inputs." + key));
+  return make_strokes(parse_strokes(j.dump(), "inputs." + key));
 }
 
 }  // namespace

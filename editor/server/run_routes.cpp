@@ -10,6 +10,7 @@
 #include "engine/session.h"
 #include "engine/validate.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
 #include "nodes/common/png.h"
 
 namespace sumi::editor {
@@ -69,15 +70,13 @@ void collect_outputs(const RunResult& r, const std::string& session, std::uint64
                       {"url", "/api/sessions/" + session + "/outputs/" + name + ".png?run=" + std::to_string(run)}});
   };
   for (const auto& [name, v] : r.outputs) {
-    switch (v.kind()) {
-      case ValueKind::Image:
-      case ValueKind::Mask: add_image(name, v); break;
-      case ValueKind::PartSet:
-        for (const Part& p : v.parts()) add_image(name + "_" + p.name, p.image);
-        break;
-      default:
-        listed.push_back({{"name", name}, {"kind", kind_name(v.kind())}, {"value", v.describe()}});
-        if (is_record_kind(v.kind())) listed.back()["record"] = v.record();  // e.g. a Frame's matrix and boxes
+    if (v.kind() == ValueKind::Image || v.kind() == ValueKind::Mask) {
+      add_image(name, v);
+    } else if (v.kind() == parts_kind()) {
+      for (const Part& p : parts_of(v)) add_image(name + "_" + p.name, p.image);
+    } else {
+      listed.push_back({{"name", name}, {"kind", kind_name(v.kind())}, {"value", v.describe()}});
+      if (is_record_kind(v.kind())) listed.back()["record"] = v.record();  // e.g. a Frame's matrix and boxes
     }
   }
 }

@@ -5,6 +5,7 @@
 
 #include "nodes/common/cancellable.h"
 #include "nodes/common/image_mat.h"
+#include "nodes/common/strokes.h"
 #include "nodes/sketch/rasterise.h"
 
 namespace sumi {
@@ -13,7 +14,7 @@ NodeDescriptor colour_hints_input_node() {
   NodeDescriptor d;
   d.id = "colour.hints_input";
   d.doc = "Paints colour-hint strokes into a hint image (white where none) and a mask";
-  d.inputs = {PortSpec::in("strokes", ValueKind::Strokes, "the drawing, or a file of hint strokes")};
+  d.inputs = {PortSpec::in("strokes", strokes_kind(), "the drawing, or a file of hint strokes")};
   d.outputs = {PortSpec::out("hints", ValueKind::Image, "RGB hints, white where there is no hint"),
                PortSpec::out("mask", ValueKind::Mask, "1 where hinted, 0 elsewhere (soft at brush edges)")};
   d.params = {ParamSpec::integer("size", 256, "longest side of the output in pixels; 0 = the strokes' canvas size")
@@ -22,7 +23,7 @@ NodeDescriptor colour_hints_input_node() {
                                 "which strokes are hints: those of kind 'hint', or all but erase strokes"),
               ParamSpec::number("width_scale", 1.0, "multiplies every hint stroke's width").range(0.05, 20)};
   d.compute = [](NodeContext& ctx) {
-    const Strokes& s = ctx.input("strokes").strokes();
+    const Strokes& s = strokes_of(ctx.input("strokes"));
     const cv::Size raster = raster_size(s, static_cast<int>(ctx.param_int("size")));
     const int w = raster.width, h = raster.height;
     const bool all = ctx.param_string("use") == "all";

@@ -6,6 +6,7 @@
 #include "nodes/common/image_mat.h"
 #include "nodes/common/ink.h"
 #include "nodes/common/random.h"
+#include "nodes/common/strokes.h"
 #include "nodes/sketch/rasterise.h"
 
 namespace sumi {
@@ -25,7 +26,7 @@ NodeDescriptor colour_simulate_hints_node() {
   d.inputs = {PortSpec::in("image", ValueKind::Image, "the target colour image")};
   d.outputs = {PortSpec::out("hints", ValueKind::Image, "RGB hint strokes, white where there is no hint"),
                PortSpec::out("mask", ValueKind::Mask, "1 where hinted, 0 elsewhere"),
-               PortSpec::out("strokes", ValueKind::Strokes, "the same hints as strokes of kind 'hint'")};
+               PortSpec::out("strokes", strokes_kind(), "the same hints as strokes of kind 'hint'")};
   d.params = {
       ParamSpec::integer("seed", 0, "random seed: the same seed gives the same strokes").range(0, 4294967295.0),
       ParamSpec::integer("count", 12, "number of strokes").range(0, 10000),
@@ -108,7 +109,7 @@ NodeDescriptor colour_simulate_hints_node() {
     }
     ctx.set_output("hints", mat_to_image(hints, ctx.device(), &ctx.cancel_token()));
     ctx.set_output("mask", mat_to_mask(mask, ctx.device(), &ctx.cancel_token()));
-    ctx.set_output("strokes", Value::make_strokes(std::move(strokes)));
+    ctx.set_output("strokes", make_strokes(std::move(strokes)));
   };
   return d;
 }

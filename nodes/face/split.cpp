@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
 #include "nodes/face/face_frame.h"
 #include "nodes/latent/common_params.h"
 #include "nodes/latent/part_models.h"
@@ -40,7 +41,7 @@ NodeDescriptor face_split_node() {
                                  "each window is centred on the located part; sizes stay the windows'")};
   // One port per part as well as the set: a consumer of one part's port is
   // keyed on that crop alone, so a stroke in the mouth re-runs only the mouth.
-  d.outputs = {PortSpec::out("parts", ValueKind::PartSet, "the five parts with their windows"),
+  d.outputs = {PortSpec::out("parts", parts_kind(), "the five parts with their windows"),
                PortSpec::out("left_eye", ValueKind::Image, "the left eye crop"),
                PortSpec::out("right_eye", ValueKind::Image, "the right eye crop"),
                PortSpec::out("nose", ValueKind::Image, "the nose crop"),
@@ -100,7 +101,7 @@ NodeDescriptor face_split_node() {
     Value rest = mat_to_image(remainder, ctx.device(), &ctx.cancel_token());
     parts.push_back({kFaceParts[4], Window{0, 0, img.cols}, rest});
     for (const Part& p : parts) ctx.set_output(p.name, p.image);
-    ctx.set_output("parts", Value::make_parts(std::move(parts)));
+    ctx.set_output("parts", make_parts(std::move(parts)));
   };
   return d;
 }

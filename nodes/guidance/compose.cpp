@@ -6,6 +6,7 @@
 
 #include "nodes/common/image_mat.h"
 #include "nodes/common/ink.h"
+#include "nodes/common/part_set.h"
 #include "nodes/face/split.h"
 
 namespace sumi {
@@ -30,7 +31,7 @@ NodeDescriptor guidance_compose_node() {
   NodeDescriptor d;
   d.id = "guidance.compose";
   d.doc = "Pastes decoded parts back at their windows (feathered) into a shadow image, faint under the sketch";
-  d.inputs = {PortSpec::in("parts", ValueKind::PartSet, "the parts from face.split (gives windows and canvas)")};
+  d.inputs = {PortSpec::in("parts", parts_kind(), "the parts from face.split (gives windows and canvas)")};
   for (const char* name : kFaceParts) d.inputs.push_back(PortSpec::optional(name, ValueKind::Image, std::string("decoded ") + name));
   d.inputs.push_back(PortSpec::optional("sketch", ValueKind::Image, "the user's sketch, drawn over the shadow"));
   d.outputs = {PortSpec::out("guidance", ValueKind::Image, "the composed parts, 1 channel"),
@@ -38,7 +39,7 @@ NodeDescriptor guidance_compose_node() {
   d.params = {ParamSpec::integer("feather", 4, "width of the soft edge at each window, in pixels").range(0, 64),
               ParamSpec::number("opacity", 0.35, "strength of the shadow under the sketch").range(0, 1).live_control()};
   d.compute = [](NodeContext& ctx) {
-    const PartSet& parts = ctx.input("parts").parts();
+    const PartSet& parts = parts_of(ctx.input("parts"));
     int canvas = 0;
     for (const Part& p : parts)
       if (p.name == "remainder") canvas = p.window.size;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
 
 namespace sumi {
 namespace {
@@ -23,11 +24,11 @@ NodeDescriptor image_collect_node() {
   d.doc = "Collects up to twelve images into a named set (for image.contact_sheet or writing them all); chain "
           "collects through 'images' for more";
   d.version = 2;  // 2: the 'images' input
-  d.inputs.push_back(PortSpec::optional("images", ValueKind::PartSet, "a set from another image.collect, kept first"));
+  d.inputs.push_back(PortSpec::optional("images", parts_kind(), "a set from another image.collect, kept first"));
   for (int i = 1; i <= kSlots; ++i)
     d.inputs.push_back(
         PortSpec::optional("image_" + std::to_string(i), ValueKind::Image, "image number " + std::to_string(i)));
-  d.outputs = {PortSpec::out("images", ValueKind::PartSet, "the input set's images, then the connected images in port order, named")};
+  d.outputs = {PortSpec::out("images", parts_kind(), "the input set's images, then the connected images in port order, named")};
   d.params = {
       ParamSpec::string("names", "", "comma-separated names for image_1, image_2, ...; missing ones are image_N")};
   d.compute = [](NodeContext& ctx) {
@@ -47,7 +48,7 @@ NodeDescriptor image_collect_node() {
     PartSet parts;
     std::set<std::string> seen;
     if (ctx.has_input("images")) {
-      parts = ctx.input("images").parts();
+      parts = parts_of(ctx.input("images"));
       for (const Part& p : parts) seen.insert(p.name);
     }
     for (int i = 1; i <= kSlots; ++i) {
@@ -64,7 +65,7 @@ NodeDescriptor image_collect_node() {
       parts.push_back({std::move(name), Window{0, 0, std::max(m.cols, m.rows)}, v});
     }
     if (parts.empty()) throw ctx.port_error("image_1", "nothing to collect: connect at least one image");
-    ctx.set_output("images", Value::make_parts(std::move(parts)));
+    ctx.set_output("images", make_parts(std::move(parts)));
   };
   return d;
 }

@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "nodes/common/image_mat.h"
+#include "nodes/common/part_set.h"
 
 namespace sumi {
 
@@ -12,14 +13,14 @@ NodeDescriptor image_contact_sheet_node() {
   NodeDescriptor d;
   d.id = "image.contact_sheet";
   d.doc = "Tiles a set of images (e.g. face parts) into one sheet, each cell labelled with its name";
-  d.inputs = {PortSpec::in("images", ValueKind::PartSet, "named images to tile")};
+  d.inputs = {PortSpec::in("images", parts_kind(), "named images to tile")};
   d.outputs = {PortSpec::out("image", ValueKind::Image, "the sheet (RGB)")};
   d.params = {ParamSpec::integer("cell", 128, "cell size in pixels (images are scaled to fit)").range(16, 2048),
               ParamSpec::integer("columns", 0, "cells per row; 0 = all in one row").range(0, 64),
               ParamSpec::boolean("labels", true, "write each image's name under it"),
               ParamSpec::integer("gap", 8, "space between cells in pixels").range(0, 256)};
   d.compute = [](NodeContext& ctx) {
-    const PartSet& parts = ctx.input("images").parts();
+    const PartSet& parts = parts_of(ctx.input("images"));
     if (parts.empty()) throw ctx.port_error("images", "nothing to tile: the set is empty");
     const int cell = static_cast<int>(ctx.param_int("cell"));
     const int gap = static_cast<int>(ctx.param_int("gap"));

@@ -24,6 +24,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "engine/node_context.h"
+#include "nodes/common/part_set.h"
 
 namespace sumi {
 

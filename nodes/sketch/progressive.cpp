@@ -5,6 +5,7 @@
 
 #include "nodes/common/image_mat.h"
 #include "nodes/common/ink.h"
+#include "nodes/common/part_set.h"
 #include "nodes/common/random.h"
 
 namespace sumi {
@@ -50,7 +51,7 @@ NodeDescriptor sketch_progressive_node() {
   d.id = "sketch.progressive";
   d.doc = "Simulated drawing process: cumulative partial sketches, part by part in a seeded random order";
   d.inputs = {PortSpec::in("sketch", ValueKind::Image, "the finished sketch: white paper, dark lines")};
-  d.outputs = {PortSpec::out("steps", ValueKind::PartSet,
+  d.outputs = {PortSpec::out("steps", parts_kind(),
                              "the partial sketches step_01, step_02, ...; the last is the whole sketch"),
                PortSpec::out("order", ValueKind::String, "the parts in drawing order, comma-separated")};
   d.params = {
@@ -196,7 +197,7 @@ NodeDescriptor sketch_progressive_node() {
       gray.copyTo(step, pixel_time <= end);
       out.push_back({step_name(i + 1, count), canvas, mat_to_image(step, ctx.device(), &ctx.cancel_token())});
     }
-    ctx.set_output("steps", Value::make_parts(std::move(out)));
+    ctx.set_output("steps", make_parts(std::move(out)));
     ctx.set_output("order", Value::make_string(order));
   };
   return d;

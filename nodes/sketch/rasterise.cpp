@@ -92,14 +92,14 @@ NodeDescriptor sketch_rasterise_node() {
   NodeDescriptor d;
   d.id = "sketch.rasterise";
   d.doc = "Draws strokes as a 1-channel sketch: white paper, black anti-aliased lines";
-  d.inputs = {PortSpec::in("strokes", ValueKind::Strokes, "the drawing")};
+  d.inputs = {PortSpec::in("strokes", strokes_kind(), "the drawing")};
   d.outputs = {PortSpec::out("image", ValueKind::Image, "sketch, 1 channel, 1 = paper")};
   d.params = {ParamSpec::integer("size", 256, "longest side of the output in pixels; 0 = the strokes' canvas size")
                   .range(0, kMaxImageSide),
               ParamSpec::number("width_scale", 1.0, "multiplies every stroke's width").range(0.05, 20).live_control(),
               ParamSpec::boolean("antialias", true, "smooth line edges")};
   d.compute = [](NodeContext& ctx) {
-    const Strokes& s = ctx.input("strokes").strokes();
+    const Strokes& s = strokes_of(ctx.input("strokes"));
     const cv::Size raster = raster_size(s, static_cast<int>(ctx.param_int("size")));
     const int w = raster.width, h = raster.height;
     cv::Mat ink = rasterise_ink(s, w, h, static_cast<float>(ctx.param_float("width_scale")), ctx.param_bool("antialias"),

@@ -7,6 +7,7 @@
 
 #include "engine/descriptor.h"
 #include "engine/progress.h"
+#include "nodes/common/strokes.h"
 
 namespace sumi {
 

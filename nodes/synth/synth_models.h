@@ -27,6 +27,7 @@
 
 #include "engine/node_context.h"
 #include "engine/param.h"
+#include "nodes/common/part_set.h"
 
 namespace sumi {
 

@@ -78,7 +78,7 @@ def test_bad_plugins_are_named_and_the_others_load(tmp_path, registry):
     real = {name: str((d / name).resolve()) for name in os.listdir(d)}
     assert sorted(report.loaded) == sorted([real["fx_sharpen.so"], real["fx_posterize.py"]])
     assert "cannot load the library" in errors[real["broken.so"]]
-    assert "built against Sumi plugin API version 999, but this Sumi has version 2" in errors[real["wrong_version.so"]]
+    assert "built against Sumi plugin API version 999, but this Sumi has version 3" in errors[real["wrong_version.so"]]
     assert "SyntaxError" in errors[real["syntax_error.py"]] and "line 3" in errors[real["syntax_error.py"]]
     assert "RuntimeError: no licence key" in errors[real["raises.py"]]
     assert "registers no node types" in errors[real["empty.py"]]

@@ -2,6 +2,7 @@
 listed with their doc, colour and origin, values as NumPy arrays both ways,
 graph checks that keep them apart from other tensor kinds, a plugin's kind
 named by the plugin file, and clashes named on both sides."""
+import shutil
 import subprocess
 import sys
 
@@ -14,7 +15,12 @@ from conftest import BUILD
 
 def test_builtin_kinds_are_listed_with_docs_and_colours():
     kinds = sumi.kinds()
-    assert kinds[:3] == ["Strokes", "Image", "Mask"] and "Features" in kinds and "Frame" in kinds
+    # The engine's own kinds are generic; the node libraries register the drawing and face kinds.
+    assert kinds[:6] == ["Image", "Mask", "Scalar", "Int", "Bool", "String"]
+    assert {"Strokes", "PartSet", "Features", "Frame", "Latent"} <= set(kinds[6:])
+    for name in ("Strokes", "PartSet"):
+        assert sumi.kind_info(name)["object"] is True and sumi.kind_info(name)["origin"] == "built-in", name
+    assert sumi.kind_info("Image")["object"] is False and sumi.kind_info("Frame")["object"] is False
     info = sumi.kind_info("Features")
     assert info["origin"] == "built-in" and info["colour"].startswith("#") and "feature maps" in info["doc"]
     with pytest.raises(sumi.Error, match="unknown value kind 'Nope'"):
@@ -26,7 +32,7 @@ def test_a_kind_registered_in_python_carries_arrays_between_nodes():
     assert sumi.register_kind("PyDepth") == "PyDepth"  # again from the same origin: the same kind
     assert "PyDepth" in sumi.kinds()
     assert sumi.kind_info("PyDepth") == {"name": "PyDepth", "doc": "per-pixel depth, N x 1 x H x W",
-                                         "colour": "#4f8f6b", "origin": "python", "record": False}
+                                         "colour": "#4f8f6b", "origin": "python", "record": False, "object": False}
     reg = sumi.Registry()
 
     @sumi.node("kinds.ramp", outputs={"depth": "PyDepth"}, registry=reg)
@@ -153,6 +159,14 @@ def test_bad_names_are_refused():
         sumi.register_kind("Tinted", colour="blue")
 
 
+def fresh_python(script):
+    """Runs `script` in a fresh Python process (kinds are process-wide) and returns its output lines."""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(BUILD / "python"), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()
+
+
 def test_a_plugin_kind_is_named_by_its_file_and_a_clash_names_both(tmp_path):
     plugins = tmp_path / "plugins"
     plugins.mkdir()
@@ -175,9 +189,36 @@ def test_a_plugin_kind_is_named_by_its_file_and_a_clash_names_both(tmp_path):
         "    sumi.register_kind('Normals')\n"
         "except sumi.Error as e:\n"
         "    print('clash:', e)\n")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(BUILD / "python"), "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr
-    origin, clash = out.stdout.strip().splitlines()
+    origin, clash = fresh_python(script)
     assert origin == plugin
     assert f"'Normals' is already defined by {plugin}" in clash and "registering it from python" in clash
+
+
+def test_a_plugins_object_kind_crosses_into_python_through_its_json(tmp_path):
+    """A C++ plugin's object kind (its own struct, with JSON hooks): its values come back to Python as the
+    kind's JSON document and are fed from one; a document the kind refuses is its error."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    shutil.copy(BUILD / "tests" / "plugins" / "object_kind_plugin.so", plugins / "object_kind_plugin.so")
+    script = (
+        "import sumi\n"
+        f"reg = sumi.Registry()\nr = sumi.load_plugins({str(plugins)!r}, registry=reg)\n"
+        "assert r.errors == [], r.errors\n"
+        "info = sumi.kind_info('TestMesh')\n"
+        "assert info['object'] and not info['record'] and info['origin'].endswith('object_kind_plugin.so'), info\n"
+        "g = sumi.Graph(name='mesh')\n"
+        "g.add_node('make', 'fx.mesh_make', n=3)\n"
+        "g.add_node('scale', 'fx.mesh_scale', factor=2.0)\n"
+        "g.link('make.mesh', 'scale.mesh')\n"
+        "g.set_output('mesh', 'scale.mesh')\n"
+        "s = sumi.Session(registry=reg)\n"
+        "print(s.run(g).outputs['mesh'])\n"
+        "print(s.run(g, inputs={'make': {'vertices': [1.5, -1]}}).outputs['mesh'])\n"
+        "try:\n"
+        "    s.run(g, inputs={'make': {'vertices': 'x'}})\n"
+        "except sumi.Error as e:\n"
+        "    print('refused:', e)\n")
+    made, fed, refused = fresh_python(script)
+    assert made == "{'vertices': [0.0, 2.0, 4.0]}"
+    assert fed == "{'vertices': [3.0, -2.0]}"
+    assert "refused:" in refused and "TestMesh is {\"vertices\": [numbers]}" in refused, refused

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/value.h"
+#include "nodes/common/strokes.h"
 
 namespace sumi {
 

@@ -1,4 +1,4 @@
-#include "engine/strokes_file.h"
+#include "nodes/common/strokes_file.h"
 
 #include <cmath>
 #include <cstdint>
