@@ -251,6 +251,16 @@ def full_table(results, graphs):
     return "\n".join(lines)
 
 
+def shown(path):
+    """A path as the page shows it: relative to the repository when inside it, else with ~ for the home folder
+    (no machine's absolute paths in committed docs)."""
+    path = pathlib.Path(path).expanduser().resolve()
+    if path.is_relative_to(ROOT):
+        return str(path.relative_to(ROOT)) + ("/" if path.is_dir() else "")
+    home = pathlib.Path.home()
+    return "~/" + str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
+
+
 def provenance(graphs_dir):
     """Which graph files, models and nodes a run used: the folder and the repository's commit, marked when
     the working tree differs from it there."""
@@ -261,8 +271,8 @@ def provenance(graphs_dir):
         head = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
         dirty = subprocess.run(git + ["status", "--porcelain"] + paths, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
-        return f"graph files in `{graphs_dir}`"
-    where = "graphs/" if "graphs" in paths else f"graph files in `{graphs_dir}`, models/ and nodes/"
+        return f"graph files in `{shown(graphs_dir)}`"
+    where = "graphs/" if "graphs" in paths else f"graph files in `{shown(graphs_dir)}`, models/ and nodes/"
     changed = f" with uncommitted changes in {', '.join(p + '/' for p in paths)}" if dirty.stdout.strip() else ""
     return f"{where} of commit {head.stdout.strip()}{changed}"
 
@@ -270,8 +280,8 @@ def provenance(graphs_dir):
 def section(args, results, graphs, faces, seconds):
     label = args.label
     counts = sorted({len(pairs) for _, _, pairs, _, _ in results})
-    options = (f" --graphs {args.graphs}" if pathlib.Path(args.graphs).resolve() != ROOT / "graphs" else "") + \
-        (f" --heldout {args.heldout}" if args.heldout else "")
+    options = (f" --graphs {shown(args.graphs)}" if pathlib.Path(args.graphs).resolve() != ROOT / "graphs" else "") + \
+        (f" --heldout {shown(args.heldout)}" if args.heldout else "")
     return "\n\n".join([
         f"## {label}",
         f"{'/'.join(map(str, counts))} faces per condition, {provenance(args.graphs)}, {seconds:.0f} s "

@@ -160,3 +160,10 @@ def test_heldout_faces_with_a_recorded_frame_are_also_moved_back_to_the_canonica
     assert np.abs(ink_centre(framed) - ink_centre(canonical["sketch"])).max() > 10
     assert np.allclose(ink_centre(back), ink_centre(canonical["sketch"]), atol=0.5)
     assert np.allclose(ink_centre(back_truth, 2), ink_centre(canonical["color"]), atol=1.0)
+
+
+def test_the_page_names_folders_without_this_machines_paths(tmp_path):
+    """framing.md is committed: the run's folders are written relative to the repository or the home folder."""
+    assert framing.shown(framing.ROOT / "graphs") == "graphs/"
+    assert framing.shown(pathlib.Path.home() / "sumi-data" / "styles256_v2") == "~/sumi-data/styles256_v2"
+    assert framing.shown("~/x") == "~/x"
