@@ -29,12 +29,14 @@ void bind_plugins(py::module_& m);
 std::shared_ptr<Registry> default_registry();
 
 // Value -> Python: ndarray (tensor kinds), dict (Strokes), list of dicts
-// (PartSet), float/int/bool/str.
+// (PartSet), dict (record kinds; arrays as tuples), a plugin's object kind as
+// its JSON document (the same way), float/int/bool/str.
 py::object to_python(const Value& v);
 // Python -> Value of `kind`. Accepts: ndarray / torch tensor / image path for
 // Image and Mask; ndarray for Latent (N x D or D) and Features (N x C x H x W or C x H x W); dict, list of strokes or a strokes file
-// path for Strokes; list of {"name","window","image"} for PartSet; numbers,
-// bools, strings. Throws sumi::Error naming what was wrong.
+// path for Strokes; list of {"name","window","image"} for PartSet; the JSON
+// document for a record kind or a plugin's object kind; numbers, bools,
+// strings. Throws sumi::Error naming what was wrong.
 Value from_python(const py::handle& obj, ValueKind kind, const std::string& device = "cpu");
 
 // Python parameter value (bool, int, float, str, list of numbers) -> ParamValue.

@@ -150,7 +150,7 @@ py::object to_python(const Value& v) {
   }
   if (const ObjectKindHooks* hooks = object_kind_hooks(v.kind())) {  // a plugin's object kind: through its JSON
     if (!hooks->to_json) throw Error("a " + std::string(kind_name(v.kind())) + " value has no Python form (its kind gives no JSON)");
-    return json_module().attr("loads")(hooks->to_json(v.object_data()).dump());
+    return json_to_python(hooks->to_json(v.object_data()));
   }
   if (is_registered_kind(v.kind())) return tensor_to_numpy(v);  // a registered tensor kind: its raw floats
   switch (v.kind()) {
@@ -198,7 +198,10 @@ Value from_python(const py::handle& obj, ValueKind kind, const std::string& devi
     }
     if (const ObjectKindHooks* hooks = object_kind_hooks(kind)) {  // a plugin's object kind: from its JSON
       if (!hooks->from_json) throw Error("a " + std::string(kind_name(kind)) + " cannot be made from Python (its kind reads no JSON)");
-      return hooks->from_json(nlohmann::json::parse(json_module().attr("dumps")(obj).cast<std::string>()));
+      Value made = hooks->from_json(json_from_python(obj, kind));
+      if (made.kind() != kind)
+        throw Error("the " + std::string(kind_name(kind)) + " kind's from_json made a " + std::string(kind_name(made.kind())));
+      return made;
     }
     if (is_registered_kind(kind)) return registered_kind_from_python(obj, kind, device);
     switch (kind) {

@@ -86,7 +86,8 @@ std::string registry_to_json(const Registry& reg) {
   j["kinds"] = Json::array();  // every value kind: built-in, then those plugins registered
   for (ValueKind k : all_kinds()) {
     const KindInfo& i = kind_info(k);
-    j["kinds"].push_back({{"name", i.name}, {"doc", i.doc}, {"colour", i.colour}, {"origin", i.origin}, {"record", is_record_kind(k)}});
+    j["kinds"].push_back({{"name", i.name}, {"doc", i.doc}, {"colour", i.colour}, {"origin", i.origin}, {"record", is_record_kind(k)},
+                                {"object", is_object_kind(k)}});
   }
   return dump_json(j);
 }

@@ -29,7 +29,7 @@
 //   read with value.object<T>(kind). The library hashes the content (equal
 //   content must give equal hashes) and may say how values are described and
 //   how they become JSON and back (Python then converts them to and from
-//   dicts). The drawing library's Strokes and the face library's PartSet are
+//   dicts). The node libraries' Strokes and PartSet are
 //   object kinds (nodes/common/strokes.h, nodes/common/part_set.h).
 //
 //     static const sumi::ValueKind kMesh = sumi::register_object_kind(

@@ -1,4 +1,4 @@
-// The strokes loader (engine/strokes_file.h): parse_strokes on the bytes, and
+// The strokes loader (nodes/common/strokes_file.h): parse_strokes on the bytes, and
 // load_strokes_file on them as a file. Strokes that load must save and load
 // again to the same text.
 #include <algorithm>

@@ -2,6 +2,7 @@
 listed with their doc, colour and origin, values as NumPy arrays both ways,
 graph checks that keep them apart from other tensor kinds, a plugin's kind
 named by the plugin file, and clashes named on both sides."""
+import json
 import shutil
 import subprocess
 import sys
@@ -219,6 +220,15 @@ def test_a_plugins_object_kind_crosses_into_python_through_its_json(tmp_path):
         "except sumi.Error as e:\n"
         "    print('refused:', e)\n")
     made, fed, refused = fresh_python(script)
-    assert made == "{'vertices': [0.0, 2.0, 4.0]}"
-    assert fed == "{'vertices': [3.0, -2.0]}"
+    assert made == "{'vertices': (0.0, 2.0, 4.0)}"  # JSON arrays as tuples, as for record kinds
+    assert fed == "{'vertices': (3.0, -2.0)}"
     assert "refused:" in refused and "TestMesh is {\"vertices\": [numbers]}" in refused, refused
+
+
+def test_the_node_catalogue_says_which_kinds_are_objects():
+    """`sumi nodes --json` (and the editor's GET /api/nodes, the same document) lists every kind with its storage."""
+    out = subprocess.run([str(BUILD / "cli" / "sumi"), "nodes", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    kinds = {k["name"]: k for k in json.loads(out.stdout)["kinds"]}
+    assert kinds["Strokes"]["object"] and kinds["PartSet"]["object"] and not kinds["Strokes"]["record"]
+    assert not kinds["Image"]["object"] and kinds["Frame"]["record"] and not kinds["Frame"]["object"]
