@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUMI=${SUMI:-build/cli/sumi}
-GRAPH=graphs/deepfacedrawing.sumi.json
+GRAPH=${GRAPH:-graphs/deepfacedrawing.sumi.json}  # GRAPH=... to time another graph
 copies=${1:-8} reps=${2:-3} loop_items=${3:-6}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -209,6 +209,9 @@ class Script:
                 encoder=_load(models / "parts" / p["encoder"]),
                 bank=np.load(models / "parts" / p["bank"]).astype(F32),
                 decoder=_load(models / "synth" / sp["feature_decoder"]),
+                # the part's sketch decoder (latent.decode): the feature map's line channel when the feature
+                # decoder leaves it out (synth.feature_map's `line` input)
+                sketch_decoder=_load(models / "parts" / p["decoder"]),
                 # the feature canvas window: synth manifest window scaled to the generator's size, floor(v s + 0.5)
                 map_window=[math.floor(v * scale + 0.5) for v in sp["window"]])
             b = self.part[name]["bank"]
@@ -329,6 +332,8 @@ class Script:
                 projected += wi * bank[i]
             latent = torch.from_numpy(projected)[None]  # blend 1: the projection itself
             m = p["decoder"](latent)
+            if m.shape[1] == self.channels - 1:  # + the ink of the part's sketch, area-scaled to the map
+                m = torch.cat([m, F.adaptive_avg_pool2d(1.0 - p["sketch_decoder"](latent), m.shape[-2:])], 1)
             ws = p["map_window"][2]
             return F.interpolate(m, size=(ws, ws), mode="bilinear", align_corners=False)
 

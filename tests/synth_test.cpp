@@ -224,6 +224,44 @@ TEST_F(Synth, BadHintInputsAndModelsGiveClearErrors) {
   EXPECT_SUMI_ERROR(run(b, drawing(false)), "broken.json", "malformed manifest");
 }
 
+// The shipped feature decoders draw all channels but the last, the part's line ink, which synth.feature_map
+// takes from its `line` input (the part's sketch, latent.decode's image) - area-scaled to the map. A decoder
+// drawing every channel ignores the input with a warning; a missing line or a wrong channel count is a clear error.
+TEST_F(Synth, AFeatureDecoderLeavingOutTheLineGetsItFromTheLineInput) {
+  save_module(tmp.path("features1.pt"), "def forward(self, z):\n    return z.view(-1, 1, 4, 4).repeat(1, 1, 2, 2)\n");
+  save_module(tmp.path("features3.pt"), "def forward(self, z):\n    return z.view(-1, 1, 4, 4).repeat(1, 3, 2, 2)\n");
+  Graph g = portrait_graph(false);
+  g.set_param("fm_mouth", "decoder", tmp.path("features1.pt"));
+  g.set_output("mouth", "fm_mouth.features");
+  EXPECT_SUMI_ERROR(run(g, drawing(false)), "node 'fm_mouth'", "'line'", "features1.pt", "latent.decode");
+
+  // The part's sketch: ink (0) in its left half, paper (1) in its right half, 16 x 16.
+  at::Tensor sketch = at::ones({1, 1, 16, 16});
+  sketch.index_put_({0, 0, at::indexing::Slice(), at::indexing::Slice(0, 8)}, 0.0f);
+  RunOptions opts;
+  opts.inputs["draw"] = make_strokes(drawing(false));
+  opts.inputs["fm_mouth.line"] = make_tensor_value(ValueKind::Image, sketch);
+  RunResult r = session.run(g, opts);
+  const at::Tensor got = r.outputs.at("mouth").tensor();  // 8 x 8 map -> the mouth's 4 x 4 window
+  ASSERT_EQ(got.sizes(), (at::IntArrayRef{1, 2, 4, 4}));
+  EXPECT_FLOAT_EQ(got[0][0][1][1].item<float>(), 0.4f);  // the decoder's channel: the mouth encoder's 0.4
+  for (int x = 0; x < 4; ++x) EXPECT_FLOAT_EQ(got[0][1][2][x].item<float>(), x < 2 ? 1.0f : 0.0f) << x;
+
+  g.set_param("fm_mouth", "decoder", tmp.path("features.pt"));  // draws both channels itself
+  r = session.run(g, opts);
+  EXPECT_FLOAT_EQ(r.outputs.at("mouth").tensor()[0][1][2][0].item<float>(), 0.4f);
+  bool warned = false;
+  for (const NodeRun& n : r.nodes)
+    if (n.id == "fm_mouth") warned = n.warning.find("line is ignored") != std::string::npos;
+  EXPECT_TRUE(warned);
+
+  g.set_param("fm_mouth", "decoder", tmp.path("features3.pt"));
+  EXPECT_SUMI_ERROR(session.run(g, opts), "node 'fm_mouth'", "features3.pt", "returns 3 channels", "takes 2");
+  opts.inputs["fm_mouth.line"] = make_tensor_value(ValueKind::Image, at::ones({1, 3, 16, 16}));
+  g.set_param("fm_mouth", "decoder", tmp.path("features1.pt"));
+  EXPECT_SUMI_ERROR(session.run(g, opts), "node 'fm_mouth'", "'line'", "1 x 1 x H x W");
+}
+
 // A generator whose manifest has "guide" gets the sketch on synth.image's `sketch` input, area-scaled to its
 // size; without the link it is a clear error, and an unguided generator given a sketch warns that it ignores it.
 TEST_F(Synth, AGuidedGeneratorSeesTheSketchScaledByArea) {

@@ -21,7 +21,13 @@ import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from synth_model import PARTS, Synthesis, load_line_decoders  # noqa: E402
+from synth_model import PARTS, LearntChannels, Synthesis, load_line_decoders  # noqa: E402
+
+LINE_CHANNEL_NOTE = (
+    "the last feature channel is the ink of each part's sketch as the part models' decoder draws it, area-scaled "
+    "to the map; the feature decoders draw the other channels, and synth.feature_map appends this one from its "
+    "`line` input (latent.decode's image of the same latent: graphs/part_chain.sumi.json links it), so each part's "
+    "decoder runs once for the shadow guidance and the portrait")
 
 
 def macs(module, *inputs):
@@ -73,6 +79,11 @@ def provenance(path):
             "wall_minutes": round(ck["wall_seconds"] / 60, 1), "val": ck.get("val", [])}
 
 
+def line_channel_entry(parts_manifest):
+    return {"note": LINE_CHANNEL_NOTE,
+            "part_decoders_sha256": {p: parts_manifest["parts"][p]["sha256"]["decoder.pt"] for p in PARTS}}
+
+
 def sha256(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
@@ -102,15 +113,16 @@ def main():
     files = []
     with torch.no_grad():
         for p in PARTS:
-            dec = model.decoders[p]
-            m = dec(torch.zeros(1, latent)).shape[-1]
+            # The learnt channels only: synth.feature_map appends the line channel from the part's sketch, which
+            # the graph decodes anyway (part_chain links latent.decode's image to its `line`).
+            dec = LearntChannels(model.decoders[p]) if lines else model.decoders[p]
+            shape = list(dec(torch.zeros(1, latent)).shape)
             traced = torch.jit.trace(dec, torch.zeros(1, latent))
             name = f"{p}_features.pt"
             traced.save(str(out / name))
             files.append(name)
-            manifest["parts"][p] = {"window": parts_manifest["parts"][p]["window"], "map_size": int(m),
-                                    "feature_decoder": name,
-                                    "shapes": [[1, latent], [1, channels, int(m), int(m)]]}
+            manifest["parts"][p] = {"window": parts_manifest["parts"][p]["window"], "map_size": shape[-1],
+                                    "feature_decoder": name, "shapes": [[1, latent], shape]}
         gen_in = (torch.zeros(1, channels, size, size), torch.zeros(1, 3, hint, hint), torch.zeros(1, 1, hint, hint))
         if guided:
             gen_in = gen_in + (torch.ones(1, 1, size, size),)
@@ -124,10 +136,7 @@ def main():
     manifest["generator"] = "generator.pt"
     manifest["generator_architecture"] = {"widths": widths, "blocks": blocks}
     if lines:
-        manifest["line_channel"] = {
-            "note": "the last feature channel is the ink of each part's sketch as the part models' decoder draws it "
-                    "(frozen, inside each feature decoder)",
-            "part_decoders_sha256": {p: parts_manifest["parts"][p]["sha256"]["decoder.pt"] for p in PARTS}}
+        manifest["line_channel"] = line_channel_entry(parts_manifest)
     manifest["generator_shapes"] = [[list(t.shape) for t in gen_in], [1, 3, size, size]]
     if guided:
         manifest["guide"] = {

@@ -64,13 +64,39 @@ class FeatureDecoder(nn.Module):
         layers += [nn.Conv2d(c, channels, 3, padding=1)]
         self.body = nn.Sequential(*layers)
 
+    def learnt(self, z: torch.Tensor) -> torch.Tensor:
+        """The learnt channels alone: what export.py ships (synth.feature_map appends the line channel from the
+        part's sketch that the graph decodes anyway, so the part decoder runs once per part, not twice)."""
+        return learnt_channels(self.fc, self.body, self.c0, z)
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        f = self.body(F.leaky_relu(self.fc(z), 0.2).view(-1, self.c0, 4, 4))
+        f = self.learnt(z)
         if self.line_decoder is None:
             return f
         with torch.no_grad():
-            ink = 1.0 - self.line_decoder(z)
-        return torch.cat([f, F.interpolate(ink, size=f.shape[-2:], mode="area")], 1)
+            sketch = self.line_decoder(z)
+        return torch.cat([f, line_channel(sketch, f.shape[-1])], 1)
+
+
+def learnt_channels(fc: nn.Module, body: nn.Module, c0: int, z: torch.Tensor) -> torch.Tensor:
+    return body(F.leaky_relu(fc(z), 0.2).view(-1, c0, 4, 4))
+
+
+def line_channel(sketch: torch.Tensor, size: int) -> torch.Tensor:
+    """A part's sketch (1 = paper) -> its ink at size x size, the feature map's last channel (synth.feature_map
+    computes the same from its `line` input)."""
+    return F.interpolate(1.0 - sketch, size=(size, size), mode="area")
+
+
+class LearntChannels(nn.Module):
+    """A feature decoder's learnt channels as a module of its own (export)."""
+
+    def __init__(self, decoder: FeatureDecoder):
+        super().__init__()
+        self.fc, self.body, self.c0 = decoder.fc, decoder.body, decoder.c0
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return learnt_channels(self.fc, self.body, self.c0, z)
 
 
 def scaled_window(window: Sequence[int], canvas: int, size: int) -> Tuple[int, int, int]:
