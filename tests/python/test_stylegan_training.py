@@ -217,3 +217,32 @@ def test_train_guided_can_teach_the_encoders_and_the_graphs_reference_mixing(tmp
     r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
                         "--out", str(tmp_path / "w2"), "--mix-from", "12"], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "Traceback" not in r.stderr and "--mix-from 12" in r.stderr, r.stderr
+
+
+def test_colour_inversion_finds_a_code_the_synthesis_renders_and_measures_hair_colour():
+    """models/stylegan/invert_colour.py: optimising a W+ code for an image the shipped synthesis made from
+    another code gets much closer to it than the start; the hair-colour error reads only the hair's pixels."""
+    from invert_colour import colour_error, optimise_code
+    m = json.loads((STYLEGAN / "manifest.json").read_text())
+    synthesis = torch.jit.load(str(STYLEGAN / m["synthesis"])).eval()
+    encoder = torch.jit.load(str(STYLEGAN / m["image_encoder"])).eval()
+    for p in synthesis.parameters():
+        p.requires_grad_(False)
+    torch.manual_seed(0)
+    guide = torch.ones(1, 1, m["size"], m["size"])
+    with torch.no_grad():
+        start = encoder(torch.rand(1, 3, m["size"], m["size"]))
+        target = synthesis(start + 0.5 * torch.randn_like(start), guide)
+        before = (synthesis(start, guide) - target).abs().mean().item()
+    found = optimise_code(synthesis, start, target, guide, steps=30, lr=0.02)
+    with torch.no_grad():
+        after = (synthesis(found, guide) - target).abs().mean().item()
+    assert after < 0.6 * before, (before, after)
+
+    hair = torch.tensor([0.8, 0.2, 0.9]).view(1, 3, 1, 1)
+    truth = torch.ones(1, 3, 4, 4)
+    truth[:, :, :2] = hair  # the top half is hair
+    grey = torch.full((1, 3, 4, 4), 0.5)
+    assert colour_error(truth, truth, hair) == pytest.approx(0.0)
+    assert colour_error(grey, truth, hair) == pytest.approx(float((grey[:, :, 0, 0] - hair[:, :, 0, 0]).abs().mean()))
+    assert colour_error(grey, torch.zeros(1, 3, 4, 4), hair) is None
