@@ -15,9 +15,9 @@ face's hair colour). If the optimised code gets the colour and the encoder's doe
 render it and the encoder is what turns it grey (session 28: see docs/portraits.md).
 """
 import argparse
-import colorsys
 import json
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -25,10 +25,8 @@ import torch
 import torch.nn.functional as F
 
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-def hsv(hex_colour):
-    return colorsys.rgb_to_hsv(*[int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+sys.path.insert(0, str(HERE))
+from hair_hue import SATURATED, hair_colours, hsv  # noqa: E402
 
 
 def rgb(hex_colour):
@@ -69,10 +67,7 @@ def main():
     torch.set_num_threads(args.threads)
     lo, hi = (float(v) for v in args.hue.split(","))
     pack = np.load(pathlib.Path(args.pack).expanduser())
-    data = {}
-    for line in (pathlib.Path(args.data).expanduser() / "manifest.jsonl").read_text().splitlines():
-        face = json.loads(line)
-        data[face["index"]] = face
+    hair_of = hair_colours(args.data)
     m = json.loads((pathlib.Path(args.models) / "manifest.json").read_text())
     synthesis = torch.jit.load(str(pathlib.Path(args.models) / m["synthesis"])).eval()
     encoder = torch.jit.load(str(pathlib.Path(args.models) / m["image_encoder"])).eval()
@@ -81,11 +76,11 @@ def main():
     size = int(m["size"])
     rows, errors = [], {"encoder": [], "optimised": []}
     for row in np.where(pack["split"] == 2)[0]:  # the test split
-        hair = data[int(pack["ids"][row])].get("hair_color")
+        hair = hair_of.get(int(pack["ids"][row]))
         if not hair:
             continue
         h, s, v = hsv(hair)
-        if not (lo <= h <= hi and s > 0.45 and v > 0.45):
+        if not (lo <= h <= hi and s > SATURATED and v > SATURATED):
             continue
         target = torch.from_numpy(pack["colours"][row].astype(np.float32) / 255).permute(2, 0, 1)[None]
         if colour_error(target, target, rgb(hair)) is None:

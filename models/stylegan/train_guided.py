@@ -21,6 +21,9 @@ graph's reference mixing (layers 0..N-1 from the sketch encoder's code of the dr
 image encoder's code of the colour face, the drawing as the guide: colour must come from the image code's layers)
 and the sketch path; the sketch encoder's code is also pulled towards the image encoder's (--code-weight, the
 original AniFaceDrawing objective) so the two codes stay one space and can be mixed.
+
+--balance-hue DATA draws the training faces so that every hair hue is seen alike (hair_hue.py): the image
+encoder turned the hues it saw least (pink, purple: 2.5 % of the faces) grey (invert_colour.py).
 """
 import argparse
 import json
@@ -35,6 +38,7 @@ import torch.nn.functional as F
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from hair_hue import balanced_weights, hair_colours, hue_bins  # noqa: E402
 from progressive import progressive, window_masks  # noqa: E402
 from stylegan_model import (GuidedSynthesis, StepBookkeeping, edge_loss, save_checkpoint, smooth,  # noqa: E402
                             start_from_export)
@@ -63,6 +67,11 @@ def main():
                     help="train the graph's reference mixing too: image-code layers from this one on (0: off)")
     ap.add_argument("--keep-epochs", action="store_true",
                     help="also keep each finished epoch's checkpoint as guided_epochN.pt (export any of them)")
+    ap.add_argument("--balance-hue", metavar="DATA", default="",
+                    help="draw the training faces so that every hair hue is seen alike (each face at most "
+                         "--balance-cap times as often as uniform); DATA = the generated data set whose manifest "
+                         "the pack's ids index (e.g. ~/sumi-data/styles256_v2)")
+    ap.add_argument("--balance-cap", type=float, default=4.0)
     ap.add_argument("--code-weight", type=float, default=100.0,
                     help="sketch code MSE to the image code, when the encoders learn")
     args = ap.parse_args()
@@ -78,6 +87,22 @@ def main():
     train_idx, val_idx = np.flatnonzero(split == 0), np.flatnonzero(split == 1)[:128]
     if not len(train_idx):
         sys.exit(f"train: error: --data {path} has no training faces (split 0)")
+    sample_p = None
+    if args.balance_cap < 1:
+        sys.exit("train: error: --balance-cap must be at least 1 (uniform sampling)")
+    if args.balance_hue:
+        if "ids" not in d.files:
+            sys.exit(f"train: error: --balance-hue needs the pack's face ids; {path} has none")
+        hair = hair_colours(args.balance_hue)
+        missing = [int(i) for i in d["ids"][train_idx] if int(i) not in hair]
+        if missing:
+            sys.exit(f"train: error: --balance-hue {args.balance_hue}: no face {missing[0]} in its manifest "
+                     "(not the data set this pack was made from?)")
+        bins = hue_bins([hair[int(i)] for i in d["ids"][train_idx]])
+        sample_p = balanced_weights(bins, args.balance_cap)
+        share = np.bincount(bins, weights=sample_p, minlength=13)
+        print("train: hue-balanced sampling, share per hue bin (12 hues, then neutral): "
+              + " ".join(f"{v:.2f}" for v in share), flush=True)
     nets, started_from = start_from_export(args.init, "teacher", size, 256)
     w_dim = int(nets["manifest"]["w_dim"])
     enc, sk_enc = nets["image_encoder"].eval(), nets["sketch_encoder"].eval()
@@ -138,7 +163,9 @@ def main():
         if args.encoders_lr > 0:
             enc.train()
             sk_enc.train()
-        perm = torch.from_numpy(np.random.default_rng(args.seed + epoch).permutation(train_idx))
+        rng = np.random.default_rng(args.seed + epoch)
+        perm = torch.from_numpy(rng.permutation(train_idx) if sample_p is None else
+                                rng.choice(train_idx, size=len(train_idx), p=sample_p))
         g = torch.Generator().manual_seed(args.seed * 100003 + epoch * 1009 + start_step)
         run = {}
         book.start_epoch(start_step)

@@ -246,3 +246,20 @@ def test_colour_inversion_finds_a_code_the_synthesis_renders_and_measures_hair_c
     assert colour_error(truth, truth, hair) == pytest.approx(0.0)
     assert colour_error(grey, truth, hair) == pytest.approx(float((grey[:, :, 0, 0] - hair[:, :, 0, 0]).abs().mean()))
     assert colour_error(grey, torch.zeros(1, 3, 4, 4), hair) is None
+
+
+def test_hue_balanced_sampling_gives_rare_hair_hues_their_share_within_the_cap(tmp_path):
+    """train_guided.py --balance-hue: faces binned by hair hue (grey, dark, pale or no hair in one bin), each bin
+    drawn alike, no face more than `cap` times as often as uniform sampling; the manifest read by face index."""
+    from hair_hue import balanced_weights, hair_colours, hue_bins
+    colours = ["#e02020"] * 90 + ["#c040e0"] * 10 + ["#303030"] * 100 + [None] * 20  # red, purple, dark, none
+    bins = hue_bins(colours)
+    assert bins[0] == 0 and bins[90] == 9 and bins[100] == bins[200] == 12
+    p = balanced_weights(bins, cap=100.0)
+    assert p.sum() == pytest.approx(1.0)
+    share = np.bincount(bins, weights=p, minlength=13)
+    assert share[0] == pytest.approx(1 / 3) and share[9] == pytest.approx(1 / 3)  # the 10 purple ones: a third
+    capped = balanced_weights(bins, cap=4.0)
+    assert capped.max() <= 4.0 / len(colours) * (1 + 1e-9) and np.bincount(bins, weights=capped)[9] > 10 / 220
+    (tmp_path / "manifest.jsonl").write_text('{"index": 5, "hair_color": "#c040e0"}\n{"index": 7}\n')
+    assert hair_colours(tmp_path) == {5: "#c040e0", 7: None}

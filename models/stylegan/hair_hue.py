@@ -1,0 +1,50 @@
+"""Faces' hair colours, by hue (issue 18: the image encoder turns the hues it saw least grey; see
+invert_colour.py). A canonical pack's `ids` index the generated data set whose manifest.jsonl records each
+face's `hair_color`."""
+import colorsys
+import json
+import pathlib
+
+import numpy as np
+
+SATURATED = 0.45  # saturation and value above this: a coloured hair, binned by hue; below: one "neutral" bin
+
+
+def hsv(hex_colour):
+    return colorsys.rgb_to_hsv(*[int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+
+
+def hair_colours(data_folder):
+    """{face index: '#rrggbb' or None} from a generated data set's manifest.jsonl."""
+    out = {}
+    for line in (pathlib.Path(data_folder).expanduser() / "manifest.jsonl").read_text().splitlines():
+        if line.strip():
+            face = json.loads(line)
+            out[int(face["index"])] = face.get("hair_color")
+    return out
+
+
+def hue_bins(colours, bins=12):
+    """Per face: its hair's hue bin (0..bins-1), or `bins` for grey, dark, pale or no hair."""
+    out = np.full(len(colours), bins, np.int64)
+    for i, c in enumerate(colours):
+        if c:
+            h, s, v = hsv(c)
+            if s > SATURATED and v > SATURATED:
+                out[i] = min(int(h * bins), bins - 1)
+    return out
+
+
+def balanced_weights(bins, cap=4.0):
+    """Sampling probabilities giving every hue bin the same share, each face at most `cap` times as likely as
+    under uniform sampling (so a rare bin's few faces are not drawn over and over)."""
+    counts = np.bincount(bins)
+    w = 1.0 / counts[bins]
+    # the scale t with mean(min(t w, cap)) = 1 (1 = uniform): the faces under the cap share what the capped
+    # ones leave, so none ends above it
+    lo, hi = 0.0, cap / w.min()
+    for _ in range(100):
+        t = (lo + hi) / 2
+        lo, hi = (t, hi) if np.minimum(t * w, cap).mean() < 1.0 else (lo, t)
+    w = np.minimum(hi * w, cap)
+    return w / w.sum()
