@@ -13,24 +13,27 @@ Per repetition, on a fresh LocalCluster of WORKERS processes x 1 thread:
   first      the first item on every worker: a worker plugin's engine
              session, the graph's models loaded (frozen copies) and one
              portrait each
-  warm       the 80 fixture portraits again on the same workers, outputs
-             written to disk: the cluster's steady rate
+  warm       80 more portraits on the same workers (the fixture drawings
+             mirrored: as costly, no cache hits), outputs written to disk:
+             the cluster's steady rate
 and, in the same process, sumi.batch's warm rate with as many jobs (threads
-of one process) for comparison. Prints medians, every run, and the
+of one process, one session whose models the first items loaded) for
+comparison; and a fresh interpreter's imports (distributed, sumi). Prints medians, every run, and the
 projection: time for K portraits on N machines of this kind,
-start + first + K / (N x warm rate), and the scheduler's ceiling in tasks/s.
+imports + start + first + K / (N x warm rate), and the scheduler's ceiling in tasks/s.
 """
 import argparse
 import glob
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from batch_python_dask import ROOT, image_graph  # noqa: E402
+from batch_python_dask import ROOT, image_graph, mirror_all  # noqa: E402
 
 NOOPS = 2000
 
@@ -47,11 +50,19 @@ def identity(x):
     return x
 
 
-def one_rep(graph, files, workers, out):
+def imports_seconds():
+    """A fresh interpreter's `import distributed, sumi, sumi.dask` (what a client script pays first)."""
+    code = "import time; t = time.perf_counter(); import distributed, sumi, sumi.dask; print(time.perf_counter() - t)"
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+def one_rep(graph, files, mirrored, workers, out):
     from distributed import Client, LocalCluster
     import sumi
     import sumi.dask
     items = [{"sketch": f} for f in files]
+    again = [{"sketch": f} for f in mirrored]  # as costly, no cache hit of `items`
+    imports = imports_seconds()
     t0 = time.perf_counter()
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
@@ -65,17 +76,18 @@ def one_rep(graph, files, workers, out):
         first = time.perf_counter() - t
         assert all(r.status == "done" for r in results), [r.error for r in results]
         t = time.perf_counter()
-        results = list(sumi.dask.map_graph(client, graph, items, out=out + "/warm"))
-        warm = len(items) / (time.perf_counter() - t)
+        results = list(sumi.dask.map_graph(client, graph, again, out=out + "/warm"))
+        warm = len(again) / (time.perf_counter() - t)
         assert all(r.status == "done" for r in results), [r.error for r in results if r.error]
-    for _ in sumi.batch(graph, items[:workers], out=out + "/py_first", jobs=workers):
+    session = sumi.Session()  # one session: its models loaded by the first items, as the workers' are
+    for _ in sumi.batch(graph, items[:workers], out=out + "/py_first", jobs=workers, session=session):
         pass
     t = time.perf_counter()
-    for _ in sumi.batch(graph, items, out=out + "/py", jobs=workers):
+    for _ in sumi.batch(graph, again, out=out + "/py", jobs=workers, session=session):
         pass
-    py_warm = len(items) / (time.perf_counter() - t)
-    return {"start s": start, "no-op task ms": noop_ms, "first item s": first, "warm portraits/s": warm,
-            "sumi.batch warm portraits/s": py_warm}
+    py_warm = len(again) / (time.perf_counter() - t)
+    return {"imports s": imports, "start s": start, "no-op task ms": noop_ms, "first item s": first,
+            "warm portraits/s": warm, "sumi.batch warm portraits/s": py_warm}
 
 
 def main():
@@ -87,9 +99,11 @@ def main():
     try:
         os.mkdir(os.path.join(tmp, "in"))
         files = fixture_sketches(os.path.join(tmp, "in"))
+        mirror_all(os.path.join(tmp, "in"), os.path.join(tmp, "mirrored"))
+        mirrored = sorted(glob.glob(os.path.join(tmp, "mirrored", "*.png")))
         graph = os.path.join(tmp, "deepfacedrawing_image.sumi.json")
         image_graph(graph)
-        runs = [one_rep(graph, files, args.workers, os.path.join(tmp, f"out{r}")) for r in range(args.reps)]
+        runs = [one_rep(graph, files, mirrored, args.workers, os.path.join(tmp, f"out{r}")) for r in range(args.reps)]
         load = " ".join(open("/proc/loadavg").read().split()[:3])
         print(f"{len(files)} fixture drawings, {args.workers} workers x 1 thread, {args.reps} runs; "
               f"{os.cpu_count()} cores, load {load}")
@@ -103,9 +117,10 @@ def main():
         print(f"\nDask's own cost per task: {med['no-op task ms']:.2f} ms here, so one scheduler can hand out at most "
               f"~{ceiling:.0f} tasks/s - {ceiling / per_machine:.0f} machines like this one "
               f"({per_machine:.1f} portraits/s each) before it, not the machines, sets the pace.")
-        fixed = med["start s"] + med["first item s"]
-        print(f"Fixed cost: {fixed:.1f} s (cluster start {med['start s']:.1f} + models loaded and a first portrait "
-              f"{med['first item s']:.1f}); Dask warm / sumi.batch warm on the same cores: "
+        fixed = med["imports s"] + med["start s"] + med["first item s"]
+        print(f"Fixed cost: {fixed:.1f} s (the client's imports {med['imports s']:.1f} + cluster start "
+              f"{med['start s']:.1f} + models loaded and a first portrait {med['first item s']:.1f}); "
+              f"Dask warm / sumi.batch warm on the same cores: "
               f"{per_machine / med['sumi.batch warm portraits/s']:.2f}x\n")
         print("| portraits | " + " | ".join(f"{n} machine{'s' if n > 1 else ''}" for n in (1, 4, 16, 64)) + " |")
         print("|---|" + "---|" * 4)

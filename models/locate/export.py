@@ -32,6 +32,12 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from locate_model import FaceLocator, OUTPUTS, POINTS, SIZED_PARTS  # noqa: E402
 
 
+def distinct_faces(packs):
+    """Faces in several packs of one data set (or of data sets that extend each other, as styles256_v3 does
+    styles256_v2): each face index once, however many packs drew it."""
+    return int(len(np.unique(np.concatenate([np.asarray(d["index"]) for d in packs]))))
+
+
 class PartPoints(torch.nn.Module):
     """The refiner's interface: the part centres and the head centre (x, y fractions of its crop), 1 x 10."""
 
@@ -102,7 +108,7 @@ def export_refiner(args):
         "shapes": [[1, 1, res, res], [1, 2 * len(POINTS)]],
         "sha256": hashlib.sha256((out / "refiner.pt").read_bytes()).hexdigest(),
         "training": training_record(ck, {"file": "models/locate/prepare_refine.py", "drawings": int(sum(len(d["split"]) for d in data)),
-                                         "faces": int(sum(len(np.unique(d["index"])) for d in data))}),
+                                         "faces": distinct_faces(data)}),
     }
     if before and ck["args"].get("init"):  # went on from earlier weights: keep their record, newest first
         earlier = {k: v for k, v in before.items() if k != "previous"}
@@ -171,7 +177,7 @@ def main():
         "data": {"generator": "models/data/generate.mjs", "generator_version": dataset.get("generator_version"),
                  "styles": train_styles,
                  "heldout_style": dataset.get("heldout_style") or v2.get("heldout"),
-                 "faces": int(sum(len(np.unique(d["index"])) for d in parts)),
+                 "faces": distinct_faces(parts),
                  "drawings": int(sum(len(d["split"]) for d in parts)),
                  "command": dataset.get("command"),
                  "line_styles": "per face line_style (prepare.py) + partial copies"

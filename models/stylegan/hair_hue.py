@@ -36,15 +36,25 @@ def hue_bins(colours, bins=12):
 
 
 def balanced_weights(bins, cap=4.0):
-    """Sampling probabilities giving every hue bin the same share, each face at most `cap` times as likely as
-    under uniform sampling (so a rare bin's few faces are not drawn over and over)."""
+    """Sampling probabilities giving every hue bin the same share of the coloured faces' draws, each face at
+    most `cap` times as likely as under uniform sampling (so a rare bin's few faces are not drawn over and over).
+    The last bin (grey, dark, pale or no hair: half the faces) keeps its uniform share: the commonest hair must
+    not be learnt less well."""
+    bins = np.asarray(bins)
+    neutral = bins == bins.max()
     counts = np.bincount(bins)
     w = 1.0 / counts[bins]
-    # the scale t with mean(min(t w, cap)) = 1 (1 = uniform): the faces under the cap share what the capped
-    # ones leave, so none ends above it
-    lo, hi = 0.0, cap / w.min()
-    for _ in range(100):
-        t = (lo + hi) / 2
-        lo, hi = (t, hi) if np.minimum(t * w, cap).mean() < 1.0 else (lo, t)
-    w = np.minimum(hi * w, cap)
+    w[neutral] = 0.0
+    coloured_share = 1.0 - neutral.mean()  # of the draws, as under uniform sampling
+    # the scale t with sum over coloured faces of min(t w, cap) = their count (1 = uniform): the faces under
+    # the cap share what the capped ones leave, so none ends above it
+    n = int((~neutral).sum())
+    if n:
+        lo, hi = 0.0, cap / w[~neutral].min()
+        for _ in range(100):
+            t = (lo + hi) / 2
+            lo, hi = (t, hi) if np.minimum(t * w[~neutral], cap).sum() < n else (lo, t)
+        w[~neutral] = np.minimum(hi * w[~neutral], cap)
+        w[~neutral] *= coloured_share / w[~neutral].sum()
+    w[neutral] = (1.0 - coloured_share) / max(1, int(neutral.sum()))
     return w / w.sum()

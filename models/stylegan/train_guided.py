@@ -68,8 +68,8 @@ def main():
     ap.add_argument("--keep-epochs", action="store_true",
                     help="also keep each finished epoch's checkpoint as guided_epochN.pt (export any of them)")
     ap.add_argument("--balance-hue", metavar="DATA", default="",
-                    help="draw the training faces so that every hair hue is seen alike (each face at most "
-                         "--balance-cap times as often as uniform); DATA = the generated data set whose manifest "
+                    help="draw the training faces so that every hair hue is seen alike (grey, dark or pale hair keeps "
+                         "its share; each face at most --balance-cap times as often as uniform); DATA = the generated data set whose manifest "
                          "the pack's ids index (e.g. ~/sumi-data/styles256_v2)")
     ap.add_argument("--balance-cap", type=float, default=4.0)
     ap.add_argument("--code-weight", type=float, default=100.0,

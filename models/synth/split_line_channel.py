@@ -67,6 +67,8 @@ def main():
     with torch.no_grad():
         for p in PARTS:
             file = folder / manifest["parts"][p]["feature_decoder"]
+            if sha256(file) != manifest["sha256"].get(file.name):
+                sys.exit(f"split_line_channel: {file} is not the file its manifest records (SHA-256): nothing written")
             old = torch.jit.load(str(file)).eval()
             z = torch.cat([torch.zeros(1, latent), torch.randn(args.checks, latent, generator=gen)])
             before = old(z)
@@ -83,15 +85,16 @@ def main():
                 sys.exit(f"split_line_channel: {p}: the rewrite does not reproduce {file} exactly; nothing written")
             rewritten[p] = (file, torch.jit.trace(new, torch.zeros(1, latent)), list(new(z[:1]).shape))
             print(f"split_line_channel: {p}: checked on {len(z)} latents, bit-identical", flush=True)
-    old_digests = {}
+    # Everything is written beside its target first, then moved into place together (a failure while writing
+    # leaves the folder as it was).
+    old_digests, moves = {}, []
     for p, (file, traced, shape) in rewritten.items():
         old_digests[file.name] = manifest["sha256"][file.name]
         tmp = file.with_name(file.name + ".tmp")
         traced.save(str(tmp))
-        os.replace(tmp, file)
-        manifest["sha256"][file.name] = sha256(file)
+        moves.append((tmp, file))
+        manifest["sha256"][file.name] = sha256(tmp)
         manifest["parts"][p]["shapes"] = [[1, latent], shape]
-        print(f"split_line_channel: wrote {file} ({file.stat().st_size / 1e6:.1f} MB)")
     entry = line_channel_entry(parts)
     entry["split"] = {"command": "models/synth/split_line_channel.py --folder " + str(args.folder) + " --parts " +
                       str(args.parts), "date": datetime.date.today().isoformat(),
@@ -101,7 +104,9 @@ def main():
     manifest["line_channel"] = entry
     tmp = folder / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")
-    tmp.replace(folder / "manifest.json")
+    for src, dst in moves + [(tmp, folder / "manifest.json")]:
+        os.replace(src, dst)
+        print(f"split_line_channel: wrote {dst} ({dst.stat().st_size / 1e6:.1f} MB)")
     print(f"split_line_channel: updated {folder / 'manifest.json'}")
 
 

@@ -22,7 +22,7 @@ at::Tensor line_channel(const NodeContext& ctx, const at::Tensor& map, const std
                                      " channels and leaves the last, the part's line ink, to this input: link the "
                                      "part's sketch (latent.decode's image) to it");
   const at::Tensor& line = ctx.input("line").tensor();
-  if (line.size(0) != map.size(0) || line.size(1) != 1)
+  if (line.size(0) != map.size(0) || line.size(1) != 1 || line.size(2) < 1 || line.size(3) < 1)
     throw ctx.port_error("line", "expected the part's sketch, " + std::to_string(map.size(0)) +
                                      " x 1 x H x W, got " + ctx.input("line").describe());
   return at::adaptive_avg_pool2d(1.0 - line.to(map.device()), {map.size(2), map.size(3)});
@@ -58,7 +58,8 @@ NodeDescriptor synth_feature_map_node() {
     if (map.size(1) == sm->channels - 1) {
       map = at::cat({map, line_channel(ctx, map, file)}, 1);
     } else if (map.size(1) == sm->channels && ctx.has_input("line")) {
-      ctx.warn("the line is ignored: the feature decoder " + file + " draws its own line channel");
+      ctx.warn("the line is ignored: the feature decoder " + file + " draws all " + std::to_string(sm->channels) +
+               " channels the generator takes");
     } else if (map.size(1) != sm->channels) {
       throw ctx.error("the feature decoder " + file + " returns " + std::to_string(map.size(1)) +
                       " channels; the manifest's generator takes " + std::to_string(sm->channels) + " (or " +

@@ -43,9 +43,22 @@ def test_the_shipped_graph_gives_the_maps_the_all_in_one_decoders_drew(session):
             # what the all-in-one decoder computed: learnt channels + the ink of its frozen part decoder
             whole = torch.cat([own, F.interpolate(1.0 - sketch, size=own.shape[-2:], mode="area")], 1)
         np.testing.assert_array_equal(out[f"{p}/decode.image"], sketch.numpy())  # the guidance's sketch
-        got = torch.from_numpy(out[f"{p}/features.features"])
+        got = torch.from_numpy(np.array(out[f"{p}/features.features"]))
         expect = F.interpolate(whole, size=got.shape[-2:], mode="bilinear", align_corners=False)
         assert torch.allclose(got, expect, atol=1e-6), (p, (got - expect).abs().max())
+
+
+def test_the_part_decoders_are_the_ones_the_synthesis_was_trained_with():
+    """The line channel now comes from latent.decode, i.e. from models/parts: replacing a part decoder there
+    would change every portrait's lines without a retrain of the synthesis. The pin in the synth manifest says
+    which decoders it learnt from."""
+    synth = json.loads((SYNTH / "manifest.json").read_text())
+    parts = json.loads((ROOT / "models" / "parts" / "manifest.json").read_text())
+    pinned = synth["line_channel"]["part_decoders_sha256"]
+    for p in PARTS:
+        decoder = ROOT / "models" / "parts" / parts["parts"][p]["decoder"]
+        assert hashlib.sha256(decoder.read_bytes()).hexdigest() == pinned[p], \
+            f"{decoder} is not the decoder models/synth was trained with: retrain or re-export the synthesis"
 
 
 class TinySketchDecoder(torch.nn.Module):

@@ -249,8 +249,9 @@ def test_colour_inversion_finds_a_code_the_synthesis_renders_and_measures_hair_c
 
 
 def test_hue_balanced_sampling_gives_rare_hair_hues_their_share_within_the_cap(tmp_path):
-    """train_guided.py --balance-hue: faces binned by hair hue (grey, dark, pale or no hair in one bin), each bin
-    drawn alike, no face more than `cap` times as often as uniform sampling; the manifest read by face index."""
+    """train_guided.py --balance-hue: faces binned by hair hue (grey, dark, pale or no hair in one bin, which
+    keeps its uniform share), the hue bins drawn alike, no face more than `cap` times as often as uniform
+    sampling; the manifest read by face index."""
     from hair_hue import balanced_weights, hair_colours, hue_bins
     colours = ["#e02020"] * 90 + ["#c040e0"] * 10 + ["#303030"] * 100 + [None] * 20  # red, purple, dark, none
     bins = hue_bins(colours)
@@ -258,7 +259,8 @@ def test_hue_balanced_sampling_gives_rare_hair_hues_their_share_within_the_cap(t
     p = balanced_weights(bins, cap=100.0)
     assert p.sum() == pytest.approx(1.0)
     share = np.bincount(bins, weights=p, minlength=13)
-    assert share[0] == pytest.approx(1 / 3) and share[9] == pytest.approx(1 / 3)  # the 10 purple ones: a third
+    assert share[12] == pytest.approx(120 / 220)  # the neutral bin as under uniform sampling
+    assert share[0] == pytest.approx(50 / 220) and share[9] == pytest.approx(50 / 220)  # 10 purple = 90 red
     capped = balanced_weights(bins, cap=4.0)
     assert capped.max() <= 4.0 / len(colours) * (1 + 1e-9) and np.bincount(bins, weights=capped)[9] > 10 / 220
     (tmp_path / "manifest.jsonl").write_text('{"index": 5, "hair_color": "#c040e0"}\n{"index": 7}\n')
