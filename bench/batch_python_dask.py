@@ -72,6 +72,15 @@ def image_graph(path):
     g.save(path)
 
 
+def fixture_sketches(folder):
+    """Copies the fixture faces' sketches into `folder`; returns their paths, sorted."""
+    for fixture in ("fixture", "fixture_styles"):
+        faces = os.path.join(ROOT, "models", "data", fixture, "faces")
+        for face in sorted(os.listdir(faces)):
+            shutil.copy(os.path.join(faces, face, "sketch.png"), os.path.join(folder, f"{fixture}_{face}.png"))
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder))
+
+
 def mirror_all(folder, out):
     """Left-right mirrored copies of the drawings: as costly to run, but no cache hit of the originals."""
     import cv2
@@ -99,10 +108,7 @@ def main():
     try:
         folder = os.path.join(tmp, "in")
         os.mkdir(folder)
-        for fixture in ("fixture", "fixture_styles"):
-            faces = os.path.join(ROOT, "models", "data", fixture, "faces")
-            for face in sorted(os.listdir(faces)):
-                shutil.copy(os.path.join(faces, face, "sketch.png"), os.path.join(folder, f"{fixture}_{face}.png"))
+        fixture_sketches(folder)
         n = len(os.listdir(folder))
         mirrored = os.path.join(tmp, "mirrored")
         mirror_all(folder, mirrored)

@@ -33,17 +33,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from batch_python_dask import ROOT, image_graph, mirror_all  # noqa: E402
+from batch_python_dask import fixture_sketches, image_graph, mirror_all  # noqa: E402
 
 NOOPS = 2000
-
-
-def fixture_sketches(folder):
-    for fixture in ("fixture", "fixture_styles"):
-        faces = os.path.join(ROOT, "models", "data", fixture, "faces")
-        for face in sorted(os.listdir(faces)):
-            shutil.copy(os.path.join(faces, face, "sketch.png"), os.path.join(folder, f"{fixture}_{face}.png"))
-    return sorted(glob.glob(folder + "/*.png"))
 
 
 def identity(x):

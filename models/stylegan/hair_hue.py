@@ -8,10 +8,16 @@ import pathlib
 import numpy as np
 
 SATURATED = 0.45  # saturation and value above this: a coloured hair, binned by hue; below: one "neutral" bin
+HUES = 12  # hue bins; bin HUES is the neutral one
+
+
+def rgb(hex_colour):
+    """'#rrggbb' -> (r, g, b) in 0..1."""
+    return tuple(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
 
 
 def hsv(hex_colour):
-    return colorsys.rgb_to_hsv(*[int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    return colorsys.rgb_to_hsv(*rgb(hex_colour))
 
 
 def hair_colours(data_folder):
@@ -24,8 +30,9 @@ def hair_colours(data_folder):
     return out
 
 
-def hue_bins(colours, bins=12):
-    """Per face: its hair's hue bin (0..bins-1), or `bins` for grey, dark, pale or no hair."""
+def hue_bins(colours):
+    """Per face: its hair's hue bin (0..HUES-1), or HUES for grey, dark, pale or no hair."""
+    bins = HUES
     out = np.full(len(colours), bins, np.int64)
     for i, c in enumerate(colours):
         if c:
@@ -38,10 +45,10 @@ def hue_bins(colours, bins=12):
 def balanced_weights(bins, cap=4.0):
     """Sampling probabilities giving every hue bin the same share of the coloured faces' draws, each face at
     most `cap` times as likely as under uniform sampling (so a rare bin's few faces are not drawn over and over).
-    The last bin (grey, dark, pale or no hair: half the faces) keeps its uniform share: the commonest hair must
-    not be learnt less well."""
+    The neutral bin HUES (grey, dark, pale or no hair: half the faces) keeps its uniform share: the commonest
+    hair must not be learnt less well."""
     bins = np.asarray(bins)
-    neutral = bins == bins.max()
+    neutral = bins == HUES
     counts = np.bincount(bins)
     w = 1.0 / counts[bins]
     w[neutral] = 0.0

@@ -26,11 +26,11 @@ import torch.nn.functional as F
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import SATURATED, hair_colours, hsv  # noqa: E402
+from hair_hue import SATURATED, hair_colours, hsv, rgb  # noqa: E402
 
 
-def rgb(hex_colour):
-    return torch.tensor([int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]).view(1, 3, 1, 1)
+def rgb_tensor(hex_colour):
+    return torch.tensor(rgb(hex_colour)).view(1, 3, 1, 1)
 
 
 def optimise_code(synthesis, start, target, guide, steps=150, lr=0.01):
@@ -83,7 +83,7 @@ def main():
         if not (lo <= h <= hi and s > SATURATED and v > SATURATED):
             continue
         target = torch.from_numpy(pack["colours"][row].astype(np.float32) / 255).permute(2, 0, 1)[None]
-        if colour_error(target, target, rgb(hair)) is None:
+        if colour_error(target, target, rgb_tensor(hair)) is None:
             continue  # hair hidden (a hat, a bald head)
         sketch = torch.from_numpy(pack["sketches"][row].astype(np.float32) / 255)[None, None]
         guide = F.adaptive_avg_pool2d(sketch, (size, size))  # synth.stylegan's sketch input
@@ -94,7 +94,7 @@ def main():
         optimised_code = optimise_code(synthesis, code, target, guide, args.steps)
         with torch.no_grad():
             optimised = synthesis(optimised_code, guide)
-        e = {k: colour_error(img, target, rgb(hair)) for k, img in (("encoder", encoded), ("optimised", optimised))}
+        e = {k: colour_error(img, target, rgb_tensor(hair)) for k, img in (("encoder", encoded), ("optimised", optimised))}
         l1 = {k: float((img - target).abs().mean()) for k, img in (("encoder", encoded), ("optimised", optimised))}
         for k in errors:
             errors[k].append(e[k])

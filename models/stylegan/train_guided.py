@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import balanced_weights, hair_colours, hue_bins  # noqa: E402
+from hair_hue import HUES, balanced_weights, hair_colours, hue_bins  # noqa: E402
 from progressive import progressive, window_masks  # noqa: E402
 from stylegan_model import (GuidedSynthesis, StepBookkeeping, edge_loss, save_checkpoint, smooth,  # noqa: E402
                             start_from_export)
@@ -100,8 +100,8 @@ def main():
                      "(not the data set this pack was made from?)")
         bins = hue_bins([hair[int(i)] for i in d["ids"][train_idx]])
         sample_p = balanced_weights(bins, args.balance_cap)
-        share = np.bincount(bins, weights=sample_p, minlength=13)
-        print("train: hue-balanced sampling, share per hue bin (12 hues, then neutral): "
+        share = np.bincount(bins, weights=sample_p, minlength=HUES + 1)
+        print(f"train: hue-balanced sampling, share per hue bin ({HUES} hues, then neutral): "
               + " ".join(f"{v:.2f}" for v in share), flush=True)
     nets, started_from = start_from_export(args.init, "teacher", size, 256)
     w_dim = int(nets["manifest"]["w_dim"])

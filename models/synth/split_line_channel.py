@@ -19,7 +19,6 @@ is replaced. The manifest records the old files' digests and this command.
 """
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import pathlib
@@ -29,7 +28,7 @@ import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from export import line_channel_entry  # noqa: E402
+from export import line_channel_entry, sha256  # noqa: E402
 from synth_model import PARTS, FeatureDecoder, LearntChannels, line_channel  # noqa: E402
 
 
@@ -41,10 +40,6 @@ def learnt_decoder(old, latent, map_size):
     dec = FeatureDecoder(size=map_size, latent=latent, channels=convs[-1], widths=[c0] + convs[:-1])
     dec.load_state_dict(state)
     return dec.eval()
-
-
-def sha256(path):
-    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 
 def main():
