@@ -30,7 +30,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "synth"))
 from export import macs  # noqa: E402  (models/synth/export.py)
-from stylegan_model import GuidedSynthesis, ImageEncoder, Mapping, SketchEncoder, Synthesis, load_teacher  # noqa: E402
+from stylegan_model import (GuidedSynthesis, Mapping, SketchEncoder, Synthesis, image_encoder_for,  # noqa: E402
+                            load_teacher)
 
 
 def sha256(path):
@@ -79,7 +80,11 @@ def main():
     guided = torch.load(pathlib.Path(args.guided).expanduser()) if args.guided else None
     size, w_dim = t["size"], t["args"]["w_dim"]
     guided_encoders = bool(guided) and "image_encoder" in guided
-    if s and guided_encoders:
+    # What the guided run changed (train_guided.py --image-encoder-only: the image encoder alone); older
+    # checkpoints have no record: the synthesis, and the encoders when they were saved.
+    trained = list(guided.get("trained", ["synthesis"] + (["image_encoder", "sketch_encoder"] if guided_encoders
+                                                             else []))) if guided else []
+    if s and "sketch_encoder" in trained:
         sys.exit("export: error: --guided trained its own sketch encoder (--encoders-lr); leave out --sketch")
     if s and s["teacher_epoch"] != t["epoch"]:
         print(f"export: warning: the sketch encoder learnt the codes of the teacher at epoch {s['teacher_epoch']}, "
@@ -87,9 +92,10 @@ def main():
     # The synthesis follows the sketch when it is new from train_guided.py or kept from a guided export.
     follows = guided is not None or any(k.startswith("guides.") for k in t["synthesis"])
     syn = GuidedSynthesis(size, w_dim) if follows else Synthesis(size, w_dim)
-    enc, sk, mapping = ImageEncoder(size, w_dim), SketchEncoder(size, w_dim), Mapping(128, w_dim)
+    enc_state = guided["image_encoder"] if guided_encoders else t["encoder"]
+    enc, sk, mapping = image_encoder_for(enc_state, size, w_dim), SketchEncoder(size, w_dim), Mapping(128, w_dim)
     syn.load_state_dict(guided["synthesis"] if guided else t["synthesis"])
-    enc.load_state_dict(guided["image_encoder"] if guided_encoders else t["encoder"])
+    enc.load_state_dict(enc_state)
     mapping.load_state_dict(t["mapping"])
     if s:
         sk.load_state_dict(s["model"])
@@ -112,8 +118,9 @@ def main():
         licence, data = exported["licence"], exported["manifest"].get("training", {}).get("data")
     else:
         licence, data = training_data(t["args"])
-    written = {"synthesis.pt": guided is not None or not exported, "image_encoder.pt": guided_encoders or not exported,
-               "sketch_encoder.pt": s is not None or guided_encoders, "mapping.pt": not exported}
+    written = {"synthesis.pt": "synthesis" in trained or not exported,
+               "image_encoder.pt": "image_encoder" in trained or not exported,
+               "sketch_encoder.pt": s is not None or "sketch_encoder" in trained, "mapping.pt": not exported}
     with torch.no_grad():
         modules = {"synthesis.pt": (syn, syn_inputs), "image_encoder.pt": (enc, (torch.ones(1, 3, size, size),)),
                    "sketch_encoder.pt": (sk, (torch.ones(1, 1, size, size),)), "mapping.pt": (mapping, (torch.randn(1, 128),))}
@@ -145,8 +152,14 @@ def main():
     training = {**({"data": data} if data else {}),
                 "teacher": exported["record"] if exported else record("train_teacher.py", t),
                 "sketch_encoder": record("train_sketch.py", s) if s else before.get("sketch_encoder", {}),
-                **({"guided": {**record("train_guided.py", guided),
-                               "trained": ["synthesis"] + (["image_encoder", "sketch_encoder"] if guided_encoders else []),
+                # An image-encoder-only run keeps the synthesis's record and adds its own.
+                **({"guided": before["guided"],
+                    "image_encoder": {**record("train_guided.py", guided), "trained": ["image_encoder"],
+                                      **({"colour_grid": enc.colour_grid} if enc.colour_grid else {}),
+                                      **({"continued": before["image_encoder"]} if "image_encoder" in before else {})}}
+                   if guided and trained == ["image_encoder"] and "guided" in before else
+                   {"guided": {**record("train_guided.py", guided),
+                               "trained": trained,
                                **({"encoders_note": "the teacher and sketch_encoder records are how the encoders were "
                                                     "trained before this run continued them"} if guided_encoders else {}),
                                **({"continued": {k: before["guided"][k] for k in ("command", "epochs_completed",

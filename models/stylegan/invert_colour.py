@@ -11,7 +11,10 @@ true image within 0.12 of it) and the L1 of the whole image.
         --pack ~/sumi-data/canonical_afd.npz --data ~/sumi-data/styles256_v2 --faces 4 --picture /tmp/invert.png
 
 --pack: models/synth/prepare_canonical.py's output; --data: the generated data set its `ids` index (for each
-face's hair colour). If the optimised code gets the colour and the encoder's does not, the synthesis can
+face's hair colour). --steps 0 measures the encoder alone; --mix-from N (4: the graph's latent.mix_layers, layers
+4-11 from the reference) also measures the graph's path: the face's sketch code for layers 0..N-1, its image
+code from N on. --splits picks the faces (2 test; 1 validation and 3 the held-out style are never trained on
+either); --faces 0 takes every face with such hair. If the optimised code gets the colour and the encoder's does not, the synthesis can
 render it and the encoder is what turns it grey (session 28: see docs/portraits.md).
 """
 import argparse
@@ -57,25 +60,40 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pack", required=True, help="canonical pack (models/synth/prepare_canonical.py)")
     ap.add_argument("--data", required=True, help="the data set folder whose manifest.jsonl the pack's ids index")
-    ap.add_argument("--models", default=str(HERE), help="AniFaceDrawing model folder (models/stylegan)")
+    ap.add_argument("--models", default=str(HERE),
+                    help="AniFaceDrawing model folder (models/stylegan), or several, comma-separated, side by side")
     ap.add_argument("--hue", default="0.75,0.95", help="LO,HI hue of the hair colours to try (0-1; pink/purple)")
-    ap.add_argument("--faces", type=int, default=4)
-    ap.add_argument("--steps", type=int, default=150)
+    ap.add_argument("--faces", type=int, default=4, help="at most this many faces (0: all)")
+    ap.add_argument("--steps", type=int, default=150, help="Adam steps of the optimised code (0: none)")
+    ap.add_argument("--mix-from", type=int, default=0,
+                    help="also the graph's mixed code: sketch code below this layer, image code from it (0: off)")
+    ap.add_argument("--splits", default="2", help="pack splits to take faces from (comma-separated)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--picture", help="PNG: per face, the true image, the encoder's portrait, the optimised one")
+    ap.add_argument("--picture", help="PNG: per face, the true image, then each folder's encoder, mixed and optimised "
+                                      "portraits")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     lo, hi = (float(v) for v in args.hue.split(","))
     pack = np.load(pathlib.Path(args.pack).expanduser())
     hair_of = hair_colours(args.data)
-    m = json.loads((pathlib.Path(args.models) / "manifest.json").read_text())
-    synthesis = torch.jit.load(str(pathlib.Path(args.models) / m["synthesis"])).eval()
-    encoder = torch.jit.load(str(pathlib.Path(args.models) / m["image_encoder"])).eval()
-    for p in synthesis.parameters():
-        p.requires_grad_(False)
-    size = int(m["size"])
-    rows, errors = [], {"encoder": [], "optimised": []}
-    for row in np.where(pack["split"] == 2)[0]:  # the test split
+    folders = [pathlib.Path(f).expanduser() for f in args.models.split(",")]
+    nets = []
+    for folder in folders:
+        m = json.loads((folder / "manifest.json").read_text())
+        if args.mix_from and not 0 < args.mix_from < int(m["num_ws"]):
+            raise SystemExit(f"invert_colour: --mix-from {args.mix_from}: the codes have layers 0-{int(m['num_ws']) - 1}")
+        net = {role: torch.jit.load(str(folder / m[role])).eval()
+               for role in ("synthesis", "image_encoder", "sketch_encoder")}
+        for p in net["synthesis"].parameters():
+            p.requires_grad_(False)
+        nets.append((int(m["size"]), net))
+    # one column per model folder and kind (the folder's name first when there are several)
+    kinds = ["encoder"] + (["mixed"] if args.mix_from else []) + (["optimised"] if args.steps else [])
+    columns = [(i, k) for i in range(len(nets)) for k in kinds]
+    name = {c: (f"{folders[c[0]].name}:" if len(nets) > 1 else "") + c[1] for c in columns}
+    rows, errors = [], {c: [] for c in columns}
+    splits = [int(v) for v in args.splits.split(",")]
+    for row in np.where(np.isin(pack["split"], splits))[0]:
         hair = hair_of.get(int(pack["ids"][row]))
         if not hair:
             continue
@@ -86,28 +104,38 @@ def main():
         if colour_error(target, target, rgb_tensor(hair)) is None:
             continue  # hair hidden (a hat, a bald head)
         sketch = torch.from_numpy(pack["sketches"][row].astype(np.float32) / 255)[None, None]
-        guide = F.adaptive_avg_pool2d(sketch, (size, size))  # synth.stylegan's sketch input
         t0 = time.perf_counter()
-        with torch.no_grad():
-            code = encoder(target)
-            encoded = synthesis(code, guide)
-        optimised_code = optimise_code(synthesis, code, target, guide, args.steps)
-        with torch.no_grad():
-            optimised = synthesis(optimised_code, guide)
-        e = {k: colour_error(img, target, rgb_tensor(hair)) for k, img in (("encoder", encoded), ("optimised", optimised))}
-        l1 = {k: float((img - target).abs().mean()) for k, img in (("encoder", encoded), ("optimised", optimised))}
-        for k in errors:
-            errors[k].append(e[k])
-        print(f"face {int(pack['ids'][row])} ({pack['styles'][pack['style'][row]]}, hair {hair}): hair colour error "
-              f"{e['encoder']:.3f} from the encoder's code, {e['optimised']:.3f} optimised; L1 {l1['encoder']:.4f} "
-              f"-> {l1['optimised']:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
-        rows.append(torch.cat([target, encoded, optimised], 3))
+        images = {}
+        for i, (size, net) in enumerate(nets):
+            guide = F.adaptive_avg_pool2d(sketch, (size, size))  # synth.stylegan's sketch input
+            synthesis = net["synthesis"]
+            with torch.no_grad():
+                code = net["image_encoder"](target)
+                images[(i, "encoder")] = synthesis(code, guide)
+                if args.mix_from:
+                    drawn = net["sketch_encoder"](guide)  # the graph's encode_sketch: the canonical sketch, model size
+                    images[(i, "mixed")] = synthesis(torch.cat([drawn[:, :args.mix_from], code[:, args.mix_from:]], 1),
+                                                     guide)
+            if args.steps:
+                optimised_code = optimise_code(synthesis, code, target, guide, args.steps)
+                with torch.no_grad():
+                    images[(i, "optimised")] = synthesis(optimised_code, guide)
+        e = {c: colour_error(img, target, rgb_tensor(hair)) for c, img in images.items()}
+        l1 = {c: float((img - target).abs().mean()) for c, img in images.items()}
+        for c in columns:
+            errors[c].append(e[c])
+        print(f"face {int(pack['ids'][row])} ({pack['styles'][pack['style'][row]]}, split {int(pack['split'][row])}, "
+              f"hair {hair}): hair colour error " + ", ".join(f"{name[c]} {e[c]:.3f}" for c in columns)
+              + "; L1 " + ", ".join(f"{name[c]} {l1[c]:.4f}" for c in columns)
+              + f" ({time.perf_counter() - t0:.1f} s)", flush=True)
+        rows.append(torch.cat([target] + [images[c] for c in columns], 3))
         if len(rows) == args.faces:
             break
     if not rows:
         raise SystemExit("invert_colour: no test face with such a hair colour in the pack")
-    print(f"median hair colour error over {len(rows)} faces: encoder {np.median(errors['encoder']):.3f}, "
-          f"optimised {np.median(errors['optimised']):.3f}")
+    print(f"median hair colour error over {len(rows)} faces: "
+          + ", ".join(f"{name[c]} {np.median(errors[c]):.3f} (mean {np.mean(errors[c]):.3f})" for c in columns),
+          flush=True)
     if args.picture:
         import cv2
         image = (torch.cat(rows, 2)[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255).round().astype(np.uint8)

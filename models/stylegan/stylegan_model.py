@@ -234,8 +234,38 @@ class ConvEncoder(nn.Module):
 
 
 class ImageEncoder(ConvEncoder):
-    def __init__(self, size: int = 128, w_dim: int = 256):
+    """The colour face -> W+. With colour_grid G > 0, a colour path besides the stages: the input's mean colour in
+    each cell of a G x G grid, read before any normalisation, goes to the W+ code through its own linear layer.
+    Every stage's GroupNorm removes an image's own mean and spread, and with them much of a flat colour such as
+    pink hair (invert_colour.py: the synthesis renders pink from an optimised code; this encoder's code made it
+    grey). The layer starts at zero, so an encoder given the path computes what it computed without it."""
+
+    def __init__(self, size: int = 128, w_dim: int = 256, colour_grid: int = 0):
         super().__init__(3, size, w_dim)
+        self.colour_grid = int(colour_grid)
+        if self.colour_grid:
+            self.colour = nn.Linear(3 * self.colour_grid ** 2, self.num_ws * w_dim)
+            nn.init.zeros_(self.colour.weight)
+            nn.init.zeros_(self.colour.bias)
+
+    def forward(self, x):
+        w = super().forward(x)
+        if self.colour_grid:
+            cells = F.adaptive_avg_pool2d(x, self.colour_grid).flatten(1)
+            w = w + self.colour(cells).view(-1, self.num_ws, self.w_dim)
+        return w
+
+
+def image_encoder_for(state: Dict[str, torch.Tensor], size: int, w_dim: int) -> ImageEncoder:
+    """An ImageEncoder shaped like a state dict: with the colour path when the dict has one (its grid from the
+    layer's width). Raises ValueError when the width is no grid's."""
+    weight = state.get("colour.weight")
+    if weight is None:
+        return ImageEncoder(size, w_dim)
+    grid = int(round(math.sqrt(weight.shape[1] / 3)))
+    if 3 * grid * grid != weight.shape[1]:
+        raise ValueError(f"colour.weight takes {weight.shape[1]} inputs, not 3 x G x G")
+    return ImageEncoder(size, w_dim, grid)
 
 
 class SketchEncoder(ConvEncoder):
@@ -274,12 +304,15 @@ def load_exported(folder) -> Dict[str, nn.Module]:
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"{folder / 'manifest.json'}: not a readable StyleGAN manifest ({e!r})") from e
     synthesis = GuidedSynthesis(size, w_dim) if "guide" in manifest else Synthesis(size, w_dim)
-    nets = {"synthesis": synthesis, "image_encoder": ImageEncoder(size, w_dim),
+    nets = {"synthesis": synthesis, "image_encoder": None,
             "sketch_encoder": SketchEncoder(size, w_dim), "mapping": Mapping(int(manifest.get("z_dim", 128)), w_dim)}
     for role, net in nets.items():
         path = folder / str(manifest.get(role, f"<no {role} in the manifest>"))
         try:
-            net.load_state_dict(torch.jit.load(str(path)).state_dict())
+            state = torch.jit.load(str(path)).state_dict()
+            if net is None:  # the image encoder, with or without its colour path
+                net = nets[role] = image_encoder_for(state, size, w_dim)
+            net.load_state_dict(state)
         except (OSError, RuntimeError, ValueError) as e:
             raise ValueError(f"{path}: cannot load the {role} into this architecture ({str(e).splitlines()[0]})") from e
     out: Dict = dict(nets)

@@ -24,6 +24,12 @@ original AniFaceDrawing objective) so the two codes stay one space and can be mi
 
 --balance-hue DATA draws the training faces so that every hair hue is seen alike (hair_hue.py): the image
 encoder turned the hues it saw least (pink, purple: 2.5 % of the faces) grey (invert_colour.py).
+
+--colour-grid G gives the image encoder its colour path (stylegan_model.ImageEncoder: the mean colour of each cell
+of a G x G grid straight to the code, past the GroupNorms; it starts at zero). --image-encoder-only trains that
+encoder alone (at --encoders-lr) through the frozen synthesis: the batch is the teacher's path and, with
+--mix-from, the graph's reference mixing; the synthesis and the sketch encoder keep their weights, and export.py
+writes image_encoder.pt alone.
 """
 import argparse
 import json
@@ -40,8 +46,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from hair_hue import HUES, balanced_weights, hair_colours, hue_bins  # noqa: E402
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import (GuidedSynthesis, StepBookkeeping, edge_loss, save_checkpoint, smooth,  # noqa: E402
-                            start_from_export)
+from stylegan_model import (GuidedSynthesis, ImageEncoder, StepBookkeeping, edge_loss, save_checkpoint,  # noqa: E402
+                            smooth, start_from_export)
 
 
 def main():
@@ -74,7 +80,15 @@ def main():
     ap.add_argument("--balance-cap", type=float, default=4.0)
     ap.add_argument("--code-weight", type=float, default=100.0,
                     help="sketch code MSE to the image code, when the encoders learn")
+    ap.add_argument("--colour-grid", type=int, default=0,
+                    help="give the image encoder a colour path from a G x G grid of mean colours (0: as loaded)")
+    ap.add_argument("--image-encoder-only", action="store_true",
+                    help="train the image encoder alone (--encoders-lr); synthesis and sketch encoder frozen")
     args = ap.parse_args()
+    if args.image_encoder_only and args.encoders_lr <= 0:
+        sys.exit("train: error: --image-encoder-only needs --encoders-lr above 0")
+    if args.colour_grid < 0:
+        sys.exit("train: error: --colour-grid must be 0 (off) or a grid size")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     path = pathlib.Path(args.data).expanduser()
@@ -106,7 +120,22 @@ def main():
     nets, started_from = start_from_export(args.init, "teacher", size, 256)
     w_dim = int(nets["manifest"]["w_dim"])
     enc, sk_enc = nets["image_encoder"].eval(), nets["sketch_encoder"].eval()
-    encoders = list(enc.parameters()) + list(sk_enc.parameters())
+    if args.colour_grid and enc.colour_grid != args.colour_grid:
+        if enc.colour_grid:
+            sys.exit(f"train: error: --colour-grid {args.colour_grid}: the --init image encoder already has a "
+                     f"{enc.colour_grid} x {enc.colour_grid} colour path")
+        with_path = ImageEncoder(size, int(nets["manifest"]["w_dim"]), args.colour_grid)
+        missing = with_path.load_state_dict(enc.state_dict(), strict=False).missing_keys
+        assert all(k.startswith("colour.") for k in missing), missing
+        enc = with_path.eval()
+        print(f"train: the image encoder gets a {args.colour_grid} x {args.colour_grid} colour path (zero at first)",
+              flush=True)
+    only = args.image_encoder_only
+    trained = ["image_encoder"] if only else ["synthesis"] + (["image_encoder", "sketch_encoder"]
+                                                               if args.encoders_lr > 0 else [])
+    encoders = list(enc.parameters()) + ([] if only else list(sk_enc.parameters()))
+    for q in list(enc.parameters()) + list(sk_enc.parameters()):
+        q.requires_grad_(False)
     for q in encoders:
         q.requires_grad_(args.encoders_lr > 0)
     num_ws = int(nets["manifest"]["num_ws"])
@@ -122,8 +151,11 @@ def main():
     pixel_weight /= pixel_weight.mean()
     guide_params = list(syn.guides.parameters())
     ids = {id(q) for q in guide_params}
-    groups = [{"params": [q for q in syn.parameters() if id(q) not in ids], "lr": args.lr},
-              {"params": guide_params, "lr": args.guide_lr}]
+    groups = [] if only else [{"params": [q for q in syn.parameters() if id(q) not in ids], "lr": args.lr},
+                              {"params": guide_params, "lr": args.guide_lr}]
+    if only:
+        for q in syn.parameters():
+            q.requires_grad_(False)
     if args.encoders_lr > 0:
         groups.append({"params": encoders, "lr": args.encoders_lr})
     opt = torch.optim.Adam(groups, betas=(0.9, 0.99))
@@ -149,7 +181,7 @@ def main():
     def save(ep, st):
         state = {"synthesis": syn.state_dict(), "opt": opt.state_dict(),
                  **({"image_encoder": enc.state_dict(), "sketch_encoder": sk_enc.state_dict()}
-                    if args.encoders_lr > 0 else {}), "epoch": ep, "step": st, "wall_seconds": wall,
+                    if args.encoders_lr > 0 else {}), "trained": trained, "epoch": ep, "step": st, "wall_seconds": wall,
                  "args": vars(args), "size": size, "w_dim": w_dim, "val": val_history, "started_from": started_from,
                  "data": path.name}
         save_checkpoint(state, ckpt_path)
@@ -159,10 +191,10 @@ def main():
 
     book = StepBookkeeping(args.epochs, steps_per_epoch, save, args.save_minutes, args.max_steps)
     while epoch < args.epochs:
-        syn.train()
+        syn.train(not only)
         if args.encoders_lr > 0:
             enc.train()
-            sk_enc.train()
+            sk_enc.train(not only)
         rng = np.random.default_rng(args.seed + epoch)
         perm = torch.from_numpy(rng.permutation(train_idx) if sample_p is None else
                                 rng.choice(train_idx, size=len(train_idx), p=sample_p))
@@ -175,18 +207,22 @@ def main():
             x = colours[idx].permute(0, 3, 1, 2).float() / 255.0
             clean = small(idx)
             # teacher path [:h], (reference mixing [h:m],) sketch path [m:]
-            h = len(idx) // 4 if args.mix_from else len(idx) // 2
-            m = (len(idx) + h) // 2 if args.mix_from else h
+            if only:  # no sketch path: the image encoder plays no part in it
+                h, m = (len(idx) // 2 if args.mix_from else len(idx)), len(idx)
+            else:
+                h = len(idx) // 4 if args.mix_from else len(idx) // 2
+                m = (len(idx) + h) // 2 if args.mix_from else h
             drawn = progressive(clean[h:], masks, g)
             with torch.set_grad_enabled(args.encoders_lr > 0):
                 wi = enc(x[:m] if args.encoders_lr == 0 else x)
+            with torch.set_grad_enabled(args.encoders_lr > 0 and not only):
                 wd = sk_enc(drawn)
             ws = torch.cat([wi[:h], mixed(wd[:m - h], wi[h:m]), wd[m - h:]])
             fake = syn(ws, torch.cat([clean[:h], drawn]))
             l1 = ((fake - x).abs() * pixel_weight).mean()
             edge = edge_loss(fake, x)
             loss = args.l1 * l1 + args.edge * edge
-            if args.encoders_lr > 0:
+            if args.encoders_lr > 0 and not only:
                 code = (wd - wi[h:].detach()).pow(2).mean()
                 loss = loss + args.code_weight * code
                 smooth(run, (("code", code.item()),))

@@ -4,6 +4,7 @@ and both training stages start from the shipped weights, take a few steps and
 export models the engine accepts."""
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -265,3 +266,97 @@ def test_hue_balanced_sampling_gives_rare_hair_hues_their_share_within_the_cap(t
     assert capped.max() <= 4.0 / len(colours) * (1 + 1e-9) and np.bincount(bins, weights=capped)[9] > 10 / 220
     (tmp_path / "manifest.jsonl").write_text('{"index": 5, "hair_color": "#c040e0"}\n{"index": 7}\n')
     assert hair_colours(tmp_path) == {5: "#c040e0", 7: None}
+
+
+def test_the_image_encoders_colour_path_starts_at_zero_and_round_trips_through_export(tmp_path):
+    """ImageEncoder(colour_grid=G): the path adds nothing until trained (the shipped codes stay); an encoder
+    with it loads back from a state dict or an export shaped by image_encoder_for."""
+    from stylegan_model import ImageEncoder, image_encoder_for
+    torch.manual_seed(0)
+    plain = ImageEncoder(128, 256).eval()
+    with_path = ImageEncoder(128, 256, colour_grid=8).eval()
+    missing = with_path.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert sorted(missing) == ["colour.bias", "colour.weight"]
+    image = torch.rand(2, 3, 128, 128)
+    with torch.no_grad():
+        assert torch.equal(with_path(image), plain(image))
+        with_path.colour.weight.normal_(0, 0.01)
+        # the path reads the colour itself: a uniform shift of the input moves the code through it
+        shift = with_path(image + 0.1) - plain(image + 0.1)
+        assert shift.abs().max() > 1e-3
+    assert image_encoder_for(with_path.state_dict(), 128, 256).colour_grid == 8
+    assert image_encoder_for(plain.state_dict(), 128, 256).colour_grid == 0
+    bad = dict(with_path.state_dict(), **{"colour.weight": torch.zeros(3072, 50)})
+    with pytest.raises(ValueError, match="3 x G x G"):
+        image_encoder_for(bad, 128, 256)
+
+
+def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_path):
+    """--image-encoder-only --colour-grid: only the image encoder (with its new colour path) learns; export.py
+    writes image_encoder.pt alone, keeps the synthesis's training record and adds the encoder's, and the
+    engine runs the graph with it."""
+    _write_fixture_arrays(tmp_path)
+    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
+    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+    work, out = tmp_path / "work", tmp_path / "export"
+    log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--max-steps", 2,
+               "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 2, "--image-encoder-only",
+               "--colour-grid", 4)
+    assert "4 x 4 colour path" in log and "code " not in log
+    ck = torch.load(work / "guided.pt")
+    assert ck["trained"] == ["image_encoder"] and ck["image_encoder"]["colour.weight"].abs().sum() > 0
+    shipped_nets = load_exported(STYLEGAN)
+    for role in ("synthesis", "sketch_encoder"):
+        assert all(torch.equal(v, shipped_nets[role].state_dict()[k]) for k, v in ck[role].items()), role
+    _run(STYLEGAN / "export.py", "--teacher", STYLEGAN, "--guided", work / "guided.pt", "--out", out)
+    shipped = json.loads((STYLEGAN / "manifest.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    for role in ("synthesis", "sketch_encoder", "mapping"):
+        assert (out / manifest[role]).read_bytes() == (STYLEGAN / shipped[role]).read_bytes(), role
+    assert manifest["training"]["guided"] == shipped["training"]["guided"]
+    record = manifest["training"]["image_encoder"]
+    assert record["trained"] == ["image_encoder"] and record["colour_grid"] == 4
+    assert "--image-encoder-only" in record["command"]
+    exported = load_exported(out)["image_encoder"].eval()
+    assert exported.colour_grid == 4
+    sumi = pytest.importorskip("sumi")
+    g = sumi.Graph.load(str(ROOT / "graphs" / "anifacedrawing.sumi.json"))
+    for node in ("encode_sketch", "encode_reference", "portrait"):
+        g.set_param(node, "manifest", str(out / "manifest.json"))
+    r = sumi.Session().run(g, outputs=["portrait"])
+    assert np.asarray(r.outputs["portrait"]).shape == (1, 3, 128, 128)
+    r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
+                        "--out", str(tmp_path / "w2"), "--image-encoder-only"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "--encoders-lr" in r.stderr, r.stderr
+
+
+def test_invert_colour_compares_model_folders_on_the_same_faces(tmp_path):
+    """invert_colour.py --steps 0 --mix-from 4 --models A,B: per face the hair-colour error of each folder's
+    image code and of the graph's mixed code, the median over the faces, and one picture row a face (the truth,
+    then each folder's portraits); the same folder twice measures the same."""
+    cv2 = pytest.importorskip("cv2")
+    colours = np.full((3, 128, 128, 3), 235, np.uint8)
+    colours[:, :50] = (192, 64, 224)  # pink-purple hair over the top
+    np.savez(tmp_path / "pack.npz", sketches=np.full((3, 256, 256), 255, np.uint8), colours=colours,
+             ids=np.arange(3), split=np.full(3, 2, np.uint8), styles=np.array(["adventurer"]),
+             style=np.zeros(3, np.uint8))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "manifest.jsonl").write_text(
+        "".join(json.dumps({"index": i, "hair_color": "#c040e0"}) + "\n" for i in range(3)))
+    picture = tmp_path / "rows.png"
+    r = subprocess.run([sys.executable, str(STYLEGAN / "invert_colour.py"), "--pack", str(tmp_path / "pack.npz"),
+                        "--data", str(tmp_path / "data"), "--steps", "0", "--mix-from", "4", "--faces", "0",
+                        "--models", f"{STYLEGAN},{STYLEGAN}", "--threads", "1", "--picture", str(picture)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    summary = r.stdout.strip().splitlines()[-2]
+    assert summary.startswith("median hair colour error over 3 faces"), r.stdout
+    values = re.findall(r"stylegan:(encoder|mixed) ([0-9.]+)", summary)  # folder:kind median
+    assert [k for k, _ in values] == ["encoder", "mixed", "encoder", "mixed"], summary
+    assert values[:2] == values[2:]
+    assert cv2.imread(str(picture)).shape == (3 * 128, 5 * 128, 3)
+    r = subprocess.run([sys.executable, str(STYLEGAN / "invert_colour.py"), "--pack", str(tmp_path / "pack.npz"),
+                        "--data", str(tmp_path / "data"), "--steps", "0", "--mix-from", "12"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "--mix-from 12" in r.stderr and "Traceback" not in r.stderr, r.stderr
