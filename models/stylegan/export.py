@@ -136,16 +136,26 @@ def main():
 
     root = HERE.parents[1]
 
-    def shown(v):  # a path inside the repository, relative to it (the manifest names no machine's folders)
-        try:
-            return str(pathlib.Path(v).resolve().relative_to(root)) if isinstance(v, str) and "/" in v else v
-        except ValueError:
+    def shown(v):  # a path inside the repository relative to it, one in the home folder as ~/... (the
+        # manifest names no machine's folders)
+        if not (isinstance(v, str) and "/" in v):
             return v
+        path = pathlib.Path(v).expanduser().resolve()
+        for base, prefix in ((root, ""), (pathlib.Path.home().resolve(), "~/")):
+            try:
+                return prefix + str(path.relative_to(base))
+            except ValueError:
+                pass
+        return v
+
+    def flag(k, v):  # a switch (store_true) is its name alone when on, nothing when off
+        name = f"--{k.replace('_', '-')}"
+        return (name if v else "") if isinstance(v, bool) else f"{name} {shown(v)}"
 
     def record(script, ck):  # the data files are named by the "data" record
         return {"command": f"models/stylegan/{script} " + " ".join(
-                    f"--{k.replace('_', '-')} {shown(v)}" for k, v in ck["args"].items()
-                    if k not in ("sketches", "colours", "teacher", "out", "parts", "data")),
+                    f for k, v in ck["args"].items()
+                    if k not in ("sketches", "colours", "teacher", "out", "parts", "data") and (f := flag(k, v))),
                 "epochs_completed": ck["epoch"], "step_in_epoch": ck["step"],
                 "wall_minutes": round(ck["wall_seconds"] / 60, 1), "val": ck["val"],
                 **({"started_from": ck["started_from"]} if ck.get("started_from") else {})}

@@ -23,7 +23,8 @@ import sumi
 HERE = pathlib.Path(__file__).resolve().parent
 FIXTURE = HERE.parent / "data" / "fixture"
 sys.path.insert(0, str(HERE))
-from stylegan_model import GuidedSynthesis, ImageEncoder, SketchEncoder, Synthesis, edge_loss, load_exported  # noqa: E402
+from stylegan_model import (GuidedSynthesis, SketchEncoder, Synthesis, edge_loss, image_encoder_for,  # noqa: E402
+                            load_exported)
 
 
 def load_model(path):
@@ -37,7 +38,7 @@ def load_model(path):
         syn, enc, sk = nets["synthesis"], nets["image_encoder"], nets["sketch_encoder"]
     elif (path / "teacher.pt").exists():
         t = torch.load(path / "teacher.pt")
-        syn, enc = Synthesis(t["size"], t["args"]["w_dim"]), ImageEncoder(t["size"], t["args"]["w_dim"])
+        syn, enc = Synthesis(t["size"], t["args"]["w_dim"]), image_encoder_for(t["encoder"], t["size"], t["args"]["w_dim"])
         syn.load_state_dict(t["synthesis"])
         enc.load_state_dict(t["encoder"])
         sk = None

@@ -117,7 +117,17 @@ def main():
         share = np.bincount(bins, weights=sample_p, minlength=HUES + 1)
         print(f"train: hue-balanced sampling, share per hue bin ({HUES} hues, then neutral): "
               + " ".join(f"{v:.2f}" for v in share), flush=True)
-    nets, started_from = start_from_export(args.init, "teacher", size, 256)
+    # The record of how the networks this run continues were last trained: an image-encoder-only run continues
+    # the image encoder (its own record, else the guided run that trained it, else the teacher's).
+    stage = "teacher"
+    if args.image_encoder_only:
+        try:
+            done = json.loads((pathlib.Path(args.init).expanduser() / "manifest.json").read_text()).get("training", {})
+        except (OSError, ValueError):
+            done = {}  # start_from_export says what is wrong with the folder
+        stage = next((k for k in ("image_encoder", "guided") if "image_encoder" in done.get(k, {}).get("trained", [])),
+                     "teacher")
+    nets, started_from = start_from_export(args.init, stage, size, 256)
     w_dim = int(nets["manifest"]["w_dim"])
     enc, sk_enc = nets["image_encoder"].eval(), nets["sketch_encoder"].eval()
     if args.colour_grid and enc.colour_grid != args.colour_grid:

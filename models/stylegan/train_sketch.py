@@ -40,8 +40,8 @@ import torch.nn.functional as F
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from progressive import progressive, window_masks  # noqa: E402
-from stylegan_model import (GuidedSynthesis, ImageEncoder, SketchEncoder, StepBookkeeping, Synthesis, edge_loss,  # noqa: E402
-                            load_teacher, save_checkpoint, smooth, start_from_export)
+from stylegan_model import (GuidedSynthesis, SketchEncoder, StepBookkeeping, Synthesis, edge_loss,  # noqa: E402
+                            image_encoder_for, load_teacher, save_checkpoint, smooth, start_from_export)
 
 
 def main():
@@ -75,7 +75,7 @@ def main():
     teacher = load_teacher(args.teacher)
     w_dim = teacher["args"]["w_dim"]
     guided = any(k.startswith("guides.") for k in teacher["synthesis"])  # a synthesis that follows the sketch
-    enc, syn = ImageEncoder(size, w_dim), (GuidedSynthesis if guided else Synthesis)(size, w_dim)
+    enc, syn = image_encoder_for(teacher["encoder"], size, w_dim), (GuidedSynthesis if guided else Synthesis)(size, w_dim)
     enc.load_state_dict(teacher["encoder"])
     syn.load_state_dict(teacher["synthesis"])
     enc.eval()

@@ -5,6 +5,7 @@ export models the engine accepts."""
 import json
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -210,8 +211,8 @@ def test_train_guided_can_teach_the_encoders_and_the_graphs_reference_mixing(tmp
     assert (out / "mapping.pt").read_bytes() == (STYLEGAN / shipped["mapping"]).read_bytes()
     exported = load_exported(out)
     image = torch.rand(1, 3, 128, 128)
-    from stylegan_model import ImageEncoder  # the checkpoint's encoder is the exported one
-    enc = ImageEncoder(128, 256).eval()
+    from stylegan_model import image_encoder_for  # the checkpoint's encoder is the exported one
+    enc = image_encoder_for(ck["image_encoder"], 128, 256).eval()
     enc.load_state_dict(ck["image_encoder"])
     with torch.no_grad():
         assert torch.allclose(exported["image_encoder"].eval()(image), enc(image), atol=1e-5)
@@ -294,29 +295,38 @@ def test_the_image_encoders_colour_path_starts_at_zero_and_round_trips_through_e
 def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_path):
     """--image-encoder-only --colour-grid: only the image encoder (with its new colour path) learns; export.py
     writes image_encoder.pt alone, keeps the synthesis's training record and adds the encoder's, and the
-    engine runs the graph with it."""
+    engine runs the graph with it. The start is the shipped folder with an encoder without the path."""
+    from stylegan_model import ImageEncoder
     _write_fixture_arrays(tmp_path)
     sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
     np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
-    work, out = tmp_path / "work", tmp_path / "export"
+    init, work, out = tmp_path / "init", tmp_path / "work", tmp_path / "export"
+    shutil.copytree(STYLEGAN, init)
+    plain = ImageEncoder(128, 256).eval()
+    plain.load_state_dict({k: v for k, v in load_exported(STYLEGAN)["image_encoder"].state_dict().items()
+                           if not k.startswith("colour.")})
+    torch.jit.trace(plain, torch.ones(1, 3, 128, 128)).save(str(init / "image_encoder.pt"))
     log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--max-steps", 2,
                "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 2, "--image-encoder-only",
-               "--colour-grid", 4)
+               "--colour-grid", 4, "--init", init)
     assert "4 x 4 colour path" in log and "code " not in log
     ck = torch.load(work / "guided.pt")
     assert ck["trained"] == ["image_encoder"] and ck["image_encoder"]["colour.weight"].abs().sum() > 0
-    shipped_nets = load_exported(STYLEGAN)
+    init_nets = load_exported(init)
     for role in ("synthesis", "sketch_encoder"):
-        assert all(torch.equal(v, shipped_nets[role].state_dict()[k]) for k, v in ck[role].items()), role
-    _run(STYLEGAN / "export.py", "--teacher", STYLEGAN, "--guided", work / "guided.pt", "--out", out)
-    shipped = json.loads((STYLEGAN / "manifest.json").read_text())
+        assert all(torch.equal(v, init_nets[role].state_dict()[k]) for k, v in ck[role].items()), role
+    _run(STYLEGAN / "export.py", "--teacher", init, "--guided", work / "guided.pt", "--out", out)
+    before = json.loads((init / "manifest.json").read_text())
     manifest = json.loads((out / "manifest.json").read_text())
     for role in ("synthesis", "sketch_encoder", "mapping"):
-        assert (out / manifest[role]).read_bytes() == (STYLEGAN / shipped[role]).read_bytes(), role
-    assert manifest["training"]["guided"] == shipped["training"]["guided"]
+        assert (out / manifest[role]).read_bytes() == (init / before[role]).read_bytes(), role
+    assert manifest["training"]["guided"] == before["training"]["guided"]
     record = manifest["training"]["image_encoder"]
     assert record["trained"] == ["image_encoder"] and record["colour_grid"] == 4
-    assert "--image-encoder-only" in record["command"]
+    assert "--image-encoder-only" in record["command"] and " True" not in record["command"]  # switches bare
+    # it continued the image encoder as last trained: its own record, else the guided run's
+    last = before["training"].get("image_encoder") or before["training"]["guided"]
+    assert record["started_from"]["command"] == last["command"]
     exported = load_exported(out)["image_encoder"].eval()
     assert exported.colour_grid == 4
     sumi = pytest.importorskip("sumi")
@@ -325,10 +335,12 @@ def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_p
         g.set_param(node, "manifest", str(out / "manifest.json"))
     r = sumi.Session().run(g, outputs=["portrait"])
     assert np.asarray(r.outputs["portrait"]).shape == (1, 3, 128, 128)
-    r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
-                        "--out", str(tmp_path / "w2"), "--image-encoder-only"], capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode != 0 and "Traceback" not in r.stderr and "--encoders-lr" in r.stderr, r.stderr
+    for args, words in ((["--image-encoder-only"], "--encoders-lr"),
+                        (["--image-encoder-only", "--encoders-lr", "1e-3", "--colour-grid", "6", "--init", str(out)],
+                         "already has a 4 x 4 colour path")):
+        r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
+                            "--out", str(tmp_path / "w2")] + args, capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
 
 
 def test_invert_colour_compares_model_folders_on_the_same_faces(tmp_path):
