@@ -177,6 +177,9 @@ def main():
                                   if "guided" in before and guided.get("started_from") is not None else {})}}
                    if guided else
                    {"guided": before["guided"]} if follows and "guided" in before else {}),
+                # an image-encoder-only run's record stays while its image_encoder.pt is kept
+                **({"image_encoder": before["image_encoder"]}
+                   if "image_encoder" in before and not written["image_encoder.pt"] else {}),
                 "exported": datetime.date.today().isoformat()}
     manifest = {
         "format": "sumi.stylegan", "version": 1, "name": f"stylegan{size}", "size": size, "w_dim": w_dim, "num_ws": n,

@@ -201,7 +201,7 @@ def main():
 
     book = StepBookkeeping(args.epochs, steps_per_epoch, save, args.save_minutes, args.max_steps)
     while epoch < args.epochs:
-        syn.train(not only)
+        syn.train(not only)  # frozen, it runs as exported (its constant noise): what the engine will run
         if args.encoders_lr > 0:
             enc.train()
             sk_enc.train(not only)

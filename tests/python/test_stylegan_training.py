@@ -173,6 +173,8 @@ def test_train_guided_fine_tunes_and_exports_a_synthesis_the_engine_runs(tmp_pat
     assert manifest["guide"]["resolutions"] == [32, 64, 128] and manifest["training"]["guided"]["step_in_epoch"] >= 1
     for role in ("image_encoder", "sketch_encoder", "mapping"):
         assert (out / manifest[role]).read_bytes() == (STYLEGAN / shipped[role]).read_bytes(), role
+    # the kept image encoder keeps the record of how it was trained
+    assert manifest["training"].get("image_encoder") == shipped["training"].get("image_encoder")
     sumi = pytest.importorskip("sumi")
     g = sumi.Graph.load(str(ROOT / "graphs" / "anifacedrawing.sumi.json"))
     for node in ("encode_sketch", "encode_reference", "portrait"):
@@ -207,6 +209,7 @@ def test_train_guided_can_teach_the_encoders_and_the_graphs_reference_mixing(tmp
     shipped = json.loads((STYLEGAN / "manifest.json").read_text())
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["training"]["guided"]["trained"] == ["synthesis", "image_encoder", "sketch_encoder"]
+    assert "image_encoder" not in manifest["training"]  # the guided record now tells how the encoder was trained
     assert "--mix-from 2" in manifest["training"]["guided"]["command"]
     assert (out / "mapping.pt").read_bytes() == (STYLEGAN / shipped["mapping"]).read_bytes()
     exported = load_exported(out)
