@@ -162,11 +162,11 @@ def main():
     training = {**({"data": data} if data else {}),
                 "teacher": exported["record"] if exported else record("train_teacher.py", t),
                 "sketch_encoder": record("train_sketch.py", s) if s else before.get("sketch_encoder", {}),
-                # An image-encoder-only run keeps the synthesis's record and adds its own.
+                # An image-encoder-only run keeps the synthesis's record and adds its own (its started_from is the
+                # encoder's record before it).
                 **({"guided": before["guided"],
                     "image_encoder": {**record("train_guided.py", guided), "trained": ["image_encoder"],
-                                      **({"colour_grid": enc.colour_grid} if enc.colour_grid else {}),
-                                      **({"continued": before["image_encoder"]} if "image_encoder" in before else {})}}
+                                      **({"colour_grid": enc.colour_grid} if enc.colour_grid else {})}}
                    if guided and trained == ["image_encoder"] and "guided" in before else
                    {"guided": {**record("train_guided.py", guided),
                                "trained": trained,
