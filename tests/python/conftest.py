@@ -34,12 +34,18 @@ def session():
     return sumi.Session()
 
 
+def held_out_records():
+    """The manifest records of the fixture faces kept out of training, in `held_out`'s order."""
+    fixture = ROOT / "models" / "data" / "fixture"
+    faces = [json.loads(line) for line in (fixture / "manifest.jsonl").read_text().splitlines() if line.strip()]
+    return [f for f in faces if f["split"] != "train"]
+
+
 @pytest.fixture(scope="module")
 def held_out(session):
     """(sketch 1 x 1 x 256 x 256, truth 1 x 3 x 128 x 128) of every fixture face kept out of training."""
     import sumi
     fixture = ROOT / "models" / "data" / "fixture"
-    faces = [json.loads(line) for line in (fixture / "manifest.jsonl").read_text().splitlines() if line.strip()]
     g = sumi.Graph(name="fixture")
     g.add_node("sketch", "io.load_image", channels="gray")
     g.add_node("colour", "io.load_image", channels="rgb")
@@ -48,9 +54,7 @@ def held_out(session):
     g.set_output("sketch", "sketch.image")
     g.set_output("truth", "small.image")
     out = []
-    for f in faces:
-        if f["split"] == "train":
-            continue
+    for f in held_out_records():
         g.set_param("sketch", "path", str(fixture / f["files"]["sketch"]))
         g.set_param("colour", "path", str(fixture / f["files"]["color"]))
         r = session.run(g).outputs
