@@ -20,13 +20,22 @@ def hsv(hex_colour):
     return colorsys.rgb_to_hsv(*rgb(hex_colour))
 
 
-def hair_colours(data_folder):
-    """{face index: '#rrggbb' or None} from a generated data set's manifest.jsonl."""
+HAIR_TOLERANCE = 0.12  # a pixel of the true image within this of the hair colour (every channel) is hair
+
+
+def hair_mask(target, hair):
+    """N x 1 x H x W: the pixels of `target` (N x 3 x H x W, 0..1) within HAIR_TOLERANCE of `hair` (N or 1 x 3 x 1
+    x 1) in every channel - the face's hair, where its colour shows."""
+    return (target - hair).abs().amax(1, keepdim=True) < HAIR_TOLERANCE
+
+
+def hair_colours(data_folder, key="hair_color"):
+    """{face index: '#rrggbb' or None} from a generated data set's manifest.jsonl (key "skin_color": the skin's)."""
     out = {}
     for line in (pathlib.Path(data_folder).expanduser() / "manifest.jsonl").read_text().splitlines():
         if line.strip():
             face = json.loads(line)
-            out[int(face["index"])] = face.get("hair_color")
+            out[int(face["index"])] = face.get(key)
     return out
 
 

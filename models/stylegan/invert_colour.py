@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import SATURATED, hair_colours, hsv, rgb  # noqa: E402
+from hair_hue import SATURATED, hair_colours, hair_mask, hsv, rgb  # noqa: E402
 
 
 def rgb_tensor(hex_colour):
@@ -48,9 +48,39 @@ def optimise_code(synthesis, start, target, guide, steps=150, lr=0.01):
     return code.detach()
 
 
+def load_folders(folders, mix_from=0):
+    """[(size, {synthesis, image_encoder, sketch_encoder})] of exported model folders (TorchScript, as the engine
+    runs them; the synthesis frozen)."""
+    nets = []
+    for folder in folders:
+        m = json.loads((pathlib.Path(folder) / "manifest.json").read_text())
+        if mix_from and not 0 < mix_from < int(m["num_ws"]):
+            raise SystemExit(f"--mix-from {mix_from}: the codes have layers 0-{int(m['num_ws']) - 1}")
+        net = {role: torch.jit.load(str(pathlib.Path(folder) / m[role])).eval()
+               for role in ("synthesis", "image_encoder", "sketch_encoder")}
+        for p in net["synthesis"].parameters():
+            p.requires_grad_(False)
+        nets.append((int(m["size"]), net))
+    return nets
+
+
+def encoded_portraits(net, size, target, sketch, mix_from=0):
+    """({"encoder": portrait from the colour image's code, "mixed": from the graph's mixing (the sketch's code for
+    layers 0..mix_from-1, the image's from mix_from on), when mix_from}, the image code, the synthesis's guide)."""
+    guide = F.adaptive_avg_pool2d(sketch, (size, size))  # synth.stylegan's sketch input
+    images = {}
+    with torch.no_grad():
+        code = net["image_encoder"](target)
+        images["encoder"] = net["synthesis"](code, guide)
+        if mix_from:
+            drawn = net["sketch_encoder"](guide)  # the graph's encode_sketch: the canonical sketch, model size
+            images["mixed"] = net["synthesis"](torch.cat([drawn[:, :mix_from], code[:, mix_from:]], 1), guide)
+    return images, code, guide
+
+
 def colour_error(image, target, hair):
     """Mean |RGB - hair| over the target's pixels within 0.12 of the hair colour (None when it shows none)."""
-    mask = (target - hair).abs().amax(1, keepdim=True) < 0.12
+    mask = hair_mask(target, hair)
     if int(mask.sum()) == 0:
         return None
     return float((image - hair).abs().mean(1, keepdim=True)[mask].mean())
@@ -77,16 +107,7 @@ def main():
     pack = np.load(pathlib.Path(args.pack).expanduser())
     hair_of = hair_colours(args.data)
     folders = [pathlib.Path(f).expanduser() for f in args.models.split(",")]
-    nets = []
-    for folder in folders:
-        m = json.loads((folder / "manifest.json").read_text())
-        if args.mix_from and not 0 < args.mix_from < int(m["num_ws"]):
-            raise SystemExit(f"invert_colour: --mix-from {args.mix_from}: the codes have layers 0-{int(m['num_ws']) - 1}")
-        net = {role: torch.jit.load(str(folder / m[role])).eval()
-               for role in ("synthesis", "image_encoder", "sketch_encoder")}
-        for p in net["synthesis"].parameters():
-            p.requires_grad_(False)
-        nets.append((int(m["size"]), net))
+    nets = load_folders(folders, args.mix_from)
     # one column per model folder and kind (the folder's name first when there are several)
     kinds = ["encoder"] + (["mixed"] if args.mix_from else []) + (["optimised"] if args.steps else [])
     columns = [(i, k) for i in range(len(nets)) for k in kinds]
@@ -107,19 +128,12 @@ def main():
         t0 = time.perf_counter()
         images = {}
         for i, (size, net) in enumerate(nets):
-            guide = F.adaptive_avg_pool2d(sketch, (size, size))  # synth.stylegan's sketch input
-            synthesis = net["synthesis"]
-            with torch.no_grad():
-                code = net["image_encoder"](target)
-                images[(i, "encoder")] = synthesis(code, guide)
-                if args.mix_from:
-                    drawn = net["sketch_encoder"](guide)  # the graph's encode_sketch: the canonical sketch, model size
-                    images[(i, "mixed")] = synthesis(torch.cat([drawn[:, :args.mix_from], code[:, args.mix_from:]], 1),
-                                                     guide)
+            portraits, code, guide = encoded_portraits(net, size, target, sketch, args.mix_from)
+            images.update({(i, kind): image for kind, image in portraits.items()})
             if args.steps:
-                optimised_code = optimise_code(synthesis, code, target, guide, args.steps)
+                optimised_code = optimise_code(net["synthesis"], code, target, guide, args.steps)
                 with torch.no_grad():
-                    images[(i, "optimised")] = synthesis(optimised_code, guide)
+                    images[(i, "optimised")] = net["synthesis"](optimised_code, guide)
         e = {c: colour_error(img, target, rgb_tensor(hair)) for c, img in images.items()}
         l1 = {c: float((img - target).abs().mean()) for c, img in images.items()}
         for c in columns:

@@ -215,7 +215,7 @@ class ConvEncoder(nn.Module):
 
     def __init__(self, cin: int, size: int = 128, w_dim: int = 256, widths=(32, 64, 96, 128, 192, 256)):
         super().__init__()
-        self.num_ws, self.w_dim = num_ws_for(size), w_dim
+        self.size, self.num_ws, self.w_dim = size, num_ws_for(size), w_dim
         stages = int(math.log2(size // 4))
         ws = list(widths)[:stages]
         ws += [ws[-1]] * (stages - len(ws))
@@ -254,6 +254,23 @@ class ImageEncoder(ConvEncoder):
             cells = F.adaptive_avg_pool2d(x, self.colour_grid).flatten(1)
             w = w + self.colour(cells).view(-1, self.num_ws, self.w_dim)
         return w
+
+    def with_finer_colour_grid(self, grid: int) -> "ImageEncoder":
+        """A copy whose colour path reads a finer grid (a multiple of this one's) and computes the same codes:
+        each coarse cell's mean is the mean of the k x k fine cells inside it, so each fine cell gets its coarse
+        cell's weight / k^2. Training then starts where this encoder is. Needs an input size the grid divides."""
+        coarse = self.colour_grid
+        if not coarse or grid % coarse or grid <= coarse or self.size % grid:
+            raise ValueError(f"a {grid} x {grid} colour path cannot start from a {coarse} x {coarse} one "
+                             f"(needs a larger multiple of it that divides the input size {self.size})")
+        k = grid // coarse
+        finer = ImageEncoder(self.size, self.w_dim, grid)
+        state = {n: t for n, t in self.state_dict().items() if not n.startswith("colour.")}
+        weight = self.colour.weight.detach().view(-1, 3, coarse, coarse)
+        state["colour.weight"] = (weight.repeat_interleave(k, 2).repeat_interleave(k, 3) / (k * k)).flatten(1)
+        state["colour.bias"] = self.colour.bias.detach().clone()
+        finer.load_state_dict(state)
+        return finer
 
 
 def image_encoder_for(state: Dict[str, torch.Tensor], size: int, w_dim: int) -> ImageEncoder:

@@ -23,10 +23,14 @@ and the sketch path; the sketch encoder's code is also pulled towards the image 
 original AniFaceDrawing objective) so the two codes stay one space and can be mixed.
 
 --balance-hue DATA draws the training faces so that every hair hue is seen alike (hair_hue.py): the image
-encoder turned the hues it saw least (pink, purple: 2.5 % of the faces) grey (invert_colour.py).
+encoder turned the hues it saw least (pink, purple: 2.5 % of the faces) grey (invert_colour.py). --hair-weight W
+adds W to the L1 weight of each face's hair pixels (where the true image is within 0.12 of the face's hair colour,
+invert_colour.py's measure), since a whole-image L1 hardly sees the hair's colour; --skin-weight the same for the
+skin.
 
 --colour-grid G gives the image encoder its colour path (stylegan_model.ImageEncoder: the mean colour of each cell
-of a G x G grid straight to the code, past the GroupNorms; it starts at zero). --image-encoder-only trains that
+of a G x G grid straight to the code, past the GroupNorms; it starts at zero, or - from an encoder with a coarser
+path whose grid divides G - as that path spread over the finer cells, computing the same codes). --image-encoder-only trains that
 encoder alone (at --encoders-lr) through the frozen synthesis: the batch is the teacher's path and, with
 --mix-from, the graph's reference mixing; the synthesis and the sketch encoder keep their weights, and export.py
 writes image_encoder.pt alone.
@@ -44,7 +48,7 @@ import torch.nn.functional as F
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import HUES, balanced_weights, hair_colours, hue_bins  # noqa: E402
+from hair_hue import HUES, balanced_weights, hair_colours, hair_mask, hue_bins, rgb  # noqa: E402
 from progressive import progressive, window_masks  # noqa: E402
 from stylegan_model import (GuidedSynthesis, ImageEncoder, StepBookkeeping, edge_loss, save_checkpoint,  # noqa: E402
                             smooth, start_from_export)
@@ -78,10 +82,19 @@ def main():
                          "its share; each face at most --balance-cap times as often as uniform); DATA = the generated data set whose manifest "
                          "the pack's ids index (e.g. ~/sumi-data/styles256_v2)")
     ap.add_argument("--balance-cap", type=float, default=4.0)
+    ap.add_argument("--hair-weight", type=float, default=0.0,
+                    help="extra L1 weight on each face's hair (the true image's pixels within 0.12 of its hair "
+                         "colour, from --hair-data's manifest); 0: off")
+    ap.add_argument("--skin-weight", type=float, default=0.0,
+                    help="the same for each face's skin (its manifest's skin colour); 0: off")
+    ap.add_argument("--hair-data", metavar="DATA", default="",
+                    help="the generated data set whose manifest gives the faces' hair and skin colours "
+                         "(default: --balance-hue's)")
     ap.add_argument("--code-weight", type=float, default=100.0,
                     help="sketch code MSE to the image code, when the encoders learn")
     ap.add_argument("--colour-grid", type=int, default=0,
-                    help="give the image encoder a colour path from a G x G grid of mean colours (0: as loaded)")
+                    help="give the image encoder a colour path from a G x G grid of mean colours, or make its path "
+                         "finer (a multiple of its grid; 0: as loaded)")
     ap.add_argument("--image-encoder-only", action="store_true",
                     help="train the image encoder alone (--encoders-lr); synthesis and sketch encoder frozen")
     args = ap.parse_args()
@@ -117,6 +130,28 @@ def main():
         share = np.bincount(bins, weights=sample_p, minlength=HUES + 1)
         print(f"train: hue-balanced sampling, share per hue bin ({HUES} hues, then neutral): "
               + " ".join(f"{v:.2f}" for v in share), flush=True)
+    # Each face's hair and skin colour, for --hair-weight / --skin-weight and the validation's colour errors (a
+    # colour no pixel matches where a face has none).
+    flat_rgb = {}
+    hair_data = args.hair_data or args.balance_hue
+    weights = {"hair": args.hair_weight, "skin": args.skin_weight}
+    for part, w in weights.items():
+        if w < 0:
+            sys.exit(f"train: error: --{part}-weight must be 0 (off) or more")
+        if w and not hair_data:
+            sys.exit(f"train: error: --{part}-weight needs the faces' {part} colours: --hair-data DATA "
+                     "(or --balance-hue DATA)")
+    if hair_data:
+        if "ids" not in d.files:
+            sys.exit(f"train: error: hair and skin colours need the pack's face ids; {path} has none")
+        for part in weights:
+            known = hair_colours(hair_data, f"{part}_color")
+            missing = [int(i) for i in d["ids"] if int(i) not in known]
+            if missing:
+                sys.exit(f"train: error: --hair-data {hair_data}: no face {missing[0]} in its manifest "
+                         "(not the data set this pack was made from?)")
+            flat_rgb[part] = torch.tensor([rgb(known[int(i)]) if known[int(i)] else (9.0, 9.0, 9.0)
+                                           for i in d["ids"]], dtype=torch.float32).view(-1, 3, 1, 1)
     # The record of how the networks this run continues were last trained: an image-encoder-only run continues
     # the image encoder (its own record, else the guided run that trained it, else the teacher's).
     stage = "teacher"
@@ -130,16 +165,29 @@ def main():
     nets, started_from = start_from_export(args.init, stage, size, 256)
     w_dim = int(nets["manifest"]["w_dim"])
     enc, sk_enc = nets["image_encoder"].eval(), nets["sketch_encoder"].eval()
+    colour_lr_scale = 1.0
     if args.colour_grid and enc.colour_grid != args.colour_grid:
         if enc.colour_grid:
-            sys.exit(f"train: error: --colour-grid {args.colour_grid}: the --init image encoder already has a "
-                     f"{enc.colour_grid} x {enc.colour_grid} colour path")
-        with_path = ImageEncoder(size, int(nets["manifest"]["w_dim"]), args.colour_grid)
-        missing = with_path.load_state_dict(enc.state_dict(), strict=False).missing_keys
-        assert all(k.startswith("colour.") for k in missing), missing
-        enc = with_path.eval()
-        print(f"train: the image encoder gets a {args.colour_grid} x {args.colour_grid} colour path (zero at first)",
-              flush=True)
+            # A finer grid starts as the coarse path spread over its cells: the same codes at first.
+            try:
+                finer = enc.with_finer_colour_grid(args.colour_grid)
+            except ValueError as e:
+                sys.exit(f"train: error: --colour-grid {args.colour_grid}: the --init image encoder has a "
+                         f"{enc.colour_grid} x {enc.colour_grid} colour path; {e}")
+            # Adam moves every weight by about the learning rate, and a fine cell's input is one of k^2 that
+            # made a coarse cell: at 1/k^2 of it the path's codes move as fast as the coarse path's did.
+            colour_lr_scale = (enc.colour_grid / args.colour_grid) ** 2
+            print(f"train: the image encoder's {enc.colour_grid} x {enc.colour_grid} colour path becomes "
+                  f"{args.colour_grid} x {args.colour_grid} (the same codes at first; its weights learn at "
+                  f"{colour_lr_scale:g} x --encoders-lr)", flush=True)
+            enc = finer.eval()
+        else:
+            with_path = ImageEncoder(size, int(nets["manifest"]["w_dim"]), args.colour_grid)
+            missing = with_path.load_state_dict(enc.state_dict(), strict=False).missing_keys
+            assert all(k.startswith("colour.") for k in missing), missing
+            enc = with_path.eval()
+            print(f"train: the image encoder gets a {args.colour_grid} x {args.colour_grid} colour path "
+                  "(zero at first)", flush=True)
     only = args.image_encoder_only
     trained = ["image_encoder"] if only else ["synthesis"] + (["image_encoder", "sketch_encoder"]
                                                                if args.encoders_lr > 0 else [])
@@ -167,7 +215,10 @@ def main():
         for q in syn.parameters():
             q.requires_grad_(False)
     if args.encoders_lr > 0:
-        groups.append({"params": encoders, "lr": args.encoders_lr})
+        slower = [enc.colour.weight] if colour_lr_scale != 1 else []
+        groups.append({"params": [q for q in encoders if all(q is not w for w in slower)], "lr": args.encoders_lr})
+        if slower:
+            groups.append({"params": slower, "lr": args.encoders_lr * colour_lr_scale})
     opt = torch.optim.Adam(groups, betas=(0.9, 0.99))
     out = pathlib.Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -229,7 +280,11 @@ def main():
                 wd = sk_enc(drawn)
             ws = torch.cat([wi[:h], mixed(wd[:m - h], wi[h:m]), wd[m - h:]])
             fake = syn(ws, torch.cat([clean[:h], drawn]))
-            l1 = ((fake - x).abs() * pixel_weight).mean()
+            weight = pixel_weight
+            for part, w in weights.items():
+                if w:
+                    weight = weight + w * hair_mask(x, flat_rgb[part][idx]).float()
+            l1 = ((fake - x).abs() * weight).mean()
             edge = edge_loss(fake, x)
             loss = args.l1 * l1 + args.edge * edge
             if args.encoders_lr > 0 and not only:
@@ -256,11 +311,18 @@ def main():
             val = {"epoch": epoch, "teacher_l1": (teacher - x).abs().mean().item(),
                    "sketch_l1": (drawn - x).abs().mean().item(), "sketch_edge": edge_loss(drawn, x).item()}
             if args.mix_from:
-                val["mixed_l1"] = (syn(mixed(wd, wi), clean) - x).abs().mean().item()
+                mix = syn(mixed(wd, wi), clean)
+                val["mixed_l1"] = (mix - x).abs().mean().item()
+                for part, colour in flat_rgb.items():  # |portrait - hair (skin) colour| over those pixels
+                    px = hair_mask(x, colour[vi]).expand_as(x)
+                    if px.any():
+                        val[f"mixed_{part}_error"] = (mix - colour[vi]).abs()[px].mean().item()
         val_history.append(val)
         print(f"\ntrain: epoch {epoch} done in {time.time() - book.t_epoch:.0f} s; val L1 from the image code "
               f"{val['teacher_l1']:.4f}, from the sketch code {val['sketch_l1']:.4f} (edge {val['sketch_edge']:.4f})"
-              + (f", mixed from layer {args.mix_from} {val['mixed_l1']:.4f}" if args.mix_from else ""),
+              + (f", mixed from layer {args.mix_from} {val['mixed_l1']:.4f}" if args.mix_from else "")
+              + "".join(f", {part} colour error {val[f'mixed_{part}_error']:.4f}" for part in flat_rgb
+                        if f"mixed_{part}_error" in val),
               flush=True)
         save(epoch, 0)
         if args.keep_epochs:  # the checkpoint is rewritten every epoch; a later epoch is not always better

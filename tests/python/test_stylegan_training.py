@@ -290,6 +290,15 @@ def test_the_image_encoders_colour_path_starts_at_zero_and_round_trips_through_e
         assert shift.abs().max() > 1e-3
     assert image_encoder_for(with_path.state_dict(), 128, 256).colour_grid == 8
     assert image_encoder_for(plain.state_dict(), 128, 256).colour_grid == 0
+    # a finer grid starts where the coarse path was: the same codes, then its own cells can learn
+    finer = with_path.with_finer_colour_grid(16).eval()
+    assert finer.colour_grid == 16 and finer.colour.weight.shape == (with_path.colour.weight.shape[0], 3 * 16 * 16)
+    with torch.no_grad():
+        assert torch.allclose(finer(image), with_path(image), atol=1e-5)
+        assert not torch.allclose(finer(image) - plain(image), torch.zeros(1), atol=1e-4)  # the path is kept
+    for grid in (12, 8, 4, 256):  # not a multiple, not finer, or the input has no such cells
+        with pytest.raises(ValueError, match="cannot start from"):
+            with_path.with_finer_colour_grid(grid)
     bad = dict(with_path.state_dict(), **{"colour.weight": torch.zeros(3072, 50)})
     with pytest.raises(ValueError, match="3 x G x G"):
         image_encoder_for(bad, 128, 256)
@@ -338,12 +347,62 @@ def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_p
         g.set_param(node, "manifest", str(out / "manifest.json"))
     r = sumi.Session().run(g, outputs=["portrait"])
     assert np.asarray(r.outputs["portrait"]).shape == (1, 3, 128, 128)
+    # a finer grid continues the exported 4 x 4 path (the same codes at first, its weights at 1/4 the rate)
+    log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", tmp_path / "w8",
+               "--max-steps", 1, "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--image-encoder-only",
+               "--colour-grid", 8, "--init", out)
+    assert "4 x 4 colour path becomes 8 x 8" in log and "0.25 x --encoders-lr" in log
+    assert torch.load(tmp_path / "w8" / "guided.pt")["image_encoder"]["colour.weight"].shape[1] == 3 * 8 * 8
     for args, words in ((["--image-encoder-only"], "--encoders-lr"),
                         (["--image-encoder-only", "--encoders-lr", "1e-3", "--colour-grid", "6", "--init", str(out)],
-                         "already has a 4 x 4 colour path")):
+                         "has a 4 x 4 colour path; a 6 x 6 colour path cannot start from")):
         r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
                             "--out", str(tmp_path / "w2")] + args, capture_output=True, text=True, timeout=120)
         assert r.returncode != 0 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
+
+
+def test_hair_weight_weighs_each_faces_hair_and_validation_reports_its_colour(tmp_path):
+    """--hair-weight W: the L1 of each face's hair pixels (the true image within 0.12 of its hair colour, from the
+    data set's manifest) counts 1 + W times, so the same first batch has a larger loss; the epoch's validation
+    reports the mixed portrait's hair-colour error; without hair colours it is a clear error."""
+    _write_fixture_arrays(tmp_path)
+    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
+    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+    fixture = ROOT / "models" / "data" / "fixture"
+    first_l1 = {}
+    for w in (0, 20):
+        log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", tmp_path / f"w{w}",
+                   "--epochs", 1, "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 4,
+                   "--image-encoder-only", "--hair-data", fixture, "--hair-weight", w)
+        first_l1[w] = float(log.split("step 1/")[1].split(" l1 ")[1].split()[0])
+        val = torch.load(tmp_path / f"w{w}" / "guided.pt")["val"][-1]
+        assert 0 < val["mixed_hair_error"] < 1 and 0 < val["mixed_skin_error"] < 1, val
+        assert ("hair colour error" in log) and val["mixed_l1"] > 0
+    assert first_l1[20] > first_l1[0] * 1.2, first_l1  # the same first batch, its hair weighed more
+    r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
+                        "--out", str(tmp_path / "bad"), "--image-encoder-only", "--encoders-lr", "1e-3",
+                        "--hair-weight", "2"], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "--hair-data" in r.stderr, r.stderr
+
+
+def test_colour_regions_separates_hair_skin_and_the_rest():
+    """colour_regions.region_errors: a portrait off only in its hair colour is off only there; the rest is the L1
+    of the pixels that are neither hair nor skin; a face without a hair colour has no hair figure."""
+    from colour_regions import region_errors
+    target = torch.full((1, 3, 8, 8), 0.9)
+    target[:, :, :2] = torch.tensor([0.8, 0.2, 0.8]).view(1, 3, 1, 1)  # hair #cc33cc
+    target[:, :, 4:6] = torch.tensor([0.93, 0.8, 0.6]).view(1, 3, 1, 1)  # skin #edcc99
+    hair, skin = "#cc33cc", "#edcc99"
+    same = region_errors(target.clone(), target, hair, skin)
+    assert same["rest"] == 0 and same["hair"] < 0.01 and same["skin"] < 0.01
+    grey_hair = target.clone()
+    grey_hair[:, :, :2] = 0.5
+    e = region_errors(grey_hair, target, hair, skin)
+    assert e["hair"] > 0.2 and e["skin"] == same["skin"] and e["rest"] == 0
+    off_shirt = target.clone()
+    off_shirt[:, :, 7:] = 0.1
+    e = region_errors(off_shirt, target, None, skin)
+    assert e["hair"] is None and e["rest"] > 0.1 and e["skin"] == same["skin"]
 
 
 def test_invert_colour_compares_model_folders_on_the_same_faces(tmp_path):
