@@ -8,8 +8,8 @@ fixes one region's colour at another's cost shows here.
     PYTHONPATH=build/python /usr/bin/python3 models/stylegan/colour_regions.py \\
         --pack ~/sumi-data/canonical_afd.npz --data ~/sumi-data/styles256_v2 --models models/stylegan,/tmp/other
 
-Prints each folder's median and mean per region over the faces that show it, the same for the held-out style
-alone (split 3), and a markdown table.
+Prints a markdown table: each folder's median and mean per region over the faces that show it, then the same for
+the held-out style alone (split 3).
 """
 import argparse
 import pathlib
@@ -53,7 +53,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    pack = np.load(pathlib.Path(args.pack).expanduser())
+    with np.load(pathlib.Path(args.pack).expanduser()) as npz:  # read once: an NpzFile reads an array per access
+        pack = dict(npz)
     hair_of, skin_of = hair_colours(args.data), hair_colours(args.data, "skin_color")
     folders = [pathlib.Path(f).expanduser() for f in args.models.split(",")]
     nets = load_folders(folders, args.mix_from)
@@ -62,6 +63,10 @@ def main():
     rows = np.where(np.isin(pack["split"], [int(v) for v in args.splits.split(",")]))[0]
     if args.faces:
         rows = rows[:args.faces]
+    unknown = [int(pack["ids"][r]) for r in rows if int(pack["ids"][r]) not in hair_of]
+    if unknown:
+        raise SystemExit(f"colour_regions: --data {args.data}: no face {unknown[0]} in its manifest "
+                         "(not the data set this pack was made from?)")
     for n, row in enumerate(rows):
         face = int(pack["ids"][row])
         target = torch.from_numpy(pack["colours"][row].astype(np.float32) / 255).permute(2, 0, 1)[None]

@@ -55,7 +55,8 @@ def load_folders(folders, mix_from=0):
     for folder in folders:
         m = json.loads((pathlib.Path(folder) / "manifest.json").read_text())
         if mix_from and not 0 < mix_from < int(m["num_ws"]):
-            raise SystemExit(f"--mix-from {mix_from}: the codes have layers 0-{int(m['num_ws']) - 1}")
+            raise SystemExit(f"{pathlib.Path(sys.argv[0]).stem}: --mix-from {mix_from}: the codes have layers "
+                             f"0-{int(m['num_ws']) - 1}")
         net = {role: torch.jit.load(str(pathlib.Path(folder) / m[role])).eval()
                for role in ("synthesis", "image_encoder", "sketch_encoder")}
         for p in net["synthesis"].parameters():
@@ -104,7 +105,8 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     lo, hi = (float(v) for v in args.hue.split(","))
-    pack = np.load(pathlib.Path(args.pack).expanduser())
+    with np.load(pathlib.Path(args.pack).expanduser()) as npz:  # read once: an NpzFile reads an array per access
+        pack = dict(npz)
     hair_of = hair_colours(args.data)
     folders = [pathlib.Path(f).expanduser() for f in args.models.split(",")]
     nets = load_folders(folders, args.mix_from)

@@ -95,6 +95,9 @@ def main():
     ap.add_argument("--colour-grid", type=int, default=0,
                     help="give the image encoder a colour path from a G x G grid of mean colours, or make its path "
                          "finer (a multiple of its grid; 0: as loaded)")
+    ap.add_argument("--colour-lr-scale", type=float, default=0.0,
+                    help="the colour path's weights learn at this times --encoders-lr (0: 1/k^2 when this run makes "
+                         "the path k times finer, else 1; pass it again to continue a path made finer earlier)")
     ap.add_argument("--image-encoder-only", action="store_true",
                     help="train the image encoder alone (--encoders-lr); synthesis and sketch encoder frozen")
     args = ap.parse_args()
@@ -146,7 +149,7 @@ def main():
             sys.exit(f"train: error: hair and skin colours need the pack's face ids; {path} has none")
         for part in weights:
             known = hair_colours(hair_data, f"{part}_color")
-            missing = [int(i) for i in d["ids"] if int(i) not in known]
+            missing = [int(i) for i in d["ids"][np.concatenate([train_idx, val_idx])] if int(i) not in known]
             if missing:
                 sys.exit(f"train: error: --hair-data {hair_data}: no face {missing[0]} in its manifest "
                          "(not the data set this pack was made from?)")
@@ -178,8 +181,7 @@ def main():
             # made a coarse cell: at 1/k^2 of it the path's codes move as fast as the coarse path's did.
             colour_lr_scale = (enc.colour_grid / args.colour_grid) ** 2
             print(f"train: the image encoder's {enc.colour_grid} x {enc.colour_grid} colour path becomes "
-                  f"{args.colour_grid} x {args.colour_grid} (the same codes at first; its weights learn at "
-                  f"{colour_lr_scale:g} x --encoders-lr)", flush=True)
+                  f"{args.colour_grid} x {args.colour_grid} (the same codes at first)", flush=True)
             enc = finer.eval()
         else:
             with_path = ImageEncoder(size, int(nets["manifest"]["w_dim"]), args.colour_grid)
@@ -188,6 +190,13 @@ def main():
             enc = with_path.eval()
             print(f"train: the image encoder gets a {args.colour_grid} x {args.colour_grid} colour path "
                   "(zero at first)", flush=True)
+    if args.colour_lr_scale < 0:
+        sys.exit("train: error: --colour-lr-scale must be above 0 (0: automatic)")
+    colour_lr_scale = args.colour_lr_scale or colour_lr_scale
+    if colour_lr_scale != 1 and not enc.colour_grid:
+        sys.exit("train: error: --colour-lr-scale: the image encoder has no colour path (--colour-grid)")
+    if colour_lr_scale != 1 and args.encoders_lr > 0:
+        print(f"train: the colour path's weights learn at {colour_lr_scale:g} x --encoders-lr", flush=True)
     only = args.image_encoder_only
     trained = ["image_encoder"] if only else ["synthesis"] + (["image_encoder", "sketch_encoder"]
                                                                if args.encoders_lr > 0 else [])
@@ -281,9 +290,11 @@ def main():
             ws = torch.cat([wi[:h], mixed(wd[:m - h], wi[h:m]), wd[m - h:]])
             fake = syn(ws, torch.cat([clean[:h], drawn]))
             weight = pixel_weight
-            for part, w in weights.items():
+            for part, w in weights.items():  # where the image code gives the colour: not the sketch path [m:]
                 if w:
-                    weight = weight + w * hair_mask(x, flat_rgb[part][idx]).float()
+                    region = hair_mask(x, flat_rgb[part][idx]).float()
+                    region[m:] = 0
+                    weight = weight + w * region
             l1 = ((fake - x).abs() * weight).mean()
             edge = edge_loss(fake, x)
             loss = args.l1 * l1 + args.edge * edge

@@ -352,7 +352,9 @@ def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_p
                "--max-steps", 1, "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--image-encoder-only",
                "--colour-grid", 8, "--init", out)
     assert "4 x 4 colour path becomes 8 x 8" in log and "0.25 x --encoders-lr" in log
-    assert torch.load(tmp_path / "w8" / "guided.pt")["image_encoder"]["colour.weight"].shape[1] == 3 * 8 * 8
+    ck8 = torch.load(tmp_path / "w8" / "guided.pt")
+    assert ck8["image_encoder"]["colour.weight"].shape[1] == 3 * 8 * 8
+    assert [g["lr"] for g in ck8["opt"]["param_groups"]] == [1e-3, 2.5e-4]
     for args, words in ((["--image-encoder-only"], "--encoders-lr"),
                         (["--image-encoder-only", "--encoders-lr", "1e-3", "--colour-grid", "6", "--init", str(out)],
                          "has a 4 x 4 colour path; a 6 x 6 colour path cannot start from")):
@@ -362,8 +364,8 @@ def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_p
 
 
 def test_hair_weight_weighs_each_faces_hair_and_validation_reports_its_colour(tmp_path):
-    """--hair-weight W: the L1 of each face's hair pixels (the true image within 0.12 of its hair colour, from the
-    data set's manifest) counts 1 + W times, so the same first batch has a larger loss; the epoch's validation
+    """--hair-weight W: W is added to the L1 weight of each face's hair pixels (the true image within 0.12 of its
+    hair colour, from the data set's manifest), so the same first batch has a larger loss; the epoch's validation
     reports the mixed portrait's hair-colour error; without hair colours it is a clear error."""
     _write_fixture_arrays(tmp_path)
     sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
