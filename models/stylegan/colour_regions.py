@@ -20,8 +20,8 @@ import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import hair_colours, hair_mask, rgb  # noqa: E402
-from invert_colour import encoded_portraits, load_folders  # noqa: E402
+from hair_hue import hair_colours, hair_mask  # noqa: E402
+from invert_colour import encoded_portraits, load_folders, rgb_tensor  # noqa: E402
 
 REGIONS = ("hair", "skin", "rest")
 
@@ -33,7 +33,7 @@ def region_errors(image, target, hair, skin):
         if colour is None:
             out[region] = None
             continue
-        c = torch.tensor(rgb(colour)).view(1, 3, 1, 1)
+        c = rgb_tensor(colour)
         mask = hair_mask(target, c)
         covered |= mask
         out[region] = float((image - c).abs().mean(1, keepdim=True)[mask].mean()) if mask.any() else None
@@ -72,7 +72,7 @@ def main():
         target = torch.from_numpy(pack["colours"][row].astype(np.float32) / 255).permute(2, 0, 1)[None]
         sketch = torch.from_numpy(pack["sketches"][row].astype(np.float32) / 255)[None, None]
         for i, (size, net) in enumerate(nets):
-            image = encoded_portraits(net, size, target, sketch, args.mix_from)[0][kind]
+            image = encoded_portraits(net, size, target, sketch, args.mix_from, kind == "encoder")[0][kind]
             for region, e in region_errors(image, target, hair_of.get(face), skin_of.get(face)).items():
                 if e is not None:
                     errors[(i, region, False)].append(e)

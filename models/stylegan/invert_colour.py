@@ -65,14 +65,16 @@ def load_folders(folders, mix_from=0):
     return nets
 
 
-def encoded_portraits(net, size, target, sketch, mix_from=0):
-    """({"encoder": portrait from the colour image's code, "mixed": from the graph's mixing (the sketch's code for
-    layers 0..mix_from-1, the image's from mix_from on), when mix_from}, the image code, the synthesis's guide)."""
+def encoded_portraits(net, size, target, sketch, mix_from=0, image_code_portrait=True):
+    """({"encoder": portrait from the colour image's code (unless image_code_portrait is False), "mixed": from the
+    graph's mixing (the sketch's code for layers 0..mix_from-1, the image's from mix_from on), when mix_from}, the
+    image code, the synthesis's guide)."""
     guide = F.adaptive_avg_pool2d(sketch, (size, size))  # synth.stylegan's sketch input
     images = {}
     with torch.no_grad():
         code = net["image_encoder"](target)
-        images["encoder"] = net["synthesis"](code, guide)
+        if image_code_portrait:
+            images["encoder"] = net["synthesis"](code, guide)
         if mix_from:
             drawn = net["sketch_encoder"](guide)  # the graph's encode_sketch: the canonical sketch, model size
             images["mixed"] = net["synthesis"](torch.cat([drawn[:, :mix_from], code[:, mix_from:]], 1), guide)

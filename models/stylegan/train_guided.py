@@ -120,14 +120,20 @@ def main():
     sample_p = None
     if args.balance_cap < 1:
         sys.exit("train: error: --balance-cap must be at least 1 (uniform sampling)")
-    if args.balance_hue:
+
+    def manifest_colours(flag, data, key, rows):
+        """{face id: '#rrggbb' or None} of `key` from DATA's manifest; exits unless it has every face of `rows`."""
         if "ids" not in d.files:
-            sys.exit(f"train: error: --balance-hue needs the pack's face ids; {path} has none")
-        hair = hair_colours(args.balance_hue)
-        missing = [int(i) for i in d["ids"][train_idx] if int(i) not in hair]
+            sys.exit(f"train: error: {flag} needs the pack's face ids; {path} has none")
+        known = hair_colours(data, key)
+        missing = [int(i) for i in d["ids"][rows] if int(i) not in known]
         if missing:
-            sys.exit(f"train: error: --balance-hue {args.balance_hue}: no face {missing[0]} in its manifest "
+            sys.exit(f"train: error: {flag} {data}: no face {missing[0]} in its manifest "
                      "(not the data set this pack was made from?)")
+        return known
+
+    if args.balance_hue:
+        hair = manifest_colours("--balance-hue", args.balance_hue, "hair_color", train_idx)
         bins = hue_bins([hair[int(i)] for i in d["ids"][train_idx]])
         sample_p = balanced_weights(bins, args.balance_cap)
         share = np.bincount(bins, weights=sample_p, minlength=HUES + 1)
@@ -144,17 +150,10 @@ def main():
         if w and not hair_data:
             sys.exit(f"train: error: --{part}-weight needs the faces' {part} colours: --hair-data DATA "
                      "(or --balance-hue DATA)")
-    if hair_data:
-        if "ids" not in d.files:
-            sys.exit(f"train: error: hair and skin colours need the pack's face ids; {path} has none")
-        for part in weights:
-            known = hair_colours(hair_data, f"{part}_color")
-            missing = [int(i) for i in d["ids"][np.concatenate([train_idx, val_idx])] if int(i) not in known]
-            if missing:
-                sys.exit(f"train: error: --hair-data {hair_data}: no face {missing[0]} in its manifest "
-                         "(not the data set this pack was made from?)")
-            flat_rgb[part] = torch.tensor([rgb(known[int(i)]) if known[int(i)] else (9.0, 9.0, 9.0)
-                                           for i in d["ids"]], dtype=torch.float32).view(-1, 3, 1, 1)
+    for part in weights if hair_data else ():
+        known = manifest_colours("--hair-data", hair_data, f"{part}_color", np.concatenate([train_idx, val_idx]))
+        flat_rgb[part] = torch.tensor([rgb(known[int(i)]) if known.get(int(i)) else (9.0, 9.0, 9.0)
+                                       for i in d["ids"]], dtype=torch.float32).view(-1, 3, 1, 1)
     # The record of how the networks this run continues were last trained: an image-encoder-only run continues
     # the image encoder (its own record, else the guided run that trained it, else the teacher's).
     stage = "teacher"
