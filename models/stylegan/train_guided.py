@@ -26,7 +26,11 @@ original AniFaceDrawing objective) so the two codes stay one space and can be mi
 encoder turned the hues it saw least (pink, purple: 2.5 % of the faces) grey (invert_colour.py). --hair-weight W
 adds W to the L1 weight of each face's hair pixels (where the true image is within 0.12 of the face's hair colour,
 invert_colour.py's measure), since a whole-image L1 hardly sees the hair's colour; --skin-weight the same for the
-skin.
+skin; both move those colours at the cost of the rest of the face. --hair-mean-weight / --skin-mean-weight ask for
+the region's mean colour alone (the portrait's mean over the face's hair pixels against the true image's; in
+session 31 it made every region worse on faces it did not train on). --hold-rest H holds the pixels that are
+neither hair nor skin to what the starting image encoder's code gives there (its frozen copy, run beside), so
+that the rest of the face keeps its colours while the hair's and skin's move (docs/portraits.md).
 
 --colour-grid G gives the image encoder its colour path (stylegan_model.ImageEncoder: the mean colour of each cell
 of a G x G grid straight to the code, past the GroupNorms; it starts at zero, or - from an encoder with a coarser
@@ -36,6 +40,7 @@ encoder alone (at --encoders-lr) through the frozen synthesis: the batch is the 
 writes image_encoder.pt alone.
 """
 import argparse
+import copy
 import json
 import pathlib
 import shutil
@@ -52,6 +57,21 @@ from hair_hue import HUES, balanced_weights, hair_colours, hair_mask, hue_bins, 
 from progressive import progressive, window_masks  # noqa: E402
 from stylegan_model import (GuidedSynthesis, ImageEncoder, StepBookkeeping, edge_loss, save_checkpoint,  # noqa: E402
                             smooth, start_from_export)
+
+
+MIN_REGION_PIXELS = 16  # fewer matching pixels: the face shows too little of that colour to judge its mean
+
+
+def mean_colour_error(fake, target, colour):
+    """Mean over faces and channels of |fake's mean - target's mean| over each face's pixels of `colour` (hair_mask);
+    faces with under MIN_REGION_PIXELS such pixels count not at all (None: no face has enough)."""
+    region = hair_mask(target, colour).float()
+    n = region.sum((2, 3))
+    ok = n[:, 0] >= MIN_REGION_PIXELS
+    if not ok.any():
+        return None
+    diff = ((fake - target) * region).sum((2, 3)) / n.clamp(min=1)
+    return diff[ok].abs().mean()
 
 
 def main():
@@ -87,6 +107,15 @@ def main():
                          "colour, from --hair-data's manifest); 0: off")
     ap.add_argument("--skin-weight", type=float, default=0.0,
                     help="the same for each face's skin (its manifest's skin colour); 0: off")
+    ap.add_argument("--hair-mean-weight", type=float, default=0.0,
+                    help="weight (times --l1) of the error of each face's mean hair colour - the mean of the "
+                         "portrait over the hair pixels against the true image's - which asks for the colour, not "
+                         "the texture; 0: off")
+    ap.add_argument("--skin-mean-weight", type=float, default=0.0, help="the same for each face's skin")
+    ap.add_argument("--hold-rest", type=float, default=0.0,
+                    help="L1 weight (times --l1) holding every pixel that is neither hair nor skin to the portrait "
+                         "of the image encoder this run started from (--image-encoder-only): the colour weights then "
+                         "move hair and skin without spending the rest of the face; 0: off")
     ap.add_argument("--hair-data", metavar="DATA", default="",
                     help="the generated data set whose manifest gives the faces' hair and skin colours "
                          "(default: --balance-hue's)")
@@ -144,12 +173,17 @@ def main():
     flat_rgb = {}
     hair_data = args.hair_data or args.balance_hue
     weights = {"hair": args.hair_weight, "skin": args.skin_weight}
-    for part, w in weights.items():
+    mean_weights = {"hair": args.hair_mean_weight, "skin": args.skin_mean_weight}
+    for flag, w in [(f"--{part}-weight", w) for part, w in weights.items()] + \
+            [(f"--{part}-mean-weight", w) for part, w in mean_weights.items()]:
         if w < 0:
-            sys.exit(f"train: error: --{part}-weight must be 0 (off) or more")
+            sys.exit(f"train: error: {flag} must be 0 (off) or more")
         if w and not hair_data:
-            sys.exit(f"train: error: --{part}-weight needs the faces' {part} colours: --hair-data DATA "
-                     "(or --balance-hue DATA)")
+            sys.exit(f"train: error: {flag} needs the faces' colours: --hair-data DATA (or --balance-hue DATA)")
+    if args.hold_rest < 0:
+        sys.exit("train: error: --hold-rest must be 0 (off) or more")
+    if args.hold_rest and not (hair_data and args.image_encoder_only):
+        sys.exit("train: error: --hold-rest needs --image-encoder-only and the faces' colours (--hair-data DATA)")
     for part in weights if hair_data else ():
         known = manifest_colours("--hair-data", hair_data, f"{part}_color", np.concatenate([train_idx, val_idx]))
         flat_rgb[part] = torch.tensor([rgb(known[int(i)]) if known.get(int(i)) else (9.0, 9.0, 9.0)
@@ -197,6 +231,8 @@ def main():
     if colour_lr_scale != 1 and args.encoders_lr > 0:
         print(f"train: the colour path's weights learn at {colour_lr_scale:g} x --encoders-lr", flush=True)
     only = args.image_encoder_only
+    # The starting encoder, frozen (before a checkpoint is resumed): --hold-rest's reference portrait.
+    anchor = copy.deepcopy(enc).eval().requires_grad_(False) if args.hold_rest else None
     trained = ["image_encoder"] if only else ["synthesis"] + (["image_encoder", "sketch_encoder"]
                                                                if args.encoders_lr > 0 else [])
     encoders = list(enc.parameters()) + ([] if only else list(sk_enc.parameters()))
@@ -287,7 +323,8 @@ def main():
             with torch.set_grad_enabled(args.encoders_lr > 0 and not only):
                 wd = sk_enc(drawn)
             ws = torch.cat([wi[:h], mixed(wd[:m - h], wi[h:m]), wd[m - h:]])
-            fake = syn(ws, torch.cat([clean[:h], drawn]))
+            guide = torch.cat([clean[:h], drawn])
+            fake = syn(ws, guide)
             weight = pixel_weight
             for part, w in weights.items():  # where the image code gives the colour: not the sketch path [m:]
                 if w:
@@ -297,6 +334,20 @@ def main():
             l1 = ((fake - x).abs() * weight).mean()
             edge = edge_loss(fake, x)
             loss = args.l1 * l1 + args.edge * edge
+            for part, w in mean_weights.items():
+                if w:
+                    err = mean_colour_error(fake[:m], x[:m], flat_rgb[part][idx[:m]])
+                    if err is not None:
+                        loss = loss + args.l1 * w * err
+                        smooth(run, ((f"{part}_mean", err.item()),))
+            if anchor is not None:
+                with torch.no_grad():
+                    wa = anchor(x[:m])
+                    held = syn(torch.cat([wa[:h], mixed(wd[:m - h], wa[h:m])]), guide[:m])
+                rest = ~(hair_mask(x[:m], flat_rgb["hair"][idx[:m]]) | hair_mask(x[:m], flat_rgb["skin"][idx[:m]]))
+                hold = ((fake[:m] - held).abs() * rest).mean()
+                loss = loss + args.l1 * args.hold_rest * hold
+                smooth(run, (("hold", hold.item()),))
             if args.encoders_lr > 0 and not only:
                 code = (wd - wi[h:].detach()).pow(2).mean()
                 loss = loss + args.code_weight * code

@@ -65,6 +65,21 @@ def test_a_missing_or_foreign_init_folder_is_one_clear_error(tmp_path):
         assert "train: error: --init" in r.stderr and words in r.stderr, r.stderr
 
 
+def _write_pack(tmp_path):
+    """tmp_path/pack.npz: the fixture faces as one canonical pack (sketches, colours, ids, split)."""
+    _write_fixture_arrays(tmp_path)
+    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
+    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+
+
+def _train_colour(tmp_path, out, *args):
+    """train_guided.py on tmp_path/pack.npz: the image encoder alone, with the graph's mixing and the fixture's
+    hair and skin colours; returns the log."""
+    return _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", tmp_path / out,
+                "--threads", 1, "--batch", 4, "--mix-from", 4, "--image-encoder-only",
+                "--hair-data", ROOT / "models" / "data" / "fixture", *args)
+
+
 def _write_fixture_arrays(tmp_path):
     """The 32 fixture faces as prepare.py's arrays (sketches 256 px, colours 128 px), through Sumi's nodes."""
     sumi = pytest.importorskip("sumi")
@@ -160,9 +175,7 @@ def test_a_guided_synthesis_starts_as_the_plain_one():
 def test_train_guided_fine_tunes_and_exports_a_synthesis_the_engine_runs(tmp_path):
     """train_guided.py: a few steps from the shipped models on a canonical pack, exported with --guided;
     the encoders' files are kept, the manifest says "guide", and the graph runs it with the sketch linked."""
-    _write_fixture_arrays(tmp_path)
-    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
-    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+    _write_pack(tmp_path)
     work, out = tmp_path / "work", tmp_path / "export"
     log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--max-steps", 2,
                "--threads", 1)
@@ -191,9 +204,7 @@ def test_train_guided_fine_tunes_and_exports_a_synthesis_the_engine_runs(tmp_pat
 def test_train_guided_can_teach_the_encoders_and_the_graphs_reference_mixing(tmp_path):
     """--encoders-lr and --mix-from: the encoders learn too (the checkpoint holds them), the batch includes the
     graph's reference mixing, and export.py writes the new encoders (mapping kept) with the run's record."""
-    _write_fixture_arrays(tmp_path)
-    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
-    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+    _write_pack(tmp_path)
     work, out = tmp_path / "work", tmp_path / "export"
     log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", work, "--epochs", 1,
                "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 2, "--keep-epochs")
@@ -309,9 +320,7 @@ def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_p
     writes image_encoder.pt alone, keeps the synthesis's training record and adds the encoder's, and the
     engine runs the graph with it. The start is the shipped folder with an encoder without the path."""
     from stylegan_model import ImageEncoder
-    _write_fixture_arrays(tmp_path)
-    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
-    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
+    _write_pack(tmp_path)
     init, work, out = tmp_path / "init", tmp_path / "work", tmp_path / "export"
     shutil.copytree(STYLEGAN, init)
     plain = ImageEncoder(128, 256).eval()
@@ -367,15 +376,10 @@ def test_hair_weight_weighs_each_faces_hair_and_validation_reports_its_colour(tm
     """--hair-weight W: W is added to the L1 weight of each face's hair pixels (the true image within 0.12 of its
     hair colour, from the data set's manifest), so the same first batch has a larger loss; the epoch's validation
     reports the mixed portrait's hair-colour error; without hair colours it is a clear error."""
-    _write_fixture_arrays(tmp_path)
-    sk, co = np.load(tmp_path / "sketches.npz"), np.load(tmp_path / "colours.npz")
-    np.savez(tmp_path / "pack.npz", sketches=sk["sketches"], colours=co["colours"], ids=sk["ids"], split=sk["split"])
-    fixture = ROOT / "models" / "data" / "fixture"
+    _write_pack(tmp_path)
     first_l1 = {}
     for w in (0, 20):
-        log = _run(STYLEGAN / "train_guided.py", "--data", tmp_path / "pack.npz", "--out", tmp_path / f"w{w}",
-                   "--epochs", 1, "--threads", 1, "--batch", 4, "--encoders-lr", 1e-3, "--mix-from", 4,
-                   "--image-encoder-only", "--hair-data", fixture, "--hair-weight", w)
+        log = _train_colour(tmp_path, f"w{w}", "--epochs", 1, "--encoders-lr", 1e-3, "--hair-weight", w)
         first_l1[w] = float(log.split("step 1/")[1].split(" l1 ")[1].split()[0])
         val = torch.load(tmp_path / f"w{w}" / "guided.pt")["val"][-1]
         assert 0 < val["mixed_hair_error"] < 1 and 0 < val["mixed_skin_error"] < 1, val
@@ -385,6 +389,49 @@ def test_hair_weight_weighs_each_faces_hair_and_validation_reports_its_colour(tm
                         "--out", str(tmp_path / "bad"), "--image-encoder-only", "--encoders-lr", "1e-3",
                         "--hair-weight", "2"], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "Traceback" not in r.stderr and "--hair-data" in r.stderr, r.stderr
+
+
+def test_mean_colour_error_asks_for_each_regions_mean_colour_not_its_texture(tmp_path):
+    """mean_colour_error: a portrait whose hair has the true mean colour but another texture costs nothing, one
+    whose hair is off by a constant costs that constant; faces with too few hair pixels are left out; and
+    --hair-mean-weight raises the loss of the same first batch (a clear error without hair colours)."""
+    from train_guided import MIN_REGION_PIXELS, mean_colour_error
+    hair = torch.tensor([0.8, 0.2, 0.8]).view(1, 3, 1, 1)
+    target = torch.full((2, 3, 8, 8), 0.9)
+    target[:, :, :4] = hair
+    textured = target.clone()
+    textured[:, :, :4:2] += 0.1  # stripes: same mean over the hair rows
+    textured[:, :, 1:4:2] -= 0.1
+    assert mean_colour_error(textured, target, hair).item() < 1e-6
+    assert abs(mean_colour_error(target - 0.05, target, hair).item() - 0.05) < 1e-6
+    few = torch.full((1, 3, 8, 8), 0.9)
+    few.view(1, 3, -1)[:, :, :MIN_REGION_PIXELS - 1] = hair.view(1, 3, 1)  # one hair pixel short
+    assert mean_colour_error(few - 0.3, few, hair) is None
+    few.view(1, 3, -1)[:, :, MIN_REGION_PIXELS - 1] = hair.view(1, 3)
+    assert abs(mean_colour_error(few - 0.3, few, hair).item() - 0.3) < 1e-6
+    _write_pack(tmp_path)
+    fixture = ROOT / "models" / "data" / "fixture"
+    logs = [_train_colour(tmp_path, f"m{w}", "--max-steps", 1, "--encoders-lr", 1e-3, "--hair-mean-weight", w,
+                          "--skin-mean-weight", w) for w in (0, 20)]
+    assert "hair_mean" in logs[1] and "hair_mean" not in logs[0], logs[1]
+    for args, words in ((["--image-encoder-only", "--skin-mean-weight", "2"], "--skin-mean-weight"),
+                        (["--hold-rest", "1", "--hair-data", str(fixture)], "--hold-rest needs --image-encoder-only")):
+        r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
+                            "--out", str(tmp_path / "bad"), "--encoders-lr", "1e-3"] + args,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
+
+
+def test_hold_rest_holds_the_rest_of_the_face_to_the_starting_encoders_portrait(tmp_path):
+    """--hold-rest: the first step's portrait is the starting encoder's own (hold 0); after steps that weigh the
+    hair, the term is positive (the rest moved and is pulled back); the checkpoint's encoder has moved."""
+    _write_pack(tmp_path)
+    log = _train_colour(tmp_path, "h", "--epochs", 2, "--encoders-lr", 3e-3, "--hair-weight", 20, "--hold-rest", 3)
+    holds = [float(x) for x in re.findall(r" hold ([0-9.]+)", log)]
+    assert holds[0] == 0 and max(holds) > 0, holds
+    ck = torch.load(tmp_path / "h" / "guided.pt")
+    start = load_exported(STYLEGAN)["image_encoder"].state_dict()
+    assert any(not torch.equal(v, start[k]) for k, v in ck["image_encoder"].items())
 
 
 def test_colour_regions_separates_hair_skin_and_the_rest():
