@@ -2,8 +2,9 @@
 the graph's mixed code (the face's drawing for layers 0..N-1, its colour image for N on, as
 graphs/anifacedrawing.sumi.json runs it with the face as its own reference), per model folder: the error of its
 hair colour and of its skin colour (mean |RGB - the manifest's colour| over the true image's pixels within 0.12
-of it, as invert_colour.py), and the L1 of everything else (clothes, eyes, mouth, background). A change that
-fixes one region's colour at another's cost shows here.
+of it, as invert_colour.py), the skin's error again over dark skins alone (the manifest's skin luminance below
+0.45: a wrong hue there, olive or grey, is lost in the median over every skin), and the L1 of everything else
+(clothes, eyes, mouth, background). A change that fixes one region's colour at another's cost shows here.
 
     PYTHONPATH=build/python /usr/bin/python3 models/stylegan/colour_regions.py \\
         --pack ~/sumi-data/canonical_afd.npz --data ~/sumi-data/styles256_v2 --models models/stylegan,/tmp/other
@@ -20,10 +21,16 @@ import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import hair_colours, hair_mask  # noqa: E402
+from hair_hue import hair_colours, hair_mask, rgb  # noqa: E402
 from invert_colour import encoded_portraits, load_folders, rgb_tensor  # noqa: E402
 
-REGIONS = ("hair", "skin", "rest")
+REGIONS = ("hair", "skin", "dark skin", "rest")
+DARK_SKIN = 0.45  # luminance of the manifest's skin colour below which a face counts in "dark skin" (about a fifth)
+
+
+def luminance(hex_colour):
+    r, g, b = rgb(hex_colour)
+    return 0.299 * r + 0.587 * g + 0.114 * b
 
 
 def region_errors(image, target, hair, skin):
@@ -38,6 +45,9 @@ def region_errors(image, target, hair, skin):
         covered |= mask
         out[region] = float((image - c).abs().mean(1, keepdim=True)[mask].mean()) if mask.any() else None
     rest = ~covered
+    # The skin again for dark skins alone: their errors are hue errors (olive, grey) that a median over every
+    # skin hides.
+    out["dark skin"] = out["skin"] if skin is not None and luminance(skin) < DARK_SKIN else None
     out["rest"] = float((image - target).abs().mean(1, keepdim=True)[rest].mean()) if rest.any() else None
     return out
 

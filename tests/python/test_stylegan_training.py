@@ -436,7 +436,8 @@ def test_hold_rest_holds_the_rest_of_the_face_to_the_starting_encoders_portrait(
 
 def test_colour_regions_separates_hair_skin_and_the_rest():
     """colour_regions.region_errors: a portrait off only in its hair colour is off only there; the rest is the L1
-    of the pixels that are neither hair nor skin; a face without a hair colour has no hair figure."""
+    of the pixels that are neither hair nor skin; a face without a hair colour has no hair figure; a dark skin
+    (the manifest colour's luminance under 0.45) counts in "dark skin" as well."""
     from colour_regions import region_errors
     target = torch.full((1, 3, 8, 8), 0.9)
     target[:, :, :2] = torch.tensor([0.8, 0.2, 0.8]).view(1, 3, 1, 1)  # hair #cc33cc
@@ -452,6 +453,13 @@ def test_colour_regions_separates_hair_skin_and_the_rest():
     off_shirt[:, :, 7:] = 0.1
     e = region_errors(off_shirt, target, None, skin)
     assert e["hair"] is None and e["rest"] > 0.1 and e["skin"] == same["skin"]
+    assert same["dark skin"] is None  # a light skin counts in "skin" only
+    dark = target.clone()
+    dark[:, :, 4:6] = torch.tensor([0x5c, 0x38, 0x29]).view(1, 3, 1, 1) / 255.0  # skin #5c3829
+    olive = dark.clone()
+    olive[:, :, 4:6] = torch.tensor([0.35, 0.40, 0.15]).view(1, 3, 1, 1)
+    e = region_errors(olive, dark, hair, "#5c3829")
+    assert e["dark skin"] == e["skin"] > 0.05
 
 
 def test_invert_colour_compares_model_folders_on_the_same_faces(tmp_path):
