@@ -394,7 +394,7 @@ def test_hair_weight_weighs_each_faces_hair_and_validation_reports_its_colour(tm
 def test_mean_colour_error_asks_for_each_regions_mean_colour_not_its_texture(tmp_path):
     """mean_colour_error: a portrait whose hair has the true mean colour but another texture costs nothing, one
     whose hair is off by a constant costs that constant; faces with too few hair pixels are left out; and
-    --hair-mean-weight raises the loss of the same first batch (a clear error without hair colours)."""
+    --hair-mean-weight adds the term (reported in the progress line; a clear error without hair colours)."""
     from train_guided import MIN_REGION_PIXELS, mean_colour_error
     hair = torch.tensor([0.8, 0.2, 0.8]).view(1, 3, 1, 1)
     target = torch.full((2, 3, 8, 8), 0.9)
