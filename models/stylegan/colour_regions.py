@@ -10,7 +10,8 @@ of it, as invert_colour.py), the skin's error again over dark skins alone (the m
         --pack ~/sumi-data/canonical_afd.npz --data ~/sumi-data/styles256_v2 --models models/stylegan,/tmp/other
 
 Prints a markdown table: each folder's median and mean per region over the faces that show it, then the same for
-the held-out style alone (split 3).
+the held-out style alone (split 3). --picture PNG draws the dark-skinned faces among them (the first
+--picture-faces, held-out style first): per face the true image, then each folder's portrait.
 """
 import argparse
 import pathlib
@@ -21,16 +22,10 @@ import torch
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import hair_colours, hair_mask, rgb  # noqa: E402
+from hair_hue import DARK_SKIN, hair_colours, hair_mask, luminance  # noqa: E402
 from invert_colour import encoded_portraits, load_folders, rgb_tensor  # noqa: E402
 
 REGIONS = ("hair", "skin", "dark skin", "rest")
-DARK_SKIN = 0.45  # luminance of the manifest's skin colour below which a face counts in "dark skin" (about a fifth)
-
-
-def luminance(hex_colour):
-    r, g, b = rgb(hex_colour)
-    return 0.299 * r + 0.587 * g + 0.114 * b
 
 
 def region_errors(image, target, hair, skin):
@@ -61,6 +56,8 @@ def main():
     ap.add_argument("--splits", default="1,2,3", help="pack splits (1 validation, 2 test, 3 the held-out style)")
     ap.add_argument("--faces", type=int, default=0, help="at most this many faces (0: all)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--picture", help="PNG: a row per dark-skinned face - the true image, then each folder's portrait")
+    ap.add_argument("--picture-faces", type=int, default=8, help="rows of --picture (held-out style first)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     with np.load(pathlib.Path(args.pack).expanduser()) as npz:  # read once: an NpzFile reads an array per access
@@ -77,17 +74,22 @@ def main():
     if unknown:
         raise SystemExit(f"colour_regions: --data {args.data}: no face {unknown[0]} in its manifest "
                          "(not the data set this pack was made from?)")
+    pictured = {}  # (held-out, n): a row of the picture
     for n, row in enumerate(rows):
         face = int(pack["ids"][row])
         target = torch.from_numpy(pack["colours"][row].astype(np.float32) / 255).permute(2, 0, 1)[None]
         sketch = torch.from_numpy(pack["sketches"][row].astype(np.float32) / 255)[None, None]
+        images = []
         for i, (size, net) in enumerate(nets):
             image = encoded_portraits(net, size, target, sketch, args.mix_from, kind == "encoder")[0][kind]
+            images.append(image)
             for region, e in region_errors(image, target, hair_of.get(face), skin_of.get(face)).items():
                 if e is not None:
                     errors[(i, region, False)].append(e)
                     if int(pack["split"][row]) == 3:
                         errors[(i, region, True)].append(e)
+        if args.picture and skin_of.get(face) and luminance(skin_of[face]) < DARK_SKIN:
+            pictured[(int(pack["split"][row]) != 3, n)] = torch.cat([target] + images, 3)
         if (n + 1) % 100 == 0:
             print(f"colour_regions: {n + 1}/{len(rows)} faces", flush=True)
     print(f"\n| model | faces | {' | '.join(f'{r} median (mean)' for r in REGIONS)} |")
@@ -100,6 +102,14 @@ def main():
                 cells.append(f"{np.median(v):.4f} ({np.mean(v):.4f})" if v else "-")
             faces = len(errors[(i, "rest", held)])
             print(f"| {folder.name}{' (held-out style)' if held else ''} | {faces} | {' | '.join(cells)} |")
+    if args.picture:
+        if not pictured:
+            raise SystemExit("colour_regions: --picture: no dark-skinned face among these faces")
+        import cv2
+        rows = [pictured[k] for k in sorted(pictured)[:args.picture_faces]]
+        image = (torch.cat(rows, 2)[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255).round().astype(np.uint8)
+        cv2.imwrite(args.picture, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        print(f"colour_regions: wrote {args.picture} ({len(rows)} dark-skinned faces)")
 
 
 if __name__ == "__main__":

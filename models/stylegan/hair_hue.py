@@ -16,6 +16,14 @@ def rgb(hex_colour):
     return tuple(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
 
 
+def luminance(hex_colour):
+    r, g, b = rgb(hex_colour)
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+DARK_SKIN = 0.45  # luminance of the manifest's skin colour below which a skin counts as dark (about a fifth)
+
+
 def hsv(hex_colour):
     return colorsys.rgb_to_hsv(*rgb(hex_colour))
 

@@ -30,7 +30,9 @@ skin; both move those colours at the cost of the rest of the face. --hair-mean-w
 the region's mean colour alone (the portrait's mean over the face's hair pixels against the true image's; in
 session 31 it made every region worse on faces it did not train on). --hold-rest H holds the pixels that are
 neither hair nor skin to what the starting image encoder's code gives there (its frozen copy, run beside), so
-that the rest of the face keeps its colours while the hair's and skin's move (docs/portraits.md).
+that the rest of the face keeps its colours while the hair's and skin's move (docs/portraits.md). Dark skins
+(manifest luminance under 0.45, a fifth of the faces) turned olive under --skin-weight in session 31:
+--dark-skin-weight gives them their own weight, --hold-dark-skin holds them with the rest instead.
 
 --colour-grid G gives the image encoder its colour path (stylegan_model.ImageEncoder: the mean colour of each cell
 of a G x G grid straight to the code, past the GroupNorms; it starts at zero, or - from an encoder with a coarser
@@ -53,7 +55,7 @@ import torch.nn.functional as F
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from hair_hue import HUES, balanced_weights, hair_colours, hair_mask, hue_bins, rgb  # noqa: E402
+from hair_hue import DARK_SKIN, HUES, balanced_weights, hair_colours, hair_mask, hue_bins, luminance, rgb  # noqa: E402
 from progressive import progressive, window_masks  # noqa: E402
 from stylegan_model import (GuidedSynthesis, ImageEncoder, StepBookkeeping, edge_loss, save_checkpoint,  # noqa: E402
                             smooth, start_from_export)
@@ -116,6 +118,12 @@ def main():
                     help="L1 weight (times --l1) holding every pixel that is neither hair nor skin to the portrait "
                          "of the image encoder this run started from (--image-encoder-only): the colour weights then "
                          "move hair and skin without spending the rest of the face; 0: off")
+    ap.add_argument("--dark-skin-weight", type=float, default=None,
+                    help="the skin weight for faces whose skin is dark (manifest luminance under "
+                         f"{DARK_SKIN}) instead of --skin-weight (default: --skin-weight)")
+    ap.add_argument("--hold-dark-skin", action="store_true",
+                    help="with --hold-rest: dark skins (as --dark-skin-weight) are held to the starting encoder's "
+                         "portrait with the rest, and get no skin weight")
     ap.add_argument("--hair-data", metavar="DATA", default="",
                     help="the generated data set whose manifest gives the faces' hair and skin colours "
                          "(default: --balance-hue's)")
@@ -184,10 +192,26 @@ def main():
         sys.exit("train: error: --hold-rest must be 0 (off) or more")
     if args.hold_rest and not (hair_data and args.image_encoder_only):
         sys.exit("train: error: --hold-rest needs --image-encoder-only and the faces' colours (--hair-data DATA)")
+    if args.hold_dark_skin and not args.hold_rest:
+        sys.exit("train: error: --hold-dark-skin needs --hold-rest H (the weight it holds them with)")
+    if args.hold_dark_skin and args.dark_skin_weight is not None:
+        sys.exit("train: error: --hold-dark-skin and --dark-skin-weight: a held dark skin gets no skin weight")
+    if args.dark_skin_weight is not None and (args.dark_skin_weight < 0 or not hair_data):
+        sys.exit("train: error: --dark-skin-weight must be 0 or more and needs the faces' colours (--hair-data DATA)")
+    dark_skin_weight = 0.0 if args.hold_dark_skin else \
+        args.skin_weight if args.dark_skin_weight is None else args.dark_skin_weight
+    weights["skin"] = max(weights["skin"], dark_skin_weight)  # on when either is: per face below
+    dark = torch.zeros(len(d["ids"]), dtype=torch.bool)  # per face of the pack: its skin is dark
     for part in weights if hair_data else ():
         known = manifest_colours("--hair-data", hair_data, f"{part}_color", np.concatenate([train_idx, val_idx]))
         flat_rgb[part] = torch.tensor([rgb(known[int(i)]) if known.get(int(i)) else (9.0, 9.0, 9.0)
                                        for i in d["ids"]], dtype=torch.float32).view(-1, 3, 1, 1)
+        if part == "skin":
+            dark = torch.tensor([bool(known.get(int(i))) and luminance(known[int(i)]) < DARK_SKIN for i in d["ids"]])
+    # Per face: the L1 weight added on its hair / skin pixels.
+    face_weight = {part: torch.full((len(d["ids"]), 1, 1, 1), w)
+                   for part, w in (("hair", args.hair_weight), ("skin", args.skin_weight))}
+    face_weight["skin"][dark] = dark_skin_weight
     # The record of how the networks this run continues were last trained: an image-encoder-only run continues
     # the image encoder (its own record, else the guided run that trained it, else the teacher's).
     stage = "teacher"
@@ -330,7 +354,7 @@ def main():
                 if w:
                     region = hair_mask(x, flat_rgb[part][idx]).float()
                     region[m:] = 0
-                    weight = weight + w * region
+                    weight = weight + face_weight[part][idx] * region
             l1 = ((fake - x).abs() * weight).mean()
             edge = edge_loss(fake, x)
             loss = args.l1 * l1 + args.edge * edge
@@ -344,7 +368,10 @@ def main():
                 with torch.no_grad():
                     wa = anchor(x[:m])
                     held = syn(torch.cat([wa[:h], mixed(wd[:m - h], wa[h:m])]), guide[:m])
-                rest = ~(hair_mask(x[:m], flat_rgb["hair"][idx[:m]]) | hair_mask(x[:m], flat_rgb["skin"][idx[:m]]))
+                skin = hair_mask(x[:m], flat_rgb["skin"][idx[:m]])
+                rest = ~(hair_mask(x[:m], flat_rgb["hair"][idx[:m]]) | skin)
+                if args.hold_dark_skin:
+                    rest |= skin & dark[idx[:m]].view(-1, 1, 1, 1)
                 hold = ((fake[:m] - held).abs() * rest).mean()
                 loss = loss + args.l1 * args.hold_rest * hold
                 smooth(run, (("hold", hold.item()),))
@@ -378,12 +405,14 @@ def main():
                     px = hair_mask(x, colour[vi]).expand_as(x)
                     if px.any():
                         val[f"mixed_{part}_error"] = (mix - colour[vi]).abs()[px].mean().item()
+                    if part == "skin" and (px := px & dark[vi].view(-1, 1, 1, 1)).any():
+                        val["mixed_dark_skin_error"] = (mix - colour[vi]).abs()[px].mean().item()
         val_history.append(val)
         print(f"\ntrain: epoch {epoch} done in {time.time() - book.t_epoch:.0f} s; val L1 from the image code "
               f"{val['teacher_l1']:.4f}, from the sketch code {val['sketch_l1']:.4f} (edge {val['sketch_edge']:.4f})"
               + (f", mixed from layer {args.mix_from} {val['mixed_l1']:.4f}" if args.mix_from else "")
-              + "".join(f", {part} colour error {val[f'mixed_{part}_error']:.4f}" for part in flat_rgb
-                        if f"mixed_{part}_error" in val),
+              + "".join(f", {part.replace('_', ' ')} colour error {val[f'mixed_{part}_error']:.4f}"
+                        for part in list(flat_rgb) + ["dark_skin"] if f"mixed_{part}_error" in val),
               flush=True)
         save(epoch, 0)
         if args.keep_epochs:  # the checkpoint is rewritten every epoch; a later epoch is not always better

@@ -434,6 +434,35 @@ def test_hold_rest_holds_the_rest_of_the_face_to_the_starting_encoders_portrait(
     assert any(not torch.equal(v, start[k]) for k, v in ck["image_encoder"].items())
 
 
+def test_dark_skins_get_their_own_skin_weight_or_are_held_with_the_rest(tmp_path):
+    """--dark-skin-weight: on the same first batch (dark and light skins: the fixture's adventurer faces), the
+    weighted L1 with the skin weight on every skin is above that with dark skins at 0, itself above no skin weight
+    at all; --hold-dark-skin holds them (the hold starts at 0) and needs --hold-rest; the two together are an
+    error, since a held dark skin gets no weight."""
+    _write_pack(tmp_path)
+
+    def first_l1(*args):
+        log = _train_colour(tmp_path, f"d{len(list(tmp_path.iterdir()))}", "--max-steps", 1, "--batch", 8,
+                            "--encoders-lr", 1e-3, *args)
+        return float(re.search(r" l1 ([0-9.]+)", log).group(1)), log
+
+    every, _ = first_l1("--skin-weight", 20)
+    light_only, _ = first_l1("--skin-weight", 20, "--dark-skin-weight", 0)
+    none, _ = first_l1()
+    assert every > light_only > none, (every, light_only, none)
+    dark_only, _ = first_l1("--skin-weight", 0, "--dark-skin-weight", 20)
+    assert abs(every - (light_only + dark_only - none)) < 3e-4  # the two weights add up
+    held, log = first_l1("--skin-weight", 20, "--hold-rest", 3, "--hold-dark-skin")
+    assert held == light_only and re.findall(r" hold ([0-9.]+)", log)[0] == "0.0000", log
+    for args, words in ((["--hold-dark-skin"], "--hold-dark-skin needs --hold-rest"),
+                        (["--hold-rest", 1, "--hold-dark-skin", "--dark-skin-weight", 1], "a held dark skin")):
+        r = subprocess.run([sys.executable, str(STYLEGAN / "train_guided.py"), "--data", str(tmp_path / "pack.npz"),
+                            "--out", str(tmp_path / "bad"), "--encoders-lr", "1e-3", "--image-encoder-only",
+                            "--hair-data", str(ROOT / "models" / "data" / "fixture")] + [str(a) for a in args],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0 and "Traceback" not in r.stderr and words in r.stderr, r.stderr
+
+
 def test_colour_regions_separates_hair_skin_and_the_rest():
     """colour_regions.region_errors: a portrait off only in its hair colour is off only there; the rest is the L1
     of the pixels that are neither hair nor skin; a face without a hair colour has no hair figure; a dark skin
@@ -460,6 +489,29 @@ def test_colour_regions_separates_hair_skin_and_the_rest():
     olive[:, :, 4:6] = torch.tensor([0.35, 0.40, 0.15]).view(1, 3, 1, 1)
     e = region_errors(olive, dark, hair, "#5c3829")
     assert e["dark skin"] == e["skin"] > 0.05
+
+
+def test_colour_regions_draws_the_dark_skinned_faces(tmp_path):
+    """colour_regions.py --picture: one row per dark-skinned face (the true image, then each folder's portrait),
+    at most --picture-faces; the same folder twice measures the same; no dark skin among the faces is an error."""
+    cv2 = pytest.importorskip("cv2")
+    _write_pack(tmp_path)
+    fixture = ROOT / "models" / "data" / "fixture"
+
+    def regions(faces, *args):
+        return subprocess.run([sys.executable, str(STYLEGAN / "colour_regions.py"), "--pack", str(tmp_path / "pack.npz"),
+                               "--data", str(fixture), "--models", f"{STYLEGAN},{STYLEGAN}", "--splits", "0,1,2,3",
+                               "--faces", str(faces), "--threads", "1", "--picture", str(tmp_path / "dark.png"),
+                               *map(str, args)], capture_output=True, text=True, timeout=240)
+
+    r = regions(12, "--picture-faces", 3)
+    assert r.returncode == 0, r.stderr
+    table = [line for line in r.stdout.splitlines() if line.startswith("| stylegan |")]
+    assert len(table) == 2 and table[0] == table[1], r.stdout
+    picture = cv2.imread(str(tmp_path / "dark.png"))
+    assert picture.shape == (3 * 128, 3 * 128, 3) and "3 dark-skinned faces" in r.stdout
+    r = regions(3)  # the fixture's first three faces have light skins
+    assert r.returncode != 0 and "no dark-skinned face" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
 def test_invert_colour_compares_model_folders_on_the_same_faces(tmp_path):
