@@ -148,8 +148,10 @@ def main():
                 pass
         return v
 
-    def flag(k, v):  # a switch (store_true) is its name alone when on, nothing when off
+    def flag(k, v):  # a switch (store_true) is its name alone when on, nothing when off; an unset option nothing
         name = f"--{k.replace('_', '-')}"
+        if v is None or v == "":
+            return ""
         return (name if v else "") if isinstance(v, bool) else f"{name} {shown(v)}"
 
     def record(script, ck):  # the data files are named by the "data" record

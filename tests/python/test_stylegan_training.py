@@ -345,6 +345,7 @@ def test_train_guided_can_train_the_image_encoder_alone_with_a_colour_path(tmp_p
     record = manifest["training"]["image_encoder"]
     assert record["trained"] == ["image_encoder"] and record["colour_grid"] == 4
     assert "--image-encoder-only" in record["command"] and " True" not in record["command"]  # switches bare
+    assert " None" not in record["command"] and "  " not in record["command"]  # options left unset: not shown
     # it continued the image encoder as last trained: its own record, else the guided run's
     last = before["training"].get("image_encoder") or before["training"]["guided"]
     assert record["started_from"]["command"] == last["command"]
