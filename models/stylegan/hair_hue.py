@@ -21,7 +21,7 @@ def luminance(hex_colour):
     return 0.299 * r + 0.587 * g + 0.114 * b
 
 
-DARK_SKIN = 0.45  # luminance of the manifest's skin colour below which a skin counts as dark (about a fifth)
+DARK_SKIN = 0.45  # manifest skin colour luminance below which a skin counts as dark (a quarter of the faces)
 
 
 def hsv(hex_colour):

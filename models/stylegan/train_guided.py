@@ -31,7 +31,7 @@ the region's mean colour alone (the portrait's mean over the face's hair pixels 
 session 31 it made every region worse on faces it did not train on). --hold-rest H holds the pixels that are
 neither hair nor skin to what the starting image encoder's code gives there (its frozen copy, run beside), so
 that the rest of the face keeps its colours while the hair's and skin's move (docs/portraits.md). Dark skins
-(manifest luminance under 0.45, a fifth of the faces) turned olive under --skin-weight in session 31:
+(manifest luminance under 0.45, a quarter of the faces) turned olive under --skin-weight in session 31:
 --dark-skin-weight gives them their own weight, --hold-dark-skin holds them with the rest instead.
 
 --colour-grid G gives the image encoder its colour path (stylegan_model.ImageEncoder: the mean colour of each cell

@@ -500,7 +500,8 @@ def test_colour_regions_draws_the_dark_skinned_faces(tmp_path):
     fixture = ROOT / "models" / "data" / "fixture"
 
     def regions(faces, *args):
-        return subprocess.run([sys.executable, str(STYLEGAN / "colour_regions.py"), "--pack", str(tmp_path / "pack.npz"),
+        return subprocess.run([sys.executable, str(STYLEGAN / "colour_regions.py"),
+                               "--pack", str(tmp_path / "pack.npz"),
                                "--data", str(fixture), "--models", f"{STYLEGAN},{STYLEGAN}", "--splits", "0,1,2,3",
                                "--faces", str(faces), "--threads", "1", "--picture", str(tmp_path / "dark.png"),
                                *map(str, args)], capture_output=True, text=True, timeout=240)
