@@ -23,7 +23,7 @@ import torch
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from hair_hue import DARK_SKIN, hair_colours, hair_mask, luminance  # noqa: E402
-from invert_colour import encoded_portraits, load_folders, rgb_tensor  # noqa: E402
+from invert_colour import encoded_portraits, load_folders, rgb_tensor, write_picture  # noqa: E402
 
 REGIONS = ("hair", "skin", "dark skin", "rest")
 
@@ -105,10 +105,8 @@ def main():
     if args.picture:
         if not pictured:
             raise SystemExit("colour_regions: --picture: no dark-skinned face among these faces")
-        import cv2
         rows = [pictured[k] for k in sorted(pictured)[:args.picture_faces]]
-        image = (torch.cat(rows, 2)[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255).round().astype(np.uint8)
-        cv2.imwrite(args.picture, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        write_picture(rows, args.picture)
         print(f"colour_regions: wrote {args.picture} ({len(rows)} dark-skinned faces)")
 
 

@@ -89,6 +89,13 @@ def colour_error(image, target, hair):
     return float((image - hair).abs().mean(1, keepdim=True)[mask].mean())
 
 
+def write_picture(rows, path):
+    """One PNG of picture rows (each 1 x 3 x H x W, 0..1, the same width), top to bottom."""
+    import cv2
+    image = (torch.cat(rows, 2)[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255).round().astype(np.uint8)
+    cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pack", required=True, help="canonical pack (models/synth/prepare_canonical.py)")
@@ -155,9 +162,7 @@ def main():
           + ", ".join(f"{name[c]} {np.median(errors[c]):.3f} (mean {np.mean(errors[c]):.3f})" for c in columns),
           flush=True)
     if args.picture:
-        import cv2
-        image = (torch.cat(rows, 2)[0].permute(1, 2, 0).clamp(0, 1).numpy() * 255).round().astype(np.uint8)
-        cv2.imwrite(args.picture, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        write_picture(rows, args.picture)
         print(f"invert_colour: wrote {args.picture}")
 
 

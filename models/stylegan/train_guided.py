@@ -200,7 +200,6 @@ def main():
         sys.exit("train: error: --dark-skin-weight must be 0 or more and needs the faces' colours (--hair-data DATA)")
     dark_skin_weight = 0.0 if args.hold_dark_skin else \
         args.skin_weight if args.dark_skin_weight is None else args.dark_skin_weight
-    weights["skin"] = max(weights["skin"], dark_skin_weight)  # on when either is: per face below
     dark = torch.zeros(len(d["ids"]), dtype=torch.bool)  # per face of the pack: its skin is dark
     for part in weights if hair_data else ():
         known = manifest_colours("--hair-data", hair_data, f"{part}_color", np.concatenate([train_idx, val_idx]))
@@ -212,6 +211,7 @@ def main():
     face_weight = {part: torch.full((len(d["ids"]), 1, 1, 1), w)
                    for part, w in (("hair", args.hair_weight), ("skin", args.skin_weight))}
     face_weight["skin"][dark] = dark_skin_weight
+    weighted = [part for part, w in face_weight.items() if w.any()]
     # The record of how the networks this run continues were last trained: an image-encoder-only run continues
     # the image encoder (its own record, else the guided run that trained it, else the teacher's).
     stage = "teacher"
@@ -350,11 +350,13 @@ def main():
             guide = torch.cat([clean[:h], drawn])
             fake = syn(ws, guide)
             weight = pixel_weight
-            for part, w in weights.items():  # where the image code gives the colour: not the sketch path [m:]
-                if w:
-                    region = hair_mask(x, flat_rgb[part][idx]).float()
-                    region[m:] = 0
-                    weight = weight + face_weight[part][idx] * region
+            # each face's hair and skin pixels, once a step, for the pixel weights and the hold
+            region = {part: hair_mask(x, flat_rgb[part][idx]) for part in flat_rgb} \
+                if weighted or anchor is not None else {}
+            for part in weighted:  # where the image code gives the colour: not the sketch path [m:]
+                w = face_weight[part][idx].clone()
+                w[m:] = 0
+                weight = weight + w * region[part]
             l1 = ((fake - x).abs() * weight).mean()
             edge = edge_loss(fake, x)
             loss = args.l1 * l1 + args.edge * edge
@@ -368,8 +370,8 @@ def main():
                 with torch.no_grad():
                     wa = anchor(x[:m])
                     held = syn(torch.cat([wa[:h], mixed(wd[:m - h], wa[h:m])]), guide[:m])
-                skin = hair_mask(x[:m], flat_rgb["skin"][idx[:m]])
-                rest = ~(hair_mask(x[:m], flat_rgb["hair"][idx[:m]]) | skin)
+                skin = region["skin"][:m]
+                rest = ~(region["hair"][:m] | skin)
                 if args.hold_dark_skin:
                     rest |= skin & dark[idx[:m]].view(-1, 1, 1, 1)
                 hold = ((fake[:m] - held).abs() * rest).mean()
